@@ -1,0 +1,22 @@
+"""releasekit's own automation: `doit list` shows the tasks.
+
+    doit test     the whole test suite (CI)
+    doit quick    tests not marked slow
+    doit lint     ruff + mypy --strict
+    doit bench    benchmarks -> docs/benchmarks.md
+    doit demo     rehearse a publish of examples/workspace to a throwaway local index
+"""
+
+from tasks.bench import task_bench
+from tasks.demo import task_demo
+from tasks.quality import task_lint, task_quick, task_test
+from tasks.wheelhouse import task_wheelhouse
+
+DOIT_CONFIG = {
+    "default_tasks": ["quick"],
+    "backend": "sqlite3",
+    "dep_file": ".cache/doit-project.sqlite3",
+    "verbosity": 2,
+}
+
+__all__ = ["task_bench", "task_demo", "task_lint", "task_quick", "task_test", "task_wheelhouse"]

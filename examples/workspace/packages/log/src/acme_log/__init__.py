@@ -1,0 +1,7 @@
+"""Structured logging for Acme."""
+
+NAME = "acme-log"
+
+
+def describe() -> str:
+    return f"{NAME}: Structured logging for Acme."

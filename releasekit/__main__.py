@@ -1,0 +1,7 @@
+"""`python -m releasekit`."""
+
+import sys
+
+from releasekit.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Every external effect goes through one of these: process (uv, git), registry and forge HTTP."""

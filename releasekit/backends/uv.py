@@ -1,0 +1,189 @@
+"""The package-manager backend: uv for build, publish, lock, venv and install.
+
+Facts this module relies on (measured, see the project notes): ``uv publish`` retries
+dropped connections only, never 5xx or 429, and prints response headers (Retry-After)
+only at trace level; ``uv build --out-dir`` also writes a ``.gitignore``; without
+``--trusted-publishing never`` uv tries OIDC and can hang for ~50 s.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from releasekit.backends.process import Result, run
+from releasekit.errors import CommandError
+
+_RETRY_AFTER = re.compile(r'"retry-after":\s*"([^"]+)"', re.IGNORECASE)
+_STATUS = re.compile(r"status code (\d{3})")
+
+
+def uv_binary() -> str:
+    """The uv executable: $RELEASEKIT_UV, the `uv` wheel's binary, or uv on PATH."""
+    override = os.environ.get("RELEASEKIT_UV")
+    if override:
+        return override
+    try:
+        from uv import find_uv_bin
+
+        return str(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        pass
+    found = shutil.which("uv")
+    if found:
+        return found
+    raise CommandError(["uv"], 127, "uv not found", hint="pip install uv, or set RELEASEKIT_UV")
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    """How one `uv publish` call ended, classified for the retry logic."""
+
+    ok: bool
+    kind: str  # "ok" | "transient" | "duplicate" | "mismatch" | "auth" | "fatal"
+    status: int | None
+    retry_after: float | None
+    message: str
+    skipped: tuple[str, ...]
+    uploaded: tuple[str, ...]
+
+
+def classify_publish(result: Result) -> PublishOutcome:
+    text = result.stdout + "\n" + result.stderr
+    visible = "\n".join(
+        line for line in text.splitlines() if not line.startswith(("TRACE ", "DEBUG "))
+    ).strip()
+    skipped = tuple(re.findall(r"File (\S+) already exists, skipping", text))
+    uploaded = tuple(re.findall(r"Uploading (\S+) \(", text))
+    statuses = [int(s) for s in _STATUS.findall(visible)]
+    status = statuses[-1] if statuses else None
+    retry_after: float | None = None
+    for match in _RETRY_AFTER.findall(text):
+        retry_after = parse_retry_after(match)
+    if result.returncode == 0:
+        return PublishOutcome(True, "ok", status, None, visible, skipped, uploaded)
+    lowered = visible.lower()
+    if "local file and index file do not match" in lowered:
+        kind = "mismatch"
+    elif status in (401, 403) or "missing credentials" in lowered or "credentials" in lowered and status is None:
+        kind = "auth"
+    elif status == 409 or "already exists" in lowered or (status == 400 and "exist" in lowered):
+        kind = "duplicate"
+    elif status is not None and (status >= 500 or status == 429 or status == 408):
+        kind = "transient"
+    elif status is None and any(
+        marker in lowered
+        for marker in ("failed to send", "error sending request", "connection", "timed out", "timeout", "broken pipe")
+    ):
+        kind = "transient"
+    else:
+        kind = "fatal"
+    return PublishOutcome(False, kind, status, retry_after, visible, skipped, uploaded)
+
+
+def parse_retry_after(value: str) -> float | None:
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    import time
+
+    return max(0.0, when.timestamp() - time.time())
+
+
+class Uv:
+    """Thin, checked wrappers around the uv commands releasekit runs."""
+
+    def __init__(self, binary: str | None = None, env: Mapping[str, str] | None = None) -> None:
+        self.binary = binary or uv_binary()
+        self.env = dict(env or {})
+
+    def _run(self, args: Sequence[str], *, cwd: Path | None = None, check: bool = True,
+             env: Mapping[str, str] | None = None, hint: str | None = None,
+             timeout: float | None = None) -> Result:
+        merged = {**self.env, **(env or {})}
+        return run([self.binary, *args], cwd=cwd, env=merged, check=check, hint=hint, timeout=timeout)
+
+    def version(self) -> str:
+        return self._run(["--version"]).stdout.strip()
+
+    def build(self, project_dir: Path, out_dir: Path, *, cwd: Path) -> list[Path]:
+        """`uv build --no-sources` one project into ``out_dir``; returns the sdist and wheel."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self._run(
+            ["build", "--no-sources", "--out-dir", str(out_dir), str(project_dir)],
+            cwd=cwd,
+            hint="the package must build without [tool.uv.sources]; try `uv build --no-sources` yourself",
+        )
+        return sorted(p for p in out_dir.iterdir() if p.name.endswith((".whl", ".tar.gz")))
+
+    def publish(
+        self,
+        files: Sequence[Path],
+        *,
+        publish_url: str,
+        check_url: str,
+        trusted_publishing: str,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> PublishOutcome:
+        """One `uv publish` attempt with explicit files; the caller decides about retries."""
+        if not files:
+            raise ValueError("uv publish needs explicit files")
+        args = ["publish", "--trusted-publishing", trusted_publishing, "--publish-url", publish_url]
+        if check_url:
+            args += ["--check-url", check_url]
+        args += [str(f) for f in files]
+        extra = {"RUST_LOG": "uv_publish=trace", **(env or {})}
+        result = self._run(args, check=False, env=extra, timeout=timeout)
+        return classify_publish(result)
+
+    def lock(self, root: Path, *, check: bool = False) -> Result:
+        args = ["lock", "--check"] if check else ["lock"]
+        return self._run(args, cwd=root, check=not check, hint="run `uv lock` yourself to see why")
+
+    def venv(self, path: Path, python: str | None = None) -> Path:
+        args = ["venv", "--quiet", str(path)]
+        args += ["--python", python or sys.executable]
+        self._run(args)
+        return venv_python(path)
+
+    def pip_install(
+        self,
+        python: Path,
+        requirement: str,
+        *,
+        index_url: str,
+        fallback_url: str = "",
+        refresh: Sequence[str] = (),
+        timeout: float | None = None,
+    ) -> Result:
+        """Install from ``index_url`` first; third-party packages may come from ``fallback_url``."""
+        args = ["pip", "install", "--python", str(python)]
+        if fallback_url:
+            # uv prefers --index over --default-index, so the target index wins for our packages.
+            args += ["--default-index", fallback_url, "--index", index_url]
+        else:
+            args += ["--default-index", index_url]
+        for name in refresh:
+            args += ["--refresh-package", name]
+        args.append(requirement)
+        return self._run(args, timeout=timeout, hint="see the resolver output above")
+
+
+def venv_python(venv: Path) -> Path:
+    if os.name == "nt":  # pragma: no cover
+        return venv / "Scripts" / "python.exe"
+    return venv / "bin" / "python"

@@ -1,0 +1,153 @@
+"""The `releasekit` command line: parse arguments, hand over to a command module.
+
+Bad input of any kind ends as one line on stderr, ``error[RKnnn] where: what (hint: how)``,
+with a stable code and exit status 2; a bug ends as one line naming a saved traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from releasekit import __version__
+from releasekit.errors import EXIT_CANCELLED, EXIT_INTERNAL, ReleasekitError, UsageError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}", hint=f"run `{self.prog} --help`")
+
+
+def _selection_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("package selection")
+    group.add_argument("-p", "--package", action="append", default=[], metavar="NAME",
+                       help="only this package (repeatable)")
+    group.add_argument("-g", "--group", action="append", default=[], metavar="GROUP",
+                       help="only the members of this release group from [tool.releasekit.groups] (repeatable)")
+    group.add_argument("--with-deps", action="store_true", help="add the selected packages' internal dependencies")
+    group.add_argument("--with-dependents", action="store_true", help="add the packages that depend on the selection")
+
+
+def _bump_options(parser: argparse.ArgumentParser, required: bool) -> None:
+    group = parser.add_argument_group("version bump")
+    kind = group.add_mutually_exclusive_group(required=False)
+    kind.add_argument("--major", dest="kind", action="store_const", const="major", help="X.0.0")
+    kind.add_argument("--minor", dest="kind", action="store_const", const="minor", help="x.Y.0")
+    kind.add_argument("--patch", dest="kind", action="store_const", const="patch", help="x.y.Z")
+    group.add_argument("--pre", metavar="LABEL", help="prerelease a|b|rc (alpha, beta, c accepted), e.g. rc or rc2")
+    group.add_argument("--dev", action="store_true", help="a .devN release")
+    group.add_argument("--post", action="store_true", help="a .postN release")
+    group.add_argument("--version", dest="exact", metavar="X", help="set this exact version")
+    parser.set_defaults(kind=None, bump_required=required)
+
+
+def _workspace_option(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    parser.add_argument(
+        "-w", "--workspace", type=Path, metavar="DIR",
+        default=argparse.SUPPRESS if suppress else None,
+        help="workspace directory (default: the nearest ancestor of the current directory with [tool.uv.workspace])",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="releasekit",
+        description="Release orchestration for uv workspaces.",
+        epilog="Exit codes: 0 ok, 1 a release stage failed or checks found errors, 2 bad input, "
+        "3 refused to start (lock, preflight), 4 internal error, 130 cancelled.",
+    )
+    parser.add_argument("-V", "--version", action="version", version=f"releasekit {__version__}")
+    _workspace_option(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str, handler: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _workspace_option(p, suppress=True)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("discover", "list the workspace's packages with versions and metadata", "inspect:discover")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+    p = command("graph", "print the internal dependency graph", "inspect:graph")
+    p.add_argument("--format", choices=("levels", "json", "dot", "mermaid", "table", "ascii"), default="levels")
+    _selection_options(p)
+
+    p = command("plan", "preview versions, publish order and the stages that would run", "inspect:plan")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--no-smoke-test", action="store_true", help="plan without the smoke-test stage")
+    _selection_options(p)
+    _bump_options(p, required=False)
+
+    p = command("bump", "write new versions and update dependents' specifiers and uv.lock", "bump:bump")
+    p.add_argument("packages", nargs="*", metavar="PACKAGE", help="packages to bump (default: every releasable package)")
+    _bump_options(p, required=True)
+    p.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
+    p.add_argument("--no-lock", action="store_true", help="do not refresh uv.lock")
+
+    p = command("init", "write [tool.releasekit] defaults and the doit loader settings", "init:init")
+    p.add_argument("--dry-run", action="store_true", help="show what would be written")
+
+    command("restore", "put back every file an interrupted run left rewritten", "restore:restore")
+    return parser
+
+
+def _resolve(spec: str) -> Handler:
+    import importlib
+
+    module_name, func = spec.split(":")
+    module = importlib.import_module(f"releasekit.commands.{module_name}")
+    handler: Handler = getattr(module, func)
+    return handler
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+        if not getattr(args, "handler", None):
+            parser.print_help(sys.stderr)
+            return 2
+        return _resolve(args.handler)(args)
+    except ReleasekitError as exc:
+        print(exc.one_line(relative_to=Path.cwd()), file=sys.stderr, flush=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("releasekit: interrupted", file=sys.stderr)
+        return EXIT_CANCELLED
+    except BrokenPipeError:
+        # `releasekit plan | head`: the reader left; not an error worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception:
+        return _internal_error()
+
+
+def _internal_error() -> int:
+    from releasekit.redact import redact
+
+    text = redact(traceback.format_exc())
+    fd, path = tempfile.mkstemp(prefix="releasekit-crash-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    last = text.strip().splitlines()[-1] if text.strip() else "unknown error"
+    print(
+        f"error[RK999] internal error: {last} (hint: this is a bug in releasekit; "
+        f"the traceback is in {path}, please report it)",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

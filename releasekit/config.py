@@ -1,0 +1,366 @@
+"""``[tool.releasekit]`` of the workspace root's pyproject.toml, as frozen dataclasses.
+
+Every key is typed and validated; an unknown key gets a "did you mean" hint. The README
+documents each key; :func:`describe` renders that table so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from releasekit.errors import ConfigError
+
+TARGETS: dict[str, dict[str, str]] = {
+    "pypi": {
+        "publish_url": "https://upload.pypi.org/legacy/",
+        "check_url": "https://pypi.org/simple/",
+        "json_api_url": "https://pypi.org/pypi/",
+    },
+    "testpypi": {
+        "publish_url": "https://test.pypi.org/legacy/",
+        "check_url": "https://test.pypi.org/simple/",
+        "json_api_url": "https://test.pypi.org/pypi/",
+    },
+}
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """Where packages go and where releasekit looks for them afterwards."""
+
+    target: Literal["pypi", "testpypi", "custom"] = "pypi"
+    """Preset for the three URLs below; `custom` requires `publish_url` and `check_url`."""
+    publish_url: str = ""
+    """Upload endpoint (uv's `--publish-url`); empty = the target's."""
+    check_url: str = ""
+    """Simple index used for dedupe, polling, verification and smoke installs; empty = the target's."""
+    json_api_url: str = ""
+    """PyPI-style JSON API base (`.../pypi/`) used as a second hash source; empty = the target's, none for custom."""
+    fallback_url: str = "https://pypi.org/simple/"
+    """Index for third-party dependencies during smoke tests; empty = none."""
+    trusted_publishing: Literal["auto", "always", "never"] = "auto"
+    """`auto` uses OIDC in GitHub Actions when no token or password is set."""
+
+
+@dataclass(frozen=True)
+class ChecksConfig:
+    """Health checks and preflight gates (see `releasekit check`)."""
+
+    skip: tuple[str, ...] = ()
+    """Check ids never run."""
+    ignore: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per package: check ids whose findings are ignored for it."""
+    naming_pattern: str = ""
+    """Regex the distribution name must match, e.g. `^acme-`; empty = no constraint."""
+    import_name_pattern: str = "{name_underscored}"
+    """Expected import package name; `{name_underscored}` is the distribution name with `-` as `_`."""
+    max_new_projects: int = 4
+    """Preflight warns when more brand-new projects than this would be created on the index."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole `[tool.releasekit]` table."""
+
+    tag_format: str = "{name}-v{version}"
+    """Per-package git tag; placeholders `{name}` and `{version}`."""
+    umbrella_tag: str = ""
+    """Optional extra tag for the whole release, e.g. `v{version}`; empty = none."""
+    exclude: tuple[str, ...] = ()
+    """Package names or globs never released (still part of the graph)."""
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Named release groups: group name -> package names or globs."""
+    lockstep_groups: tuple[str, ...] = ()
+    """Groups whose members always share one version."""
+    concurrency: int = 0
+    """Parallel workers for publish (`doit -n`); 0 = auto."""
+    max_retries: int = 3
+    """Retries per network operation (upload, poll requests) on 5xx, 429 and dropped connections."""
+    retry_base_delay: float = 1.0
+    """Base of the exponential backoff with full jitter, in seconds."""
+    poll_timeout: float = 600.0
+    """Seconds to wait for the index to list an upload before failing."""
+    poll_interval: float = 2.0
+    """Seconds between polls of the simple index."""
+    smoke_test: bool = True
+    """Install each package from the index into a fresh venv and import it."""
+    verify_download: bool = True
+    """Re-download each uploaded file and hash it, besides comparing the index's hashes."""
+    state_dir: str = ".releasekit"
+    """Journal, doit DB, builds and lock; relative to the workspace root; git-ignored by itself."""
+    index: IndexConfig = field(default_factory=IndexConfig)
+    checks: ChecksConfig = field(default_factory=ChecksConfig)
+
+    def resolved_urls(self) -> tuple[str, str, str]:
+        """(publish_url, check_url, json_api_url) after applying the target preset."""
+        preset = TARGETS.get(self.index.target, {})
+        publish = self.index.publish_url or preset.get("publish_url", "")
+        check = self.index.check_url or preset.get("check_url", "")
+        json_api = self.index.json_api_url or preset.get("json_api_url", "")
+        return publish, check, json_api
+
+    def state_path(self, root: Path) -> Path:
+        return (root / self.state_dir).resolve()
+
+
+def _close(key: str, known: list[str]) -> str:
+    match = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if match:
+        return f"did you mean `{match[0]}`?"
+    return "known keys: " + ", ".join(sorted(known))
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return " | ".join(repr(a) for a in typing.get_args(tp))
+    if origin is tuple:
+        return f"list of {_type_name(typing.get_args(tp)[0])}"
+    if origin is dict:
+        return f"table of {_type_name(typing.get_args(tp)[1])}"
+    if dataclasses.is_dataclass(tp):
+        return "table"
+    return {str: "string", int: "integer", float: "number", bool: "boolean"}.get(tp, str(tp))
+
+
+class _Validator:
+    def __init__(self, path: Path | None, text: str) -> None:
+        self.path = path
+        self.text = text
+
+    def fail(self, key: str, message: str, hint: str, code: str = "RK121") -> ConfigError:
+        from releasekit.tomlio import line_of_key
+
+        leaf = key.rsplit(".", 1)[-1]
+        return ConfigError(
+            f"[tool.releasekit] {message}",
+            path=self.path,
+            line=line_of_key(self.text, leaf) if self.text else None,
+            code=code,
+            hint=hint,
+        )
+
+    def value(self, key: str, tp: Any, raw: Any) -> Any:
+        origin = typing.get_origin(tp)
+        if origin is Literal:
+            choices = typing.get_args(tp)
+            if raw not in choices:
+                raise self.fail(
+                    key,
+                    f"`{key}` is {raw!r}, expected one of {', '.join(repr(c) for c in choices)}",
+                    _close(str(raw), [str(c) for c in choices])
+                    if isinstance(raw, str)
+                    else "use one of the listed values",
+                )
+            return raw
+        if origin is tuple:
+            if not isinstance(raw, list):
+                raise self.fail(
+                    key, f"`{key}` must be a {_type_name(tp)}, not {_toml_type(raw)}",
+                    f'write it as {key} = ["..."]',
+                )
+            (item_tp, *_) = typing.get_args(tp)
+            return tuple(self.value(f"{key}[{i}]", item_tp, v) for i, v in enumerate(raw))
+        if origin is dict:
+            if not isinstance(raw, dict):
+                raise self.fail(
+                    key, f"`{key}` must be a {_type_name(tp)}, not {_toml_type(raw)}",
+                    f"write it as [tool.releasekit.{key}]",
+                )
+            _, value_tp = typing.get_args(tp)
+            return {str(k): self.value(f"{key}.{k}", value_tp, v) for k, v in raw.items()}
+        if dataclasses.is_dataclass(tp):
+            if not isinstance(raw, dict):
+                raise self.fail(
+                    key, f"`{key}` must be a table, not {_toml_type(raw)}",
+                    f"write it as [tool.releasekit.{key}]",
+                )
+            return self.table(tp, raw, prefix=f"{key}.")
+        if tp is bool:
+            if not isinstance(raw, bool):
+                raise self.fail(
+                    key, f"`{key}` must be a boolean, not {_toml_type(raw)}", "use true or false"
+                )
+            return raw
+        if tp is int:
+            if isinstance(raw, bool) or not isinstance(raw, int):
+                raise self.fail(
+                    key, f"`{key}` must be an integer, not {_toml_type(raw)}",
+                    f"write it as {key} = 3",
+                )
+            if raw < 0:
+                raise self.fail(key, f"`{key}` must not be negative (got {raw})", "use 0 or more")
+            return raw
+        if tp is float:
+            if isinstance(raw, bool) or not isinstance(raw, int | float):
+                raise self.fail(
+                    key, f"`{key}` must be a number, not {_toml_type(raw)}",
+                    f"write it as {key} = 1.5",
+                )
+            if raw < 0 or raw != raw or raw == float("inf"):
+                raise self.fail(
+                    key, f"`{key}` must be a finite number >= 0 (got {raw})", "use a number >= 0"
+                )
+            return float(raw)
+        if tp is str:
+            if not isinstance(raw, str):
+                raise self.fail(
+                    key, f"`{key}` must be a string, not {_toml_type(raw)}",
+                    f'write it as {key} = "..."',
+                )
+            return raw
+        raise AssertionError(f"unsupported config type {tp!r}")  # pragma: no cover
+
+    def table(self, cls: Any, raw: dict[str, Any], prefix: str = "") -> Any:
+        hints = typing.get_type_hints(cls)
+        known = [f.name for f in dataclasses.fields(cls)]
+        values: dict[str, Any] = {}
+        for key, raw_value in raw.items():
+            dashed = key.replace("-", "_")
+            if dashed not in known:
+                raise self.fail(
+                    prefix + key,
+                    f"unknown key `{prefix}{key}`",
+                    _close(dashed, known),
+                    code="RK120",
+                )
+            values[dashed] = self.value(prefix + dashed, hints[dashed], raw_value)
+        return cls(**values)
+
+
+def _toml_type(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return "a boolean"
+    if isinstance(raw, int):
+        return "an integer"
+    if isinstance(raw, float):
+        return "a float"
+    if isinstance(raw, str):
+        return "a string"
+    if isinstance(raw, list):
+        return "an array"
+    if isinstance(raw, dict):
+        return "a table"
+    return type(raw).__name__
+
+
+def parse_config(raw: Any, path: Path | None = None, text: str = "") -> Config:
+    """Validate the `[tool.releasekit]` table (already parsed)."""
+    validator = _Validator(path, text)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise validator.fail(
+            "tool.releasekit", "must be a table", "write it as [tool.releasekit]"
+        )
+    config: Config = validator.table(Config, raw)
+    _check_semantics(config, validator)
+    return config
+
+
+def _check_semantics(config: Config, validator: _Validator) -> None:
+    if "{name}" not in config.tag_format or "{version}" not in config.tag_format:
+        raise validator.fail(
+            "tag_format",
+            f"`tag_format` {config.tag_format!r} must contain {{name}} and {{version}}",
+            'e.g. tag_format = "{name}-v{version}"',
+        )
+    try:
+        config.tag_format.format(name="x", version="1")
+        config.umbrella_tag.format(version="1", name="x")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise validator.fail(
+            "tag_format",
+            f"tag format has an unknown placeholder or a stray brace ({exc})",
+            "only {name} and {version} are allowed",
+        ) from None
+    if config.index.target == "custom" and not (config.index.publish_url and config.index.check_url):
+        raise validator.fail(
+            "target",
+            '`index.target = "custom"` needs `index.publish_url` and `index.check_url`',
+            "set both URLs or use target pypi/testpypi",
+        )
+    for url_key in ("publish_url", "check_url", "json_api_url", "fallback_url"):
+        url = getattr(config.index, url_key)
+        if url and not url.startswith(("http://", "https://", "file://")):
+            raise validator.fail(
+                url_key, f"`index.{url_key}` {url!r} is not an http(s) URL",
+                "write a full URL like https://host/simple/",
+            )
+    if config.poll_interval <= 0:
+        raise validator.fail("poll_interval", "`poll_interval` must be > 0", "e.g. 2.0")
+    for group in config.lockstep_groups:
+        if group not in config.groups:
+            raise validator.fail(
+                "lockstep_groups",
+                f"`lockstep_groups` names {group!r}, which is not in `groups`",
+                _close(group, list(config.groups)) if config.groups else "define it under groups",
+            )
+    state = Path(config.state_dir)
+    if state.is_absolute() or ".." in state.parts or not state.parts:
+        raise validator.fail(
+            "state_dir",
+            f"`state_dir` {config.state_dir!r} must be a relative path inside the workspace",
+            'e.g. state_dir = ".releasekit"',
+        )
+
+
+def describe() -> list[tuple[str, str, str, str]]:
+    """(key, type, default, meaning) rows for the README."""
+    rows: list[tuple[str, str, str, str]] = []
+
+    def walk(cls: Any, prefix: str) -> None:
+        hints = typing.get_type_hints(cls)
+        docs = _field_docs(cls)
+        instance = cls()
+        for f in dataclasses.fields(cls):
+            tp = hints[f.name]
+            if dataclasses.is_dataclass(tp):
+                walk(tp, f"{prefix}{f.name}.")
+                continue
+            default = getattr(instance, f.name)
+            if isinstance(default, tuple):
+                default = list(default)
+            rows.append((prefix + f.name, _type_name(tp), _toml_literal(default), docs.get(f.name, "")))
+
+    walk(Config, "")
+    return rows
+
+
+def _toml_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{}" if not value else str(value)
+    return str(value)
+
+
+def _field_docs(cls: Any) -> dict[str, str]:
+    """Attribute docstrings (the string literal after each field) via the AST."""
+    import ast
+    import inspect
+    import textwrap
+
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    docs: dict[str, str] = {}
+    for node, nxt in zip(body, body[1:], strict=False):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(nxt, ast.Expr)
+            and isinstance(nxt.value, ast.Constant)
+            and isinstance(nxt.value.value, str)
+        ):
+            docs[node.target.id] = " ".join(nxt.value.value.split())
+    return docs
+

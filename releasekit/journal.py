@@ -1,0 +1,196 @@
+"""The crash journal: original bytes of every file releasekit rewrites, until it is restored.
+
+Protocol for one rewrite (each step durable before the next):
+1. the original bytes go to ``journal/<id>.orig``;
+2. an entry ``journal/<id>.json`` records the path and the hashes of the original and new bytes;
+3. the file is replaced atomically.
+Restoring is the reverse, and is idempotent, so a process killed at any instant leaves a
+state that :meth:`Journal.repair` brings back without human help. A file changed by someone
+else while it was rewritten is never clobbered: its original is kept and the user told.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from releasekit.errors import StateError
+from releasekit.fsutil import atomic_write, atomic_write_json, fsync_dir, remove_stale_tmp, sha256_bytes
+
+
+ANY = "any"
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    path: Path
+    original_sha256: str
+    new_sha256: str
+    reason: str
+    pid: int
+    created: float
+
+
+class Journal:
+    def __init__(self, state_dir: Path) -> None:
+        self.directory = state_dir / "journal"
+
+    @staticmethod
+    def entry_id(path: Path) -> str:
+        return hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:20]
+
+    def _entry_file(self, entry_id: str) -> Path:
+        return self.directory / f"{entry_id}.json"
+
+    def _backup_file(self, entry_id: str) -> Path:
+        return self.directory / f"{entry_id}.orig"
+
+    def entries(self) -> list[Entry]:
+        if not self.directory.is_dir():
+            return []
+        found = []
+        for item in sorted(self.directory.glob("*.json")):
+            try:
+                raw = json.loads(item.read_text(encoding="utf-8"))
+                found.append(
+                    Entry(
+                        id=item.stem,
+                        path=Path(raw["path"]),
+                        original_sha256=raw["original_sha256"],
+                        new_sha256=raw["new_sha256"],
+                        reason=raw.get("reason", ""),
+                        pid=int(raw.get("pid", 0)),
+                        created=float(raw.get("created", 0)),
+                    )
+                )
+            except (OSError, ValueError, KeyError, TypeError):
+                # A half-written entry cannot exist (atomic rename); a damaged one is the
+                # user's to inspect, so leave it and say so.
+                raise StateError(
+                    "unreadable journal entry",
+                    path=item,
+                    code="RK302",
+                    hint="inspect it; delete it only if the file it names is known to be intact",
+                ) from None
+        return found
+
+    def is_empty(self) -> bool:
+        return not self.entries()
+
+    def record(self, path: Path, original: bytes, new: bytes | None, reason: str) -> Entry:
+        """Steps 1 and 2 of the protocol: durable backup and entry before any change.
+
+        ``new=None`` means another program (uv lock) will write the file: any content found
+        at restore time is then releasekit's doing and is replaced.
+        """
+        path = path.resolve()
+        entry_id = self.entry_id(path)
+        if self._entry_file(entry_id).exists():
+            raise StateError(
+                f"{path} is already rewritten by an unfinished operation",
+                path=self._entry_file(entry_id),
+                code="RK301",
+                hint="run `releasekit restore` first",
+            )
+        self.directory.mkdir(parents=True, exist_ok=True)
+        atomic_write(self._backup_file(entry_id), original)
+        entry = Entry(
+            id=entry_id,
+            path=path,
+            original_sha256=sha256_bytes(original),
+            new_sha256=ANY if new is None else sha256_bytes(new),
+            reason=reason,
+            pid=os.getpid(),
+            created=time.time(),
+        )
+        atomic_write_json(
+            self._entry_file(entry_id),
+            {
+                "path": str(path),
+                "original_sha256": entry.original_sha256,
+                "new_sha256": entry.new_sha256,
+                "reason": reason,
+                "pid": entry.pid,
+                "created": entry.created,
+            },
+        )
+        return entry
+
+    def rewrite(self, path: Path, new: bytes, reason: str) -> Entry:
+        """Journal ``path`` and replace its content with ``new``."""
+        original = path.read_bytes()
+        entry = self.record(path, original, new, reason)
+        atomic_write(path, new)
+        return entry
+
+    def _drop(self, entry: Entry) -> None:
+        for item in (self._entry_file(entry.id), self._backup_file(entry.id)):
+            with contextlib.suppress(FileNotFoundError):
+                item.unlink()
+        fsync_dir(self.directory)
+
+    def commit(self, entry: Entry) -> None:
+        """Keep the new content: forget the backup (used by `bump` after it succeeded)."""
+        self._drop(entry)
+
+    def restore(self, entry: Entry) -> str:
+        """Put the original bytes back; returns what happened, in words."""
+        remove_stale_tmp(entry.path)
+        try:
+            current = entry.path.read_bytes()
+        except FileNotFoundError:
+            current = None
+        current_hash = sha256_bytes(current) if current is not None else None
+        if current_hash == entry.original_sha256:
+            self._drop(entry)
+            return f"{entry.path}: already original"
+        if entry.new_sha256 != ANY and current_hash not in (entry.new_sha256, None):
+            kept = entry.path.with_name(entry.path.name + ".releasekit-original")
+            atomic_write(kept, self._backup_file(entry.id).read_bytes())
+            self._drop(entry)
+            raise StateError(
+                f"{entry.path} was changed by someone else while releasekit had rewritten it; "
+                f"left as is, original saved as {kept.name}",
+                path=entry.path,
+                code="RK303",
+                hint="compare the two files and keep the right one",
+            )
+        original = self._backup_file(entry.id).read_bytes()
+        if sha256_bytes(original) != entry.original_sha256:
+            raise StateError(
+                "journal backup does not match its recorded hash",
+                path=self._backup_file(entry.id),
+                code="RK302",
+                hint="the state directory was damaged; restore the file from git",
+            )
+        atomic_write(entry.path, original)
+        if sha256_bytes(entry.path.read_bytes()) != entry.original_sha256:  # pragma: no cover
+            raise StateError("restored file does not match its original hash", path=entry.path, code="RK302")
+        self._drop(entry)
+        return f"{entry.path}: restored"
+
+    def repair(self) -> list[str]:
+        """Restore everything a killed run left behind; also clears orphan backups."""
+        messages = [self.restore(entry) for entry in self.entries()]
+        if self.directory.is_dir():
+            for orphan in self.directory.glob("*.orig"):
+                if not self._entry_file(orphan.stem).exists():
+                    with contextlib.suppress(FileNotFoundError):
+                        orphan.unlink()
+        return messages
+
+    @contextlib.contextmanager
+    def rewritten(self, path: Path, new: bytes, reason: str) -> Iterator[Entry]:
+        """Rewrite ``path`` for the duration of the block; restore it on any exit."""
+        entry = self.rewrite(path, new, reason)
+        try:
+            yield entry
+        finally:
+            self.restore(entry)

@@ -1,0 +1,565 @@
+"""uv workspace discovery: the root, its members, and one :class:`Package` record each.
+
+Member and exclude globs follow uv's semantics (``*`` stays in one directory, ``**``
+recurses, hidden directories match, a matched directory without a pyproject.toml is an
+error unless it holds no files). Everything downstream reads these records and never the
+files again, so the data flows one way: pyproject files -> Workspace -> Graph -> Plan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import fnmatch
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from releasekit import tomlio
+from releasekit.config import Config, parse_config
+from releasekit.errors import UsageError, WorkspaceError
+
+PRIVATE_CLASSIFIER = "Private :: Do Not Upload"
+_NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_MAGIC = re.compile(r"[*?[]")
+
+
+def normalize(name: str) -> str:
+    """PEP 503 normalized project name."""
+    return str(canonicalize_name(name))
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One requirement string of a package, parsed, with its position in the manifest."""
+
+    raw: str
+    name: str
+    specifier: str
+    extras: tuple[str, ...]
+    marker: str | None
+    url: str | None
+    section: str  # "dependencies" or "optional-dependencies.<extra>"
+    internal: bool = False
+
+    @property
+    def extra_group(self) -> str | None:
+        prefix = "optional-dependencies."
+        return self.section[len(prefix) :] if self.section.startswith(prefix) else None
+
+
+@dataclass(frozen=True)
+class Package:
+    """A workspace member as written on disk."""
+
+    name: str
+    declared_name: str
+    version: str | None
+    dynamic: tuple[str, ...]
+    path: Path
+    manifest: Path
+    relpath: str
+    dependencies: tuple[Dependency, ...]
+    internal_deps: tuple[str, ...]
+    self_references: tuple[Dependency, ...]
+    workspace_sources: tuple[str, ...]
+    publishable: bool
+    unpublishable_reason: str
+    is_root: bool
+    description: str | None
+    requires_python: str | None
+    classifiers: tuple[str, ...]
+    license: str | None
+    license_files: tuple[str, ...]
+    readme: str | None
+    readme_content_type: str | None
+    authors: int
+    build_backend: str | None
+    project: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
+
+    @property
+    def dynamic_version(self) -> bool:
+        return self.version is None and "version" in self.dynamic
+
+    @property
+    def import_name(self) -> str:
+        return self.name.replace("-", "_").replace(".", "_")
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The uv workspace: root, validated configuration and members sorted by name."""
+
+    root: Path
+    manifest: Path
+    config: Config
+    packages: tuple[Package, ...]
+    member_patterns: tuple[str, ...]
+    exclude_patterns: tuple[str, ...]
+
+    @cached_property
+    def by_name(self) -> dict[str, Package]:
+        return {p.name: p for p in self.packages}
+
+    def get(self, name: str) -> Package:
+        key = normalize(name)
+        try:
+            return self.by_name[key]
+        except KeyError:
+            close = difflib.get_close_matches(key, list(self.by_name), n=1)
+            hint = f"did you mean `{close[0]}`?" if close else "run `releasekit discover` to list packages"
+            raise UsageError(f"no package named {name!r} in the workspace", hint=hint, code="RK130") from None
+
+    @property
+    def state_dir(self) -> Path:
+        return self.config.state_path(self.root)
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix() or "."
+        except ValueError:
+            return str(path)
+
+
+def find_root(start: Path) -> Path:
+    """The nearest ancestor of ``start`` (inclusive) whose pyproject.toml has [tool.uv.workspace]."""
+    start = start.resolve()
+    if not start.exists():
+        raise WorkspaceError(
+            "directory does not exist", path=start, code="RK100", hint="pass an existing --workspace"
+        )
+    for directory in [start, *start.parents]:
+        manifest = directory / "pyproject.toml"
+        if not manifest.is_file():
+            continue
+        data = tomlio.load(manifest)
+        if isinstance(data.get("tool"), dict) and isinstance(data["tool"].get("uv"), dict):
+            if "workspace" in data["tool"]["uv"]:
+                return directory
+    raise WorkspaceError(
+        "no uv workspace here or in any parent directory",
+        path=start,
+        code="RK100",
+        hint="run inside a uv workspace (a pyproject.toml with [tool.uv.workspace]) or pass --workspace DIR",
+    )
+
+
+def load_workspace(start: Path | None = None) -> Workspace:
+    """Discover and parse the workspace containing ``start`` (default: the current directory)."""
+    root = find_root(start or Path.cwd())
+    manifest = root / "pyproject.toml"
+    text = tomlio.decode(tomlio.read_bytes(manifest), manifest)
+    data = tomlio.parse(text, manifest)
+    tool = data.get("tool", {})
+    uv_table = tool.get("uv", {})
+    ws_table = uv_table.get("workspace")
+    if not isinstance(ws_table, dict):
+        raise WorkspaceError(
+            "[tool.uv.workspace] must be a table",
+            path=manifest,
+            line=tomlio.line_of_text(text, "workspace"),
+            code="RK118",
+            hint="write it as [tool.uv.workspace] with members = [...]",
+        )
+    members = _string_list(ws_table.get("members", []), "tool.uv.workspace.members", manifest, text)
+    excludes = _string_list(ws_table.get("exclude", []), "tool.uv.workspace.exclude", manifest, text)
+    raw_config = tool.get("releasekit")
+    config = parse_config(raw_config, manifest, text)
+
+    root_sources = _workspace_sources(uv_table, manifest, text)
+    member_dirs = _expand_members(root, members, excludes, manifest, text)
+
+    parsed: list[tuple[Path, dict[str, Any], str, bool]] = []
+    if isinstance(data.get("project"), dict):
+        parsed.append((root, data, text, True))
+    elif "project" in data:
+        raise WorkspaceError(
+            "[project] must be a table", path=manifest, code="RK119", hint="write it as [project]"
+        )
+    for directory in member_dirs:
+        if directory == root:
+            continue
+        member_manifest = directory / "pyproject.toml"
+        member_text = tomlio.decode(tomlio.read_bytes(member_manifest), member_manifest)
+        parsed.append((directory, tomlio.parse(member_text, member_manifest), member_text, False))
+
+    drafts = [
+        _parse_package(root, directory, pdata, ptext, is_root, root_sources)
+        for directory, pdata, ptext, is_root in parsed
+    ]
+    seen: dict[str, Package] = {}
+    for pkg in drafts:
+        if pkg.name in seen:
+            other = seen[pkg.name]
+            raise WorkspaceError(
+                f"package name {pkg.declared_name!r} collides with {other.declared_name!r} "
+                f"in {other.relpath}/pyproject.toml (both normalize to {pkg.name!r})",
+                path=pkg.manifest,
+                line=tomlio.line_of_key(_text_of(parsed, pkg.path), "name"),
+                code="RK115",
+                hint="give each workspace member a distinct name",
+            )
+        seen[pkg.name] = pkg
+    names = set(seen)
+    packages = tuple(_link_internal(pkg, names) for pkg in sorted(seen.values(), key=lambda p: p.name))
+    return Workspace(
+        root=root,
+        manifest=manifest,
+        config=config,
+        packages=packages,
+        member_patterns=tuple(members),
+        exclude_patterns=tuple(excludes),
+    )
+
+
+def _text_of(parsed: list[tuple[Path, dict[str, Any], str, bool]], directory: Path) -> str:
+    for d, _, text, _ in parsed:
+        if d == directory:
+            return text
+    return ""
+
+
+def _string_list(value: Any, key: str, path: Path, text: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise WorkspaceError(
+            f"`{key}` must be an array of strings",
+            path=path,
+            line=tomlio.line_of_key(text, key.rsplit(".", 1)[-1]),
+            code="RK118",
+            hint=f'write it as {key.rsplit(".", 1)[-1]} = ["packages/*"]',
+        )
+    return list(value)
+
+
+def _workspace_sources(uv_table: Any, path: Path, text: str) -> set[str]:
+    sources = uv_table.get("sources", {}) if isinstance(uv_table, dict) else {}
+    if not isinstance(sources, dict):
+        raise WorkspaceError(
+            "[tool.uv.sources] must be a table",
+            path=path,
+            line=tomlio.line_of_text(text, "sources"),
+            code="RK118",
+            hint="write it as [tool.uv.sources] with name = { workspace = true }",
+        )
+    found: set[str] = set()
+    for name, entry in sources.items():
+        entries = entry if isinstance(entry, list) else [entry]
+        if any(isinstance(e, dict) and e.get("workspace") is True for e in entries):
+            found.add(normalize(name))
+    return found
+
+
+def _walk_dirs(base: Path) -> Iterator[Path]:
+    """``base`` and every directory below it, following symlinks but never looping."""
+    seen: set[tuple[int, int]] = set()
+    stack = [base]
+    while stack:
+        current = stack.pop()
+        try:
+            st = current.stat()
+        except OSError:
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            continue
+        seen.add(key)
+        yield current
+        try:
+            children = sorted(os.scandir(current), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in children:
+            try:
+                if entry.is_dir():
+                    stack.append(Path(entry.path))
+            except OSError:
+                continue
+
+
+def _glob(root: Path, pattern: str) -> list[Path]:
+    parts = PurePosixPath(pattern.replace("\\", "/")).parts
+    if parts and parts[0] == "/":
+        current, parts = [Path("/")], parts[1:]
+    else:
+        current = [root]
+    for part in parts:
+        following: list[Path] = []
+        for base in current:
+            if part == "**":
+                following.extend(_walk_dirs(base))
+            elif _MAGIC.search(part):
+                try:
+                    entries = sorted(os.scandir(base), key=lambda e: e.name)
+                except OSError:
+                    continue
+                following.extend(Path(e.path) for e in entries if fnmatch.fnmatchcase(e.name, part))
+            elif part == "..":
+                following.append(base.parent)
+            elif part != ".":
+                candidate = base / part
+                if candidate.exists():
+                    following.append(candidate)
+            else:
+                following.append(base)
+        current = list(dict.fromkeys(following))
+    return current
+
+
+def _has_files(directory: Path) -> bool:
+    for sub in _walk_dirs(directory):
+        try:
+            with os.scandir(sub) as entries:
+                for entry in entries:
+                    if not entry.name.startswith(".") and entry.is_file():
+                        return True
+        except OSError:
+            continue
+    return False
+
+
+def _expand_members(
+    root: Path, members: list[str], excludes: list[str], manifest: Path, text: str
+) -> list[Path]:
+    excluded: set[Path] = set()
+    for pattern in excludes:
+        excluded.update(p.resolve() for p in _glob(root, pattern))
+    found: dict[Path, None] = {}
+    for pattern in members:
+        matches = [p for p in _glob(root, pattern) if p.is_dir()]
+        if not matches:
+            raise WorkspaceError(
+                f"member glob {pattern!r} matches no directory",
+                path=manifest,
+                line=tomlio.line_of_text(text, pattern),
+                code="RK116",
+                hint="fix the glob in [tool.uv.workspace] members or create the package",
+            )
+        for match in matches:
+            resolved = match.resolve()
+            if resolved in excluded:
+                continue
+            if not (resolved / "pyproject.toml").is_file():
+                if _has_files(resolved):
+                    raise WorkspaceError(
+                        f"workspace member {match.relative_to(root).as_posix() if match.is_relative_to(root) else match} "
+                        f"has no pyproject.toml (matched by {pattern!r})",
+                        path=manifest,
+                        line=tomlio.line_of_text(text, pattern),
+                        code="RK117",
+                        hint="add a pyproject.toml there or add the directory to `exclude`",
+                    )
+                continue
+            found[resolved] = None
+    return sorted(found)
+
+
+def _parse_package(
+    root: Path,
+    directory: Path,
+    data: dict[str, Any],
+    text: str,
+    is_root: bool,
+    root_sources: set[str],
+) -> Package:
+    manifest = directory / "pyproject.toml"
+
+    def fail(message: str, code: str, hint: str, key: str | None = None, needle: str | None = None) -> WorkspaceError:
+        line = None
+        if needle is not None:
+            line = tomlio.line_of_text(text, needle)
+        if line is None and key is not None:
+            line = tomlio.line_of_key(text, key)
+        return WorkspaceError(message, path=manifest, line=line, code=code, hint=hint)
+
+    project = data.get("project")
+    if not isinstance(project, dict):
+        raise fail(
+            "missing [project] table" if project is None else "[project] must be a table",
+            "RK110",
+            "every workspace member needs [project] with name and version",
+        )
+    declared = project.get("name")
+    if declared is None:
+        raise fail("[project] has no `name`", "RK110", 'add name = "my-package"', key="project")
+    if not isinstance(declared, str) or not _NAME_RE.match(declared):
+        raise fail(
+            f"invalid project name {declared!r}",
+            "RK111",
+            "names may contain only letters, digits, '.', '-' and '_', starting and ending with a letter or digit",
+            key="name",
+        )
+    dynamic_raw = project.get("dynamic", [])
+    if not isinstance(dynamic_raw, list) or not all(isinstance(d, str) for d in dynamic_raw):
+        raise fail("`dynamic` must be an array of strings", "RK119", 'e.g. dynamic = ["version"]', key="dynamic")
+    dynamic = tuple(dynamic_raw)
+    raw_version = project.get("version")
+    version: str | None
+    if raw_version is None:
+        if "version" not in dynamic:
+            raise fail(
+                f"package {declared!r} has no `version` and does not declare it dynamic",
+                "RK112",
+                'add version = "0.1.0" to [project]',
+                key="name",
+            )
+        version = None
+    else:
+        if "version" in dynamic:
+            raise fail(
+                "`version` is both set and listed in `dynamic`",
+                "RK112",
+                "remove one of them (PEP 621)",
+                key="version",
+            )
+        if not isinstance(raw_version, str):
+            raise fail(f"`version` must be a string, not {raw_version!r}", "RK113", 'e.g. version = "1.2.0"', key="version")
+        try:
+            Version(raw_version)
+        except InvalidVersion:
+            raise fail(
+                f"version {raw_version!r} is not a valid PEP 440 version",
+                "RK113",
+                "use a version like 1.2.0, 1.2.0rc1 or 1.2.0.dev3",
+                key="version",
+            ) from None
+        version = raw_version
+
+    dependencies: list[Dependency] = []
+    raw_deps = project.get("dependencies", [])
+    if not isinstance(raw_deps, list) or not all(isinstance(d, str) for d in raw_deps):
+        raise fail("`dependencies` must be an array of strings", "RK119", 'e.g. dependencies = ["requests>=2"]', key="dependencies")
+    for raw in raw_deps:
+        dependencies.append(_parse_requirement(raw, "dependencies", fail))
+    optional = project.get("optional-dependencies", {})
+    if not isinstance(optional, dict):
+        raise fail("`optional-dependencies` must be a table", "RK119", "write it as [project.optional-dependencies]", key="optional-dependencies")
+    for extra, reqs in optional.items():
+        if not isinstance(reqs, list) or not all(isinstance(r, str) for r in reqs):
+            raise fail(
+                f"optional-dependencies.{extra} must be an array of strings",
+                "RK119",
+                f'e.g. {extra} = ["package>=1"]',
+                key=extra,
+            )
+        for raw in reqs:
+            dependencies.append(_parse_requirement(raw, f"optional-dependencies.{extra}", fail))
+
+    classifiers_raw = project.get("classifiers", [])
+    classifiers = tuple(c for c in classifiers_raw if isinstance(c, str)) if isinstance(classifiers_raw, list) else ()
+    tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
+    uv_table = tool.get("uv", {}) if isinstance(tool.get("uv"), dict) else {}
+    sources = set(root_sources) | _workspace_sources(uv_table, manifest, text)
+    build_system = data.get("build-system")
+    backend = build_system.get("build-backend") if isinstance(build_system, dict) else None
+    uv_package = uv_table.get("package")
+
+    reason = ""
+    if PRIVATE_CLASSIFIER in classifiers:
+        reason = f"classifier {PRIVATE_CLASSIFIER!r}"
+    elif uv_package is False:
+        reason = "[tool.uv] package = false"
+    elif build_system is None and uv_package is not True:
+        reason = "no [build-system] (uv treats it as virtual)"
+
+    license_value = project.get("license")
+    license_text: str | None = None
+    if isinstance(license_value, str):
+        license_text = license_value
+    elif isinstance(license_value, dict):
+        license_text = str(license_value.get("text") or license_value.get("file") or "") or None
+    license_files_raw = project.get("license-files", [])
+    license_files = tuple(x for x in license_files_raw if isinstance(x, str)) if isinstance(license_files_raw, list) else ()
+    if isinstance(license_value, dict) and isinstance(license_value.get("file"), str):
+        license_files = (*license_files, license_value["file"])
+
+    readme_value = project.get("readme")
+    readme: str | None = None
+    readme_type: str | None = None
+    if isinstance(readme_value, str):
+        readme = readme_value
+    elif isinstance(readme_value, dict):
+        file_value = readme_value.get("file")
+        readme = file_value if isinstance(file_value, str) else ("<inline>" if readme_value.get("text") else None)
+        ctype = readme_value.get("content-type")
+        readme_type = ctype if isinstance(ctype, str) else None
+    authors_raw = project.get("authors", [])
+    description = project.get("description")
+
+    return Package(
+        name=normalize(declared),
+        declared_name=declared,
+        version=version,
+        dynamic=dynamic,
+        path=directory,
+        manifest=manifest,
+        relpath=directory.relative_to(root).as_posix() if directory.is_relative_to(root) else str(directory),
+        dependencies=tuple(dependencies),
+        internal_deps=(),
+        self_references=(),
+        workspace_sources=tuple(sorted(sources)),
+        publishable=not reason,
+        unpublishable_reason=reason,
+        is_root=is_root,
+        description=description if isinstance(description, str) else None,
+        requires_python=project.get("requires-python") if isinstance(project.get("requires-python"), str) else None,
+        classifiers=classifiers,
+        license=license_text,
+        license_files=license_files,
+        readme=readme,
+        readme_content_type=readme_type,
+        authors=len(authors_raw) if isinstance(authors_raw, list) else 0,
+        build_backend=backend if isinstance(backend, str) else None,
+        project=project,
+    )
+
+
+def _parse_requirement(raw: str, section: str, fail: Any) -> Dependency:
+    try:
+        req = Requirement(raw)
+    except InvalidRequirement as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "unparsable"
+        raise fail(
+            f"invalid dependency {raw!r} in {section}: {first}",
+            "RK114",
+            "write a PEP 508 requirement like 'name[extra]>=1.0; python_version >= \"3.11\"'",
+            needle=raw,
+        ) from None
+    return Dependency(
+        raw=raw,
+        name=normalize(req.name),
+        specifier=str(req.specifier),
+        extras=tuple(sorted(req.extras)),
+        marker=str(req.marker) if req.marker else None,
+        url=req.url,
+        section=section,
+    )
+
+
+def _link_internal(pkg: Package, names: set[str]) -> Package:
+    deps: list[Dependency] = []
+    internal: set[str] = set()
+    self_refs: list[Dependency] = []
+    for dep in pkg.dependencies:
+        is_internal = dep.name in names
+        marked = dataclasses.replace(dep, internal=is_internal)
+        deps.append(marked)
+        if not is_internal:
+            continue
+        if dep.name == pkg.name:
+            self_refs.append(marked)
+        else:
+            internal.add(dep.name)
+    return dataclasses.replace(
+        pkg,
+        dependencies=tuple(deps),
+        internal_deps=tuple(sorted(internal)),
+        self_references=tuple(self_refs),
+    )

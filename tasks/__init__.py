@@ -1,0 +1,1 @@
+"""The project's own automation, as doit task creators (collected by dodo.py)."""
