@@ -4,4 +4,6 @@ import sys
 
 from releasekit.cli import main
 
-sys.exit(main())
+# Guarded: multiprocessing's spawn start method re-imports the main module in every worker.
+if __name__ == "__main__":
+    sys.exit(main())
