@@ -97,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="show what would be written")
 
     command("restore", "put back every file an interrupted run left rewritten", "restore:restore")
+
+    from releasekit.commands.publish import add_arguments as publish_arguments
+
+    p = command("publish", "build, upload, verify and smoke-test every package in dependency order",
+                "publish:publish")
+    _selection_options(p)
+    publish_arguments(p)
     return parser
 
 

@@ -1,0 +1,528 @@
+"""The functions doit tasks run, one per stage. Module-level, plain-data arguments only.
+
+They run in doit's worker processes (pickled under spawn/forkserver), so each takes
+``(package: dict, settings: dict)`` and builds its clients itself. Each returns a
+JSON-safe dict (doit stores it) or a ``TaskFailed`` carrying releasekit's one-line error.
+Every stage is idempotent: the index is asked what it has before anything is sent, so a
+rerun after any crash completes what is missing and nothing else.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from doit.exceptions import TaskError, TaskFailed
+
+from releasekit.backends.registry import IndexClient, file_version
+from releasekit.backends.uv import Uv, venv_python
+from releasekit.builds import (
+    BuildRecord,
+    build_dir,
+    check_wheel_pins,
+    fingerprint,
+    install_built,
+    load_record,
+    note,
+    notes_for,
+    record_files_intact,
+    save_record,
+    top_level_modules,
+)
+from releasekit.errors import IntegrityError, PublishError, ReleasekitError
+from releasekit.events import emit
+from releasekit.fsutil import sha256_file
+from releasekit.journal import Journal
+from releasekit.pin import pinned
+from releasekit.redact import redact
+from releasekit.retry import TransientError, call_with_retries
+
+Package = dict[str, Any]
+Settings = dict[str, Any]
+Result = dict[str, Any] | TaskFailed | TaskError
+
+_worker_ready = False
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    # Raised inside the running action, so its `finally` (restore) runs before exit.
+    raise SystemExit(128 + signum)
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            # The orchestrator died (SIGKILL): do not linger holding locks or pipes. Files
+            # this worker had rewritten are restored by the next run from the journal.
+            os._exit(70)
+
+
+def worker_init() -> None:
+    """Once per worker process: Ctrl-C is the orchestrator's to handle (it drains), SIGTERM
+    unwinds through `finally`, and the worker exits if its parent disappears."""
+    global _worker_ready
+    if _worker_ready:
+        return
+    _worker_ready = True
+    if multiprocessing.parent_process() is None or threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
+
+
+def _stage(stage: str, package: Package, settings: Settings, body: Callable[[], dict[str, Any]]) -> Result:
+    worker_init()
+    name = package["name"]
+    events = settings.get("events_path", "")
+    emit(events, name, stage, "start", version=package["version"], pid=os.getpid())
+    started = time.monotonic()
+    try:
+        result = body()
+    except ReleasekitError as exc:
+        message = exc.one_line()
+        emit(events, name, stage, "fail", message=message, code=exc.code,
+             seconds=round(time.monotonic() - started, 3))
+        return TaskFailed(message)
+    except Exception as exc:
+        text = redact(traceback.format_exc())
+        emit(events, name, stage, "fail", message=f"internal error: {exc!r}", code="RK999", traceback=text)
+        return TaskError(f"error[RK999] internal error in {stage}:{name}: {redact(repr(exc))}\n{text}")
+    emit(events, name, stage, "done", seconds=round(time.monotonic() - started, 3),
+         **{k: v for k, v in result.items() if k in ("status", "reused", "uploaded", "polls", "checked")})
+    return result
+
+
+def _client(settings: Settings) -> IndexClient:
+    return IndexClient(settings["check_url"], settings.get("json_api_url", ""))
+
+
+def _retrying(settings: Settings, package: Package, stage: str, func: Callable[[], Any]) -> Any:
+    def on_retry(attempt: int, delay: float, exc: BaseException) -> None:
+        emit(settings.get("events_path", ""), package["name"], stage, "retry",
+             attempt=attempt, delay=round(delay, 2), cause=redact(str(exc))[:300])
+
+    return call_with_retries(func, max_retries=int(settings["max_retries"]),
+                             base_delay=float(settings["retry_base_delay"]), on_retry=on_retry)
+
+
+def _record(package: Package, settings: Settings) -> BuildRecord:
+    record = load_record(settings["state_dir"], package["name"], package["version"])
+    if record is None or not record_files_intact(settings["state_dir"], record):
+        raise PublishError(
+            f"no intact build of {package['name']} {package['version']} in the state directory",
+            code="RK604",
+            hint="run the build stage again (it is rebuilt when missing)",
+        )
+    return record
+
+
+def _local_paths(package: Package, settings: Settings, record: BuildRecord) -> dict[str, Path]:
+    directory = build_dir(settings["state_dir"], package["name"], package["version"])
+    return {fn: directory / fn for fn in sorted(record.files)}
+
+
+# --- build -----------------------------------------------------------------------------
+
+
+def build(package: Package, settings: Settings) -> Result:
+    """Pin -> uv build --no-sources -> check the wheel's pins -> checksum -> restore."""
+    return _stage("build", package, settings, lambda: _build(package, settings))
+
+
+def _build(package: Package, settings: Settings) -> dict[str, Any]:
+    name, version = package["name"], package["version"]
+    state = settings["state_dir"]
+    events = settings.get("events_path", "")
+    root = Path(settings["root"])
+    pkg_dir = root / package["path"]
+    pins: dict[str, str] = dict(package["pins"])
+    others = [d for d in settings.get("member_dirs", []) if os.path.realpath(d) != os.path.realpath(pkg_dir)]
+    fp = fingerprint(pkg_dir, pins, exclude=[*others, state])
+    record = load_record(state, name, version)
+    if record is not None and record.fingerprint == fp and record_files_intact(state, record):
+        emit(events, name, "build", "step", step="reuse", detail="sources unchanged: reusing the recorded build")
+        return {"files": record.files, "reused": True}
+
+    final_dir = build_dir(state, name, version)
+    out_dir = final_dir.parent / f".{version}.building-{os.getpid()}"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    journal = Journal(Path(state))
+    emit(events, name, "build", "step", step="pin", pins=pins)
+    with pinned(journal, pkg_dir / "pyproject.toml", pins, f"pin {name} {version} for its build"):
+        emit(events, name, "build", "step", step="uv build")
+        files = Uv().build(pkg_dir, out_dir, cwd=root)
+    emit(events, name, "build", "step", step="restore")
+
+    wheels = [f for f in files if f.name.endswith(".whl")]
+    sdists = [f for f in files if f.name.endswith(".tar.gz")]
+    if len(wheels) != 1 or len(sdists) != 1:
+        raise PublishError(
+            f"the build of {name} produced {len(sdists)} sdist(s) and {len(wheels)} wheel(s): "
+            f"{', '.join(f.name for f in files) or 'nothing'}",
+            code="RK601",
+            hint="releasekit publishes exactly one sdist and one wheel per package",
+        )
+    for f in files:
+        parsed = file_version(f.name)
+        if parsed is None or parsed[0] != name or str(parsed[1]) != str(_canonical(version)):
+            raise PublishError(
+                f"built {f.name}, but the plan is {name} {version}",
+                code="RK602",
+                hint="the version in pyproject.toml changed during the run, or the build backend computes it",
+            )
+    emit(events, name, "build", "step", step="check pins")
+    check_wheel_pins(wheels[0], pins)
+    emit(events, name, "build", "step", step="checksum")
+    shas = {f.name: sha256_file(f) for f in files}
+    install_built(out_dir, final_dir, files)
+    save_record(state, BuildRecord(name=name, version=version, fingerprint=fp, files=shas, pins=pins))
+    return {"files": shas, "reused": False}
+
+
+def _canonical(version: str) -> str:
+    from packaging.version import Version
+
+    return str(Version(version))
+
+
+# --- probe -----------------------------------------------------------------------------
+
+
+def probe(package: Package, settings: Settings) -> dict[str, Any]:
+    """What the index already has of this version. Never fails: the answer is advisory."""
+    worker_init()
+    try:
+        files = _retrying(settings, package, "probe",
+                          lambda: _client(settings).version_files(package["name"], package["version"]))
+        return {"ok": True, "files": {fn: (f.sha256 or "") for fn, f in files.items()}}
+    except Exception as exc:
+        return {"ok": False, "error": redact(str(exc))[:500], "files": {}}
+
+
+# --- upload ----------------------------------------------------------------------------
+
+
+def upload(package: Package, settings: Settings) -> Result:
+    """Upload the files the index does not have yet; retries with backoff and full jitter."""
+    return _stage("upload", package, settings, lambda: _upload(package, settings))
+
+
+def _compare(package: Package, local: dict[str, str], remote: dict[str, str | None], settings: Settings) -> None:
+    for filename, sha in local.items():
+        theirs = remote.get(filename)
+        if theirs and theirs != sha:
+            raise IntegrityError(
+                f"{filename} is already on the index with different content "
+                f"(index sha256={theirs}, local sha256={sha})",
+                code="RK511",
+                hint="a version can never be replaced: bump the version (or pass --skip-existing "
+                "to keep what the index has)",
+            )
+
+
+def _upload(package: Package, settings: Settings) -> dict[str, Any]:
+    name, version = package["name"], package["version"]
+    events = settings.get("events_path", "")
+    record = _record(package, settings)
+    paths = _local_paths(package, settings, record)
+    client = _client(settings)
+
+    def remote() -> dict[str, str | None]:
+        found = _retrying(settings, package, "upload", lambda: client.version_files(name, version))
+        return {fn: f.sha256 for fn, f in found.items()}
+
+    try:
+        _compare(package, record.files, remote(), settings)
+    except IntegrityError:
+        if settings.get("skip_existing"):
+            note(settings["state_dir"], name, version, settings["check_url"], "upload", "existing-differs")
+            emit(events, name, "upload", "step", step="skip-existing",
+                 detail="different files already on the index; kept them (--skip-existing)")
+            return {"status": "existing", "uploaded": []}
+        raise
+    missing = [fn for fn in record.files if fn not in remote()]
+    if not missing:
+        note(settings["state_dir"], name, version, settings["check_url"], "upload", "already-published")
+        return {"status": "already-published", "uploaded": []}
+
+    uv = Uv()
+    attempts = {"n": 0}
+    uploaded: list[str] = []
+
+    def attempt() -> None:
+        attempts["n"] += 1
+        still = [fn for fn in record.files if fn not in remote()] if attempts["n"] > 1 else missing
+        if not still:
+            return
+        emit(events, name, "upload", "step", step="uv publish", files=still, attempt=attempts["n"])
+        outcome = uv.publish(
+            [paths[fn] for fn in still],
+            publish_url=settings["publish_url"],
+            check_url=settings["check_url"],
+            trusted_publishing=settings["trusted_publishing"],
+            env=_publish_env(settings),
+        )
+        uploaded.extend(fn for fn in outcome.uploaded if fn not in outcome.skipped)
+        if outcome.ok:
+            return
+        if outcome.kind == "transient":
+            raise TransientError(
+                f"upload answered {outcome.status or 'a connection error'}: {_last_line(outcome.message)}",
+                retry_after=outcome.retry_after,
+                status=outcome.status,
+            )
+        if outcome.kind == "duplicate":
+            _settle_duplicate(package, settings, record.files, client)
+            return
+        if outcome.kind == "mismatch":
+            raise IntegrityError(
+                f"the index holds different bytes under the same name: {_last_line(outcome.message)}",
+                code="RK511",
+                hint="a version can never be replaced: bump the version",
+            )
+        if outcome.kind == "auth":
+            raise PublishError(
+                f"the index refused the credentials: {_last_line(outcome.message)}",
+                code="RK605",
+                hint="set UV_PUBLISH_TOKEN (or UV_PUBLISH_USERNAME/UV_PUBLISH_PASSWORD), or configure trusted publishing",
+            )
+        raise PublishError(f"uv publish failed: {_last_line(outcome.message)}", code="RK606",
+                           hint="see the message from the index")
+
+    _retrying(settings, package, "upload", attempt)
+    note(settings["state_dir"], name, version, settings["check_url"], "upload", "uploaded")
+    return {"status": "uploaded", "uploaded": sorted(set(uploaded)) or missing, "attempts": attempts["n"]}
+
+
+def _publish_env(settings: Settings) -> dict[str, str]:
+    env: dict[str, str] = {}
+    if settings.get("target") == "testpypi" and not os.environ.get("UV_PUBLISH_TOKEN"):
+        token = os.environ.get("TESTPYPI_TOKEN")
+        if token:
+            env["UV_PUBLISH_TOKEN"] = token
+    return env
+
+
+def _last_line(message: str) -> str:
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    causes = [line for line in lines if line.startswith(("error:", "cause:"))]
+    return redact(" | ".join(causes[-3:]) if causes else (lines[-1] if lines else "no output"))
+
+
+def _settle_duplicate(package: Package, settings: Settings, local: dict[str, str], client: IndexClient) -> None:
+    """The index says a file already exists: identical bytes are success, different ones are not.
+
+    The listing may lag the upload endpoint, so wait (up to the poll deadline) for the file
+    to appear rather than sending it again.
+    """
+    name, version = package["name"], package["version"]
+    deadline = time.monotonic() + float(settings["poll_timeout"])
+    while True:
+        try:
+            listed = {fn: f.sha256 for fn, f in client.version_files(name, version).items()}
+        except TransientError:
+            listed = {}
+        _compare(package, local, listed, settings)
+        if all(fn in listed for fn in local):
+            emit(settings.get("events_path", ""), name, "upload", "step", step="settled",
+                 detail="the index already had identical files")
+            return
+        if time.monotonic() > deadline:
+            raise PublishError(
+                f"the index reports {name} {version} as existing but never lists it",
+                code="RK607",
+                hint="check the index; raise poll_timeout if it lags",
+            )
+        time.sleep(float(settings["poll_interval"]))
+
+
+# --- poll ------------------------------------------------------------------------------
+
+
+def poll(package: Package, settings: Settings) -> Result:
+    """Wait until the simple index lists every file (what pip and uv resolve from)."""
+    return _stage("poll", package, settings, lambda: _poll(package, settings))
+
+
+def _poll(package: Package, settings: Settings) -> dict[str, Any]:
+    name, version = package["name"], package["version"]
+    record = _record(package, settings)
+    client = _client(settings)
+    timeout = float(settings["poll_timeout"])
+    interval = float(settings["poll_interval"])
+    started = time.monotonic()
+    polls = 0
+    missing: list[str] = sorted(record.files)
+    last_error = ""
+    while True:
+        polls += 1
+        try:
+            listed = client.version_files(name, version)
+            missing = [fn for fn in record.files if fn not in listed]
+            if not missing:
+                return {"status": "listed", "polls": polls, "seconds": round(time.monotonic() - started, 3)}
+        except TransientError as exc:
+            last_error = str(exc)
+        elapsed = time.monotonic() - started
+        if elapsed >= timeout:
+            raise PublishError(
+                f"{name} {version} not listed by {settings['check_url']} after {timeout:g} s "
+                f"({polls} polls); missing: {', '.join(missing)}" + (f"; last error: {last_error}" if last_error else ""),
+                code="RK610",
+                hint="the index may lag: raise poll_timeout and rerun (uploads are not repeated)",
+            )
+        if polls % 10 == 0:
+            emit(settings.get("events_path", ""), name, "poll", "step", step="waiting", polls=polls,
+                 missing=missing, elapsed=round(elapsed, 1))
+        time.sleep(min(interval, max(0.05, timeout - elapsed)))
+
+
+# --- verify ----------------------------------------------------------------------------
+
+
+def verify(package: Package, settings: Settings) -> Result:
+    """The index's sha256 (listing, JSON API, re-download) equals the local checksum."""
+    return _stage("verify", package, settings, lambda: _verify(package, settings))
+
+
+def _verify(package: Package, settings: Settings) -> dict[str, Any]:
+    name, version = package["name"], package["version"]
+    record = _record(package, settings)
+    if notes_for(record, settings["check_url"]).get("upload") == "existing-differs":
+        emit(settings.get("events_path", ""), name, "verify", "step", step="skipped",
+             detail="the index keeps files that differ from this build (--skip-existing)")
+        return {"status": "skipped-existing", "checked": {}}
+    client = _client(settings)
+    listed = _retrying(settings, package, "verify", lambda: client.version_files(name, version))
+    checked = {"listing": 0, "json_api": 0, "download": 0}
+    for filename, sha in sorted(record.files.items()):
+        item = listed.get(filename)
+        if item is None:
+            raise PublishError(f"{filename} disappeared from the index", code="RK611",
+                               hint="someone removed it; investigate before releasing again")
+        if item.sha256 is not None:
+            if item.sha256 != sha:
+                raise _mismatch(filename, "the simple index", item.sha256, sha)
+            checked["listing"] += 1
+    hashes = _retrying(settings, package, "verify", lambda: client.json_api_hashes(name, version))
+    if hashes is not None:
+        for filename, sha in sorted(record.files.items()):
+            theirs = hashes.get(filename)
+            if theirs is not None:
+                if theirs != sha:
+                    raise _mismatch(filename, "the JSON API", theirs, sha)
+                checked["json_api"] += 1
+    if settings.get("verify_download", True):
+        for filename, sha in sorted(record.files.items()):
+            url = listed[filename].url
+            theirs = _retrying(settings, package, "verify", lambda url=url: client.download_sha256(url))
+            if theirs is None:
+                raise PublishError(f"{filename} is listed but cannot be downloaded", code="RK611",
+                                   hint="the index may still be propagating; rerun shortly")
+            if theirs != sha:
+                raise _mismatch(filename, "the downloaded file", theirs, sha)
+            checked["download"] += 1
+    if not any(checked.values()):
+        raise PublishError(f"the index offers no way to check the hashes of {name} {version}",
+                           code="RK612", hint="enable verify_download or use an index that lists sha256")
+    note(settings["state_dir"], name, version, settings["check_url"], "verify", checked)
+    return {"status": "verified", "checked": checked}
+
+
+def _mismatch(filename: str, source: str, theirs: str, ours: str) -> IntegrityError:
+    return IntegrityError(
+        f"{filename}: {source} has sha256 {theirs}, the local build has {ours}",
+        code="RK510",
+        hint="the uploaded bytes are not the ones built here: treat this as a supply-chain incident",
+    )
+
+
+# --- smoke -----------------------------------------------------------------------------
+
+
+def smoke(package: Package, settings: Settings) -> Result:
+    """Install the package from the index into a fresh venv and import its top-level modules."""
+    return _stage("smoke", package, settings, lambda: _smoke(package, settings))
+
+
+def _smoke(package: Package, settings: Settings) -> dict[str, Any]:
+    name, version = package["name"], package["version"]
+    events = settings.get("events_path", "")
+    record = _record(package, settings)
+    passed = notes_for(record, settings["check_url"]).get("smoke")
+    if isinstance(passed, dict) and passed.get("files") == record.files:
+        emit(events, name, "smoke", "step", step="reuse", detail="already passed for these exact files")
+        return {"status": "passed", "reused": True}
+    paths = _local_paths(package, settings, record)
+    wheel = next(p for fn, p in paths.items() if fn.endswith(".whl"))
+    modules = top_level_modules(wheel)
+    uv = Uv()
+    scratch = Path(settings["state_dir"]) / "smoke"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=scratch) as tmp:
+        venv = Path(tmp) / "venv"
+        emit(events, name, "smoke", "step", step="venv")
+        uv.venv(venv, python=_smoke_python(package))
+        emit(events, name, "smoke", "step", step="install")
+        uv.pip_install(
+            venv_python(venv),
+            f"{package['declared_name']}=={version}",
+            index_url=settings["check_url"],
+            fallback_url=settings.get("fallback_url", ""),
+            refresh=[name, *package.get("deps", [])],
+        )
+        code = (
+            "import importlib, importlib.metadata as m, sys\n"
+            f"mods = {modules!r}\n"
+            "for mod in mods: importlib.import_module(mod)\n"
+            f"v = m.version({package['declared_name']!r})\n"
+            f"assert v == {version!r}, f'installed {{v}}, expected {version}'\n"
+            "print('imported', ', '.join(mods) or '(no modules)')\n"
+        )
+        emit(events, name, "smoke", "step", step="import", modules=modules)
+        from releasekit.backends.process import run
+
+        run([str(venv_python(venv)), "-I", "-c", code], cwd=tmp,
+            hint=f"{name} {version} installs from the index but does not import")
+    note(settings["state_dir"], name, version, settings["check_url"], "smoke", {"files": record.files, "modules": modules})
+    return {"status": "passed", "modules": modules}
+
+
+def _smoke_python(package: Package) -> str | None:
+    spec = package.get("requires_python")
+    if not spec:
+        return None
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    current = ".".join(str(p) for p in sys.version_info[:3])
+    try:
+        return None if SpecifierSet(spec).contains(current) else spec
+    except InvalidSpecifier:
+        return None
+
+
+# --- publish (the per-package finish line) ---------------------------------------------
+
+
+def finish(package: Package, settings: Settings) -> Result:
+    """Every stage passed: the package is live, verified and installable."""
+
+    def body() -> dict[str, Any]:
+        record = _record(package, settings)
+        status = notes_for(record, settings["check_url"]).get("upload", "uploaded")
+        note(settings["state_dir"], package["name"], package["version"], settings["check_url"], "published", time.time())
+        return {"status": status}
+
+    return _stage("publish", package, settings, body)

@@ -1,0 +1,168 @@
+"""`publish`: every package of the plan, in dependency order, each as soon as its deps are live."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import os
+import sys
+from collections.abc import Iterator
+
+from releasekit import render
+from releasekit.commands.common import selection, workspace, write
+from releasekit.errors import EXIT_OK, StateError, UsageError
+from releasekit.observer import LogObserver, NullObserver, PublishObserver
+from releasekit.plan import Plan, build_plan
+from releasekit.runner import Prepared, execute, render_summary
+from releasekit.settings import PublishSettings, resolve
+from releasekit.state import StateLock, ensure_state_dir, repair_leftovers
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    index = p.add_argument_group("index (mirrors uv publish)")
+    index.add_argument("--target", choices=("pypi", "testpypi", "custom"),
+                       help="preset for the URLs below (default: index.target from config)")
+    index.add_argument("--publish-url", metavar="URL", help="upload endpoint (uv's --publish-url)")
+    index.add_argument("--check-url", metavar="URL",
+                       help="simple index used for dedupe, polling, verification and smoke installs")
+    index.add_argument("--json-api-url", metavar="URL", help="PyPI-style JSON API base; '' to disable")
+    index.add_argument("--fallback-url", metavar="URL",
+                       help="index for third-party dependencies in smoke tests; '' for none")
+    index.add_argument("--trusted-publishing", choices=("auto", "always", "never"),
+                       help="OIDC trusted publishing (auto: in GitHub Actions when no token is set)")
+    run = p.add_argument_group("run")
+    run.add_argument("-j", "--concurrency", type=int, metavar="N", help="parallel workers (0 = auto)")
+    run.add_argument("--max-retries", type=int, metavar="N", help="retries per network operation")
+    run.add_argument("--retry-base-delay", type=float, metavar="S", help="backoff base in seconds (full jitter)")
+    run.add_argument("--poll-timeout", type=float, metavar="S", help="seconds to wait for the index to list uploads")
+    run.add_argument("--no-smoke-test", action="store_true", help="skip the install-and-import stage")
+    run.add_argument("--skip-existing", action="store_true",
+                     help="keep files already on the index even when they differ from this build")
+    run.add_argument("--start-method", choices=("spawn", "forkserver", "fork"), default="spawn",
+                     help="multiprocessing start method for doit's workers (default: spawn)")
+    run.add_argument("--dry-run", action="store_true", help="print the plan and the settings; change nothing")
+    run.add_argument("--rehearse", action="store_true",
+                     help="run the whole pipeline against a throwaway pypiserver on 127.0.0.1, then tear it down")
+    run.add_argument("--format", choices=("table", "json"), default="table",
+                     help="table: progress on stderr, summary on stdout; json: the summary as JSON on stdout")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress lines, only the summary")
+    run.add_argument("-v", "--verbose", action="store_true", help="also show every step inside a stage")
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    for flag in ("concurrency", "max_retries"):
+        value = getattr(args, flag)
+        if value is not None and value < 0:
+            raise UsageError(f"--{flag.replace('_', '-')} must be 0 or more", hint="e.g. --max-retries 3")
+    for flag in ("retry_base_delay", "poll_timeout"):
+        value = getattr(args, flag)
+        if value is not None and value < 0:
+            raise UsageError(f"--{flag.replace('_', '-')} must not be negative", hint="use seconds >= 0")
+    if args.rehearse and (args.publish_url or args.check_url or args.target):
+        raise UsageError("--rehearse picks its own throwaway index", hint="drop --target/--publish-url/--check-url")
+
+
+def _refuse_unreleasable(plan: Plan) -> None:
+    for skipped in plan.skipped:
+        if skipped.reason.startswith("dynamic version"):
+            raise UsageError(
+                f"cannot publish {skipped.name}: {skipped.reason}",
+                code="RK140",
+                hint=f"set a static [project].version for {skipped.name}, or add it to [tool.releasekit] exclude",
+            )
+
+
+def _settings(args: argparse.Namespace, prepared_ws: object) -> PublishSettings:
+    from releasekit.workspace import Workspace
+
+    assert isinstance(prepared_ws, Workspace)
+    return resolve(
+        prepared_ws,
+        target=args.target,
+        publish_url=args.publish_url,
+        check_url=args.check_url,
+        json_api_url=args.json_api_url,
+        fallback_url=args.fallback_url,
+        concurrency=args.concurrency,
+        max_retries=args.max_retries,
+        retry_base_delay=args.retry_base_delay,
+        poll_timeout=args.poll_timeout,
+        smoke_test=False if args.no_smoke_test else None,
+        skip_existing=args.skip_existing,
+        trusted_publishing=args.trusted_publishing,
+    )
+
+
+@contextlib.contextmanager
+def _rehearsal(settings: PublishSettings) -> Iterator[PublishSettings]:
+    from releasekit.rehearse import throwaway_index
+
+    with throwaway_index() as index:
+        saved = {k: os.environ.get(k) for k in ("UV_PUBLISH_TOKEN", "UV_PUBLISH_USERNAME", "UV_PUBLISH_PASSWORD")}
+        os.environ.pop("UV_PUBLISH_TOKEN", None)
+        os.environ["UV_PUBLISH_USERNAME"] = index.username
+        os.environ["UV_PUBLISH_PASSWORD"] = index.password
+        try:
+            yield dataclasses.replace(
+                settings,
+                target="custom",
+                publish_url=index.url,
+                check_url=index.simple_url,
+                json_api_url="",
+                trusted_publishing="never",
+                auth=f"username/password of the throwaway index ({index.username})",
+            )
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def observer_for(args: argparse.Namespace) -> PublishObserver:
+    if args.quiet:
+        return NullObserver()
+    return LogObserver(sys.stderr, verbose=args.verbose)
+
+
+def publish(args: argparse.Namespace) -> int:
+    _check_args(args)
+    ws = workspace(args)
+    plan = build_plan(ws, selection(args), smoke_test=False if args.no_smoke_test else None)
+    _refuse_unreleasable(plan)
+    settings = _settings(args, ws)
+    if args.dry_run:
+        write(render.plan(plan, args.format))
+        if args.format == "table":
+            write(
+                f"\nwould publish to {settings.publish_url} (check {settings.check_url}; auth: {settings.auth}; "
+                f"{settings.concurrency} workers; retries {settings.max_retries})\n"
+                "dry run: nothing was built, uploaded or changed\n"
+            )
+        return EXIT_OK
+    if not plan.packages:
+        write("nothing to publish\n")
+        return EXIT_OK
+    if not args.rehearse and settings.trusted_publishing == "never" and settings.auth == "none":
+        raise StateError(
+            f"no credentials for uploading to {settings.publish_url}",
+            code="RK304",
+            hint="set UV_PUBLISH_TOKEN (or UV_PUBLISH_USERNAME and UV_PUBLISH_PASSWORD), "
+            "use trusted publishing in GitHub Actions, or try --rehearse",
+        )
+    state = ensure_state_dir(ws.state_dir)
+    with StateLock(state, "publish"):
+        repair_leftovers(state, holding_lock=True)
+        observer = observer_for(args)
+        if args.rehearse:
+            with _rehearsal(settings) as rehearsed:
+                result = execute(Prepared(ws, plan, rehearsed), observer, start_method=args.start_method)
+        else:
+            result = execute(Prepared(ws, plan, settings), observer, start_method=args.start_method)
+    if args.format == "json":
+        write(render.to_json(result.to_json()))
+    else:
+        write(render_summary(result))
+    return result.exit_code

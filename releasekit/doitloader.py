@@ -1,0 +1,92 @@
+"""doit's view of a workspace: a TaskLoader2 that builds the plan's tasks.
+
+Plain doit finds it through what `releasekit init` writes into pyproject.toml::
+
+    [tool.doit]
+    loader = "releasekit"
+    [tool.doit.plugins.loader]
+    releasekit = "releasekit.doitloader:WorkspaceLoader"
+
+so `doit list --all`, `doit info upload:pkg`, `doit publish` and `doit -n 4 publish` work in
+the workspace and agree with `releasekit plan`. `releasekit publish` uses the same loader
+with its already prepared plan and settings.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from doit.cmd_base import TaskLoader2
+from doit.exceptions import InvalidDodoFile
+from doit.loader import generate_tasks
+from doit.task import Task
+
+from releasekit.errors import ReleasekitError
+from releasekit.pipeline import doit_tasks
+from releasekit.runner import Prepared
+from releasekit.state import StateLock, ensure_state_dir
+
+
+def show(text: str) -> None:
+    """Action of the `plan` task: print the rendered plan."""
+    print(text, end="")
+
+
+class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
+    """Loads releasekit's tasks for the workspace in the current directory (or a prepared run)."""
+
+    def __init__(self, prepared: Prepared | None = None, *, cli: bool = False) -> None:
+        super().__init__()
+        self.prepared = prepared
+        self.cli = cli
+        self._lock: StateLock | None = None
+
+    def setup(self, opt_values: Any) -> None:
+        pass
+
+    def _prepare(self) -> Prepared:
+        if self.prepared is None:
+            try:
+                from releasekit.context import open_workspace
+                from releasekit.plan import build_plan
+                from releasekit.settings import resolve
+
+                ws = open_workspace(Path.cwd())
+                self.prepared = Prepared(ws, build_plan(ws), resolve(ws))
+            except ReleasekitError as exc:
+                raise InvalidDodoFile(exc.one_line()) from None
+        return self.prepared
+
+    def load_doit_config(self) -> dict[str, Any]:
+        prepared = self._prepare()
+        state = ensure_state_dir(Path(prepared.settings.state_dir))
+        # One doit DB per index, so a rehearsal never marks tasks done for the real index.
+        index = hashlib.sha256(prepared.settings.check_url.encode()).hexdigest()[:10]
+        return {
+            "dep_file": str(state / f"doit-{index}.sqlite3"),
+            "backend": "sqlite3",
+            "default_tasks": ["plan"],
+        }
+
+    def load_tasks(self, cmd: Any, pos_args: Any) -> list[Task]:
+        prepared = self._prepare()
+        if getattr(cmd, "execute_tasks", False) and not self.cli:
+            # Plain `doit run`: take the workspace lock like `releasekit publish` does; the OS
+            # releases it when this process exits, even if it is killed.
+            try:
+                self._lock = StateLock(Path(prepared.settings.state_dir), "doit").acquire()
+            except ReleasekitError as exc:
+                raise InvalidDodoFile(exc.one_line()) from None
+            atexit.register(self._lock.release)
+            Path(prepared.settings.run_dir).mkdir(parents=True, exist_ok=True)
+        from releasekit import render
+
+        extra = generate_tasks(
+            "plan",
+            {"actions": [(show, [render.plan(prepared.plan, "table")])], "verbosity": 2,
+             "uptodate": [False], "doc": "show the release plan (what `doit publish` would do)"},
+        )
+        return doit_tasks(prepared.plan, prepared.settings, prepared.ws, extra=list(extra))

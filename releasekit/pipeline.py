@@ -1,0 +1,105 @@
+"""Plan -> doit tasks. The only place that knows how stages map onto doit.
+
+Each :class:`~releasekit.plan.TaskSpec` becomes a subtask ``STAGE:PACKAGE`` of the group
+task ``STAGE``, so ``doit publish`` runs every package, ``doit publish:pkg`` one package
+(and what it needs), and doit's parallel runner starts each task the moment its own
+dependencies are done. Within a group, packages that gate the longest chains come first,
+which is how doit breaks ties between ready tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from doit.loader import generate_tasks
+from doit.task import Task
+
+from releasekit import actions
+from releasekit.builds import load_record
+from releasekit.plan import STAGE_HELP, STAGES, PackagePlan, Plan
+from releasekit.settings import PublishSettings
+from releasekit.workspace import Workspace
+
+ACTIONS: dict[str, Callable[..., Any]] = {
+    "build": actions.build,
+    "probe": actions.probe,
+    "upload": actions.upload,
+    "poll": actions.poll,
+    "verify": actions.verify,
+    "smoke": actions.smoke,
+    "publish": actions.finish,
+}
+
+
+def package_data(pkg: PackagePlan, ws: Workspace | None = None) -> dict[str, Any]:
+    """The plain-data description of a package that every action receives."""
+    requires_python = None
+    if ws is not None and pkg.name in ws.by_name:
+        requires_python = ws.by_name[pkg.name].requires_python
+    return {
+        "name": pkg.name,
+        "declared_name": pkg.declared_name,
+        "version": pkg.next_version,
+        "path": pkg.path,
+        "pins": dict(pkg.pins),
+        "deps": list(pkg.deps),
+        "requires_python": requires_python,
+    }
+
+
+def upload_is_current(task: Any, values: Any, name: str, version: str, state_dir: str) -> bool:
+    """Up-to-date check for ``upload:P``: the probe saw every local file on the index, same sha256.
+
+    Runs in doit's main process after ``probe:P`` and ``build:P`` finished, reads only their
+    in-memory results and the local build record (no network), and never raises: an
+    exception here would hang doit's parallel runner.
+    """
+    try:
+        from doit.globals import Globals
+
+        probe = Globals.dep_manager.get_values(f"probe:{name}") if Globals.dep_manager else {}
+        if not probe or not probe.get("ok"):
+            return False
+        record = load_record(state_dir, name, version)
+        if record is None or not record.files:
+            return False
+        remote = probe.get("files", {})
+        return all(remote.get(fn) == sha for fn, sha in record.files.items())
+    except Exception:
+        return False
+
+
+def task_dicts(plan: Plan, settings: PublishSettings, ws: Workspace | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Per stage, the doit subtask dicts in dispatch-priority order."""
+    data = settings.as_dict()
+    ordered = sorted(plan.packages, key=lambda p: (-p.priority, p.order))
+    by_name = {p.name: p for p in plan.packages}
+    stages: dict[str, list[dict[str, Any]]] = {s: [] for s in STAGES if plan.smoke_test or s != "smoke"}
+    specs = {t.name: t for t in plan.tasks}
+    for pkg in ordered:
+        pdata = package_data(by_name[pkg.name], ws)
+        for stage in stages:
+            spec = specs[f"{stage}:{pkg.name}"]
+            task: dict[str, Any] = {
+                "name": pkg.name,
+                "actions": [(ACTIONS[stage], [pdata, data])],
+                "task_dep": list(spec.task_dep),
+                "doc": f"{stage} {pkg.name} {pkg.next_version}: {STAGE_HELP[stage]}",
+                "meta": {"package": pkg.name, "stage": stage, "version": pkg.next_version},
+                "verbosity": 0,
+            }
+            if stage == "upload":
+                task["uptodate"] = [(upload_is_current, [pkg.name, pkg.next_version, settings.state_dir], {})]
+            stages[stage].append(task)
+    return stages
+
+
+def doit_tasks(plan: Plan, settings: PublishSettings, ws: Workspace | None = None,
+               extra: list[Task] | None = None) -> list[Task]:
+    """doit Task objects for the plan: one group per stage plus its ``STAGE:PACKAGE`` subtasks."""
+    tasks: list[Task] = []
+    for stage, subtasks in task_dicts(plan, settings, ws).items():
+        tasks.extend(generate_tasks(stage, (t for t in subtasks), f"{stage} every package: {STAGE_HELP[stage]}"))
+    tasks.extend(extra or [])
+    return tasks

@@ -1,0 +1,417 @@
+"""Running a plan on doit's parallel runner, with a graceful stop and an honest result.
+
+doit gives dependency-triggered dispatch; this module adds what a release needs around
+it (measured behaviour in the project notes, doit.md §3-§6):
+- SIGINT/SIGTERM drain instead of killing: nothing new starts, in-flight stages finish,
+  files are restored, the DB is flushed, the exit status is non-zero. A second signal stops
+  hard; the journal still restores every file.
+- Workers ignore Ctrl-C (the orchestrator owns it) and run uv in its own session, so an
+  interrupt never lands half-way through an upload.
+- A reporter turns doit's callbacks into observer calls and a per-package result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import signal
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any, ClassVar
+
+from doit.runner import ERROR, MRunner
+
+from releasekit.events import EventTail
+from releasekit.fsutil import atomic_write_json
+from releasekit.observer import NullObserver, PublishObserver, SchedulerState, TaskEvent, TaskStatus
+from releasekit.plan import STAGES, Plan
+from releasekit.settings import PublishSettings
+from releasekit.state import ensure_state_dir
+from releasekit.workspace import Workspace
+
+START_METHODS = ("spawn", "forkserver", "fork")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything a run needs, computed once in the main process."""
+
+    ws: Workspace
+    plan: Plan
+    settings: PublishSettings
+
+
+# --- the doit reporter -----------------------------------------------------------------
+
+
+class Collector:
+    """Task outcomes as doit reports them, forwarded to the observer."""
+
+    def __init__(self, plan: Plan, observer: PublishObserver) -> None:
+        self.observer = observer
+        self.outcomes: dict[str, TaskEvent] = {
+            t.name: TaskEvent(t.name, t.stage, t.package, TaskStatus.PENDING) for t in plan.tasks
+        }
+        self.runtime_errors: list[str] = []
+
+    def update(self, task: Any, status: TaskStatus, message: str = "", values: dict[str, Any] | None = None) -> None:
+        if task.name not in self.outcomes:
+            return  # group tasks and helper tasks are not shown
+        event = TaskEvent(task.name, self.outcomes[task.name].stage, self.outcomes[task.name].package,
+                          status, message, dict(values or {}))
+        self.outcomes[task.name] = event
+        self.observer.on_task(event)
+
+
+class Reporter:
+    """A doit reporter (every method defined on the class: doit's MReporter checks the class)."""
+
+    desc = "releasekit observer bridge"
+    collector: Collector | None = None
+
+    def __init__(self, outstream: Any = None, options: Any = None, collector: Collector | None = None) -> None:
+        self.collector = collector
+
+    def initialize(self, tasks: Any, selected_tasks: Any) -> None:
+        pass
+
+    def get_status(self, task: Any) -> None:
+        pass
+
+    def execute_task(self, task: Any) -> None:
+        if self.collector:
+            self.collector.update(task, TaskStatus.RUNNING)
+
+    def add_success(self, task: Any) -> None:
+        if self.collector:
+            self.collector.update(task, TaskStatus.DONE, values=task.values)
+
+    def add_failure(self, task: Any, fail: Any) -> None:
+        if not self.collector:
+            return
+        from doit.exceptions import UnmetDependency
+
+        if isinstance(fail, UnmetDependency):
+            self.collector.update(task, TaskStatus.BLOCKED, f"waits for {fail.message}")
+        else:
+            message = getattr(fail, "message", "") or fail.get_msg()
+            self.collector.update(task, TaskStatus.FAILED, str(message).strip())
+
+    def skip_uptodate(self, task: Any) -> None:
+        if self.collector:
+            self.collector.update(task, TaskStatus.UPTODATE)
+
+    def skip_ignore(self, task: Any) -> None:
+        if self.collector:
+            self.collector.update(task, TaskStatus.CANCELLED, "ignored")
+
+    def teardown_task(self, task: Any) -> None:
+        pass
+
+    def cleanup_error(self, exception: Any) -> None:
+        if self.collector:
+            self.collector.runtime_errors.append(str(exception))
+
+    def runtime_error(self, msg: str) -> None:
+        if self.collector:
+            self.collector.runtime_errors.append(msg)
+
+    def complete_run(self) -> None:
+        pass
+
+
+# --- graceful stop ---------------------------------------------------------------------
+
+
+class RunControl:
+    """Turns signals (and front-end keys) into a drain of doit's runner."""
+
+    active: ClassVar[RunControl | None] = None
+
+    def __init__(self, observer: PublishObserver) -> None:
+        self.observer = observer
+        self.runner: MRunner | None = None
+        self.cancelled = False
+        self.reason = ""
+
+    def attach(self, runner: MRunner) -> None:
+        self.runner = runner
+        if self.cancelled:
+            self._stop_runner()
+
+    def _stop_runner(self) -> None:
+        if self.runner is not None:
+            self.runner._stop_running = True  # doit: get_next_job() hands out no new task
+            self.runner.final_result = ERROR  # a partial run never exits 0
+
+    def cancel(self, reason: str) -> None:
+        if self.cancelled:
+            return
+        self.cancelled = True
+        self.reason = reason
+        self._stop_runner()
+        self.observer.on_state(
+            SchedulerState.DRAINING,
+            f"{reason}: no new stage starts, running ones finish, files are restored "
+            "(send it again to stop at once)",
+        )
+
+    def handle_signal(self, signum: int, frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if self.cancelled:
+            self.observer.on_state(SchedulerState.STOPPED, f"{name} again: stopping now")
+            raise KeyboardInterrupt
+        self.cancel(f"{name} received")
+
+
+class DrainableMRunner(MRunner):  # type: ignore[misc]
+    """doit's process runner, attached to the active RunControl; its workers ignore Ctrl-C."""
+
+    def run_tasks(self, task_dispatcher: Any) -> Any:
+        if RunControl.active is not None:
+            RunControl.active.attach(self)
+        return super().run_tasks(task_dispatcher)
+
+    def _run_start_processes(self, job_q: Any, result_q: Any) -> Any:
+        # Children inherit an ignored SIGINT (documented CPython behaviour), so Ctrl-C in
+        # a terminal reaches only the orchestrator, which drains.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            return super()._run_start_processes(job_q, result_q)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _signals(control: RunControl) -> Iterator[None]:
+    import doit.cmd_run
+
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    original_runner = doit.cmd_run.MRunner
+    doit.cmd_run.MRunner = DrainableMRunner  # Run._execute looks the class up here
+    RunControl.active = control
+    try:
+        for s in saved:
+            signal.signal(s, control.handle_signal)
+        yield
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, handler)
+        doit.cmd_run.MRunner = original_runner
+        RunControl.active = None
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+@dataclass
+class PackageResult:
+    name: str
+    version: str
+    status: str  # published | already-published | kept-existing | failed | blocked | cancelled
+    stage: str = ""
+    message: str = ""
+    uploaded: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "status": self.status, "stage": self.stage,
+                "message": self.message, "uploaded": self.uploaded}
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    packages: list[PackageResult]
+    cancelled: bool
+    seconds: float
+    runtime_errors: list[str] = field(default_factory=list)
+    doit_status: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.cancelled and not self.runtime_errors and all(
+            p.status in ("published", "already-published", "kept-existing") for p in self.packages
+        )
+
+    @property
+    def exit_code(self) -> int:
+        from releasekit.errors import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK
+
+        if self.ok:
+            return EXIT_OK
+        return EXIT_CANCELLED if self.cancelled else EXIT_FAILED
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for p in self.packages:
+            out[p.status] = out.get(p.status, 0) + 1
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": "releasekit.run/1",
+            "run_id": self.run_id,
+            "ok": self.ok,
+            "exit_code": self.exit_code,
+            "cancelled": self.cancelled,
+            "seconds": round(self.seconds, 3),
+            "counts": self.counts(),
+            "packages": [p.to_json() for p in self.packages],
+            "runtime_errors": self.runtime_errors,
+        }
+
+
+def summarize(plan: Plan, outcomes: dict[str, TaskEvent], cancelled: bool) -> list[PackageResult]:
+    results = []
+    for pkg in plan.packages:
+        stages = [s for s in STAGES if f"{s}:{pkg.name}" in outcomes]
+        events = {s: outcomes[f"{s}:{pkg.name}"] for s in stages}
+        final = events.get("publish")
+        upload = events.get("upload")
+        uploaded = list(upload.values.get("uploaded", [])) if upload else []
+        if final is not None and final.status is TaskStatus.DONE:
+            status = str(final.values.get("status", "uploaded"))
+            mapped = {"uploaded": "published", "already-published": "already-published",
+                      "existing-differs": "kept-existing"}.get(status, "published")
+            if upload is not None and upload.status is TaskStatus.UPTODATE:
+                mapped = "already-published"
+            results.append(PackageResult(pkg.name, pkg.next_version, mapped, uploaded=uploaded))
+            continue
+        failed = next((s for s in stages if events[s].status is TaskStatus.FAILED), None)
+        if failed:
+            results.append(PackageResult(pkg.name, pkg.next_version, "failed", failed, events[failed].message))
+            continue
+        blocked = next((s for s in stages if events[s].status is TaskStatus.BLOCKED), None)
+        if blocked:
+            cause = _root_cause(pkg.name, blocked, outcomes)
+            results.append(PackageResult(pkg.name, pkg.next_version, "blocked", blocked, cause))
+            continue
+        running = next((s for s in stages if events[s].status is TaskStatus.PENDING), "publish")
+        results.append(PackageResult(
+            pkg.name, pkg.next_version, "cancelled", running,
+            "not started: the run was stopped" if cancelled else "not run",
+        ))
+    return results
+
+
+def _root_cause(package: str, stage: str, outcomes: dict[str, TaskEvent]) -> str:
+    """Follow 'waits for X' back to the task that actually failed."""
+    seen: set[str] = set()
+    current = f"{stage}:{package}"
+    while current not in seen:
+        seen.add(current)
+        event = outcomes.get(current)
+        if event is None:
+            break
+        if event.status is TaskStatus.FAILED:
+            return f"blocked by {event.package} (failed at {event.stage})"
+        if event.status is TaskStatus.BLOCKED and event.message.startswith("waits for "):
+            current = event.message[len("waits for "):].split()[0]
+            continue
+        break
+    return "blocked by a failed dependency"
+
+
+# --- running ---------------------------------------------------------------------------
+
+
+def set_start_method(method: str) -> None:
+    if method not in START_METHODS:
+        from releasekit.errors import UsageError
+
+        raise UsageError(f"unknown start method {method!r}", hint="use spawn, forkserver or fork")
+    if multiprocessing.get_start_method(allow_none=True) != method:
+        multiprocessing.set_start_method(method, force=True)
+
+
+def execute(
+    prepared: Prepared,
+    observer: PublishObserver | None = None,
+    *,
+    start_method: str = "spawn",
+    selected: Sequence[str] = ("publish",),
+    control: RunControl | None = None,
+) -> RunResult:
+    """Run ``selected`` doit tasks of the plan; always restores rewritten files before returning."""
+    from doit.doit_cmd import DoitMain
+
+    from releasekit.doitloader import WorkspaceLoader
+    from releasekit.journal import Journal
+
+    observer = observer or NullObserver()
+    settings = prepared.settings
+    ensure_state_dir(Path(settings.state_dir))
+    Path(settings.run_dir).mkdir(parents=True, exist_ok=True)
+    set_start_method(start_method)
+    collector = Collector(prepared.plan, observer)
+    reporter = Reporter(collector=collector)
+    control = control or RunControl(observer)
+    tail = EventTail(settings.events_path, observer.on_event).start()
+    observer.on_start(prepared.plan, settings)
+    observer.on_state(SchedulerState.RUNNING, f"{settings.concurrency} workers, start method {start_method}")
+    started = time.monotonic()
+    status = 0
+    try:
+        with _signals(control):
+            status = DoitMain(
+                WorkspaceLoader(prepared, cli=True),
+                config_filenames=(),
+                extra_config={"GLOBAL": {"reporter": reporter, "verbosity": 0}},
+            ).run(["run", "-n", str(settings.concurrency), "-P", "process", "--continue", *selected])
+    except KeyboardInterrupt:
+        control.cancelled = True
+        status = 2
+    finally:
+        tail.stop()
+        messages = Journal(Path(settings.state_dir)).repair()
+        for message in messages:
+            observer.on_event({"event": "restore", "package": "", "stage": "", "detail": message})
+    result = RunResult(
+        run_id=settings.run_id,
+        packages=summarize(prepared.plan, collector.outcomes, control.cancelled),
+        cancelled=control.cancelled,
+        seconds=time.monotonic() - started,
+        runtime_errors=collector.runtime_errors,
+        doit_status=status,
+    )
+    if status == 3 and not collector.runtime_errors:
+        result.runtime_errors.append("doit stopped before running tasks (exit 3); see the message above")
+    observer.on_state(SchedulerState.STOPPED if control.cancelled else SchedulerState.FINISHED,
+                      f"{result.counts()}")
+    write_summary(settings, result)
+    observer.on_finish(result)
+    return result
+
+
+def write_summary(settings: PublishSettings, result: RunResult) -> None:
+    data = result.to_json()
+    atomic_write_json(Path(settings.run_dir) / "summary.json", data)
+    atomic_write_json(Path(settings.state_dir) / "last-run.json", data)
+
+
+def render_summary(result: RunResult) -> str:
+    from releasekit.render import table
+
+    rows = []
+    for p in result.packages:
+        what = p.status if not p.stage or p.status in ("published", "already-published") else f"{p.status} ({p.stage})"
+        detail = p.message
+        if p.status == "published":
+            detail = f"uploaded {', '.join(p.uploaded)}" if p.uploaded else "uploaded"
+        elif p.status == "already-published":
+            detail = "already on the index with identical files; nothing uploaded"
+        elif p.status == "kept-existing":
+            detail = "different files already on the index were kept (--skip-existing)"
+        rows.append((p.name, p.version, what, detail))
+    text = table(("package", "version", "result", "detail"), rows)
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(result.counts().items()))
+    verdict = "ok" if result.ok else ("cancelled" if result.cancelled else "FAILED")
+    text += f"\n{verdict}: {counts or 'nothing to do'} in {result.seconds:.1f}s (run {result.run_id})\n"
+    for err in result.runtime_errors:
+        text += f"error: {err}\n"
+    if not result.ok:
+        text += "rerun the same command to resume: only what is missing on the index is uploaded\n"
+    return text

@@ -1,0 +1,154 @@
+"""PublishSettings: config + command-line overrides + environment, resolved once.
+
+The result is a frozen value that converts to a plain dict, because doit actions run in
+worker processes (spawn/forkserver pickle their arguments) and must get plain data only.
+Credentials are never part of it: workers read them from the environment uv reads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from releasekit.config import TARGETS, Config
+from releasekit.errors import ConfigError, UsageError
+from releasekit.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    root: str
+    state_dir: str
+    run_id: str
+    target: str
+    publish_url: str
+    check_url: str
+    json_api_url: str
+    fallback_url: str
+    trusted_publishing: str  # "always" | "never"
+    auth: str  # human description of the credentials uv will use
+    max_retries: int
+    retry_base_delay: float
+    poll_timeout: float
+    poll_interval: float
+    smoke_test: bool
+    verify_download: bool
+    skip_existing: bool
+    concurrency: int
+    member_dirs: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["member_dirs"] = list(self.member_dirs)
+        data["events_path"] = self.events_path
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PublishSettings:
+        values = {k: v for k, v in data.items() if k != "events_path"}
+        values["member_dirs"] = tuple(values.get("member_dirs", ()))
+        return cls(**values)
+
+    @property
+    def run_dir(self) -> str:
+        return os.path.join(self.state_dir, "runs", self.run_id)
+
+    @property
+    def events_path(self) -> str:
+        return os.path.join(self.run_dir, "events.ndjson")
+
+
+def auto_concurrency() -> int:
+    return min(8, max(2, 2 * (os.cpu_count() or 1)))
+
+
+def describe_auth(target: str, environ: Mapping[str, str]) -> tuple[str, bool]:
+    """(description, has explicit credentials) from the variables uv reads."""
+    if environ.get("UV_PUBLISH_TOKEN"):
+        return "token (UV_PUBLISH_TOKEN)", True
+    if target == "testpypi" and environ.get("TESTPYPI_TOKEN"):
+        return "token (TESTPYPI_TOKEN)", True
+    if environ.get("UV_PUBLISH_USERNAME") and environ.get("UV_PUBLISH_PASSWORD"):
+        return f"username/password (UV_PUBLISH_USERNAME={environ['UV_PUBLISH_USERNAME']})", True
+    return "none", False
+
+
+def github_oidc_available(environ: Mapping[str, str]) -> bool:
+    return bool(
+        environ.get("GITHUB_ACTIONS") == "true"
+        and environ.get("ACTIONS_ID_TOKEN_REQUEST_URL")
+        and environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+    )
+
+
+def resolve(
+    ws: Workspace,
+    *,
+    target: str | None = None,
+    publish_url: str | None = None,
+    check_url: str | None = None,
+    json_api_url: str | None = None,
+    fallback_url: str | None = None,
+    concurrency: int | None = None,
+    max_retries: int | None = None,
+    retry_base_delay: float | None = None,
+    poll_timeout: float | None = None,
+    smoke_test: bool | None = None,
+    skip_existing: bool = False,
+    trusted_publishing: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    run_id: str | None = None,
+) -> PublishSettings:
+    """Merge the workspace config with explicit overrides (None = keep the config's value)."""
+    env = os.environ if environ is None else environ
+    config: Config = ws.config
+    index = config.index
+    chosen_target = target or index.target
+    if chosen_target not in (*TARGETS, "custom"):
+        raise UsageError(f"unknown target {chosen_target!r}", hint="use pypi, testpypi or custom")
+    preset = TARGETS.get(chosen_target, {})
+    same_target = chosen_target == index.target
+    publish = publish_url or (index.publish_url if same_target else "") or preset.get("publish_url", "")
+    check = check_url or (index.check_url if same_target else "") or preset.get("check_url", "")
+    json_api = json_api_url if json_api_url is not None else (
+        (index.json_api_url if same_target else "") or preset.get("json_api_url", "")
+    )
+    if not publish or not check:
+        raise ConfigError(
+            "a custom index needs both a publish URL and a check URL",
+            path=ws.manifest,
+            code="RK121",
+            hint="pass --publish-url and --check-url, or set index.publish_url and index.check_url",
+        )
+    auth, has_credentials = describe_auth(chosen_target, env)
+    mode = trusted_publishing or index.trusted_publishing
+    if mode == "auto":
+        mode = "always" if (not has_credentials and github_oidc_available(env)) else "never"
+    if mode == "always":
+        auth = "trusted publishing (OIDC)"
+    return PublishSettings(
+        root=str(ws.root),
+        state_dir=str(ws.state_dir),
+        run_id=run_id or time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6],
+        target=chosen_target,
+        publish_url=publish,
+        check_url=check,
+        json_api_url=json_api,
+        fallback_url=index.fallback_url if fallback_url is None else fallback_url,
+        trusted_publishing=mode,
+        auth=auth,
+        max_retries=config.max_retries if max_retries is None else max_retries,
+        retry_base_delay=config.retry_base_delay if retry_base_delay is None else retry_base_delay,
+        poll_timeout=config.poll_timeout if poll_timeout is None else poll_timeout,
+        poll_interval=config.poll_interval,
+        smoke_test=config.smoke_test if smoke_test is None else smoke_test,
+        verify_download=config.verify_download,
+        skip_existing=skip_existing,
+        concurrency=(concurrency if concurrency else config.concurrency) or auto_concurrency(),
+        member_dirs=tuple(sorted(str(p.path) for p in ws.packages)),
+    )
