@@ -61,11 +61,11 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 
 def _watch_parent(parent: int) -> None:
     while True:
-        time.sleep(0.5)
         if os.getppid() != parent:
             # The orchestrator died (SIGKILL): do not linger holding locks or pipes. Files
             # this worker had rewritten are restored by the next run from the journal.
             os._exit(70)
+        time.sleep(0.5)
 
 
 def worker_init() -> None:
@@ -75,11 +75,13 @@ def worker_init() -> None:
     if _worker_ready:
         return
     _worker_ready = True
-    if multiprocessing.parent_process() is None or threading.current_thread() is not threading.main_thread():
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.pid is None or threading.current_thread() is not threading.main_thread():
         return
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
+    # The pid recorded at spawn time, not getppid() now: the parent may already be gone.
+    threading.Thread(target=_watch_parent, args=(parent.pid,), daemon=True, name="parent-watch").start()
 
 
 def _stage(stage: str, package: Package, settings: Settings, body: Callable[[], dict[str, Any]]) -> Result:

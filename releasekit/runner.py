@@ -175,6 +175,14 @@ class DrainableMRunner(MRunner):  # type: ignore[misc]
             RunControl.active.attach(self)
         return super().run_tasks(task_dispatcher)
 
+    def execute_task_subprocess(self, job_q: Any, result_q: Any, reporter_class: Any) -> Any:
+        # Runs in the worker from its first instant: arm the parent watchdog before waiting
+        # for a job, so a worker whose orchestrator was SIGKILLed never lingers.
+        from releasekit.actions import worker_init
+
+        worker_init()
+        return super().execute_task_subprocess(job_q, result_q, reporter_class)
+
     def _run_start_processes(self, job_q: Any, result_q: Any) -> Any:
         # Children inherit an ignored SIGINT (documented CPython behaviour), so Ctrl-C in
         # a terminal reaches only the orchestrator, which drains.
