@@ -9,6 +9,7 @@ rerun after any crash completes what is missing and nothing else.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import shutil
@@ -20,7 +21,7 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from doit.exceptions import TaskError, TaskFailed
 
@@ -49,9 +50,10 @@ from releasekit.retry import TransientError, call_with_retries
 
 Package = dict[str, Any]
 Settings = dict[str, Any]
-Result = dict[str, Any] | TaskFailed | TaskError
+# A dict (stored by doit as the task's values) or doit's TaskFailed/TaskError (untyped).
+Result: TypeAlias = Any
 
-_worker_ready = False
+_worker = {"ready": False}
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
@@ -71,10 +73,9 @@ def _watch_parent(parent: int) -> None:
 def worker_init() -> None:
     """Once per worker process: Ctrl-C is the orchestrator's to handle (it drains), SIGTERM
     unwinds through `finally`, and the worker exits if its parent disappears."""
-    global _worker_ready
-    if _worker_ready:
+    if _worker["ready"]:
         return
-    _worker_ready = True
+    _worker["ready"] = True
     parent = multiprocessing.parent_process()
     if parent is None or parent.pid is None or threading.current_thread() is not threading.main_thread():
         return
@@ -298,7 +299,8 @@ def _upload(package: Package, settings: Settings) -> dict[str, Any]:
             raise PublishError(
                 f"the index refused the credentials: {_last_line(outcome.message)}",
                 code="RK605",
-                hint="set UV_PUBLISH_TOKEN (or UV_PUBLISH_USERNAME/UV_PUBLISH_PASSWORD), or configure trusted publishing",
+                hint="set UV_PUBLISH_TOKEN (or UV_PUBLISH_USERNAME/UV_PUBLISH_PASSWORD), "
+                "or configure trusted publishing",
             )
         raise PublishError(f"uv publish failed: {_last_line(outcome.message)}", code="RK606",
                            hint="see the message from the index")
@@ -381,7 +383,8 @@ def _poll(package: Package, settings: Settings) -> dict[str, Any]:
         if elapsed >= timeout:
             raise PublishError(
                 f"{name} {version} not listed by {settings['check_url']} after {timeout:g} s "
-                f"({polls} polls); missing: {', '.join(missing)}" + (f"; last error: {last_error}" if last_error else ""),
+                f"({polls} polls); missing: {', '.join(missing)}"
+                + (f"; last error: {last_error}" if last_error else ""),
                 code="RK610",
                 hint="the index may lag: raise poll_timeout and rerun (uploads are not repeated)",
             )
@@ -429,7 +432,7 @@ def _verify(package: Package, settings: Settings) -> dict[str, Any]:
     if settings.get("verify_download", True):
         for filename, sha in sorted(record.files.items()):
             url = listed[filename].url
-            theirs = _retrying(settings, package, "verify", lambda url=url: client.download_sha256(url))
+            theirs = _retrying(settings, package, "verify", functools.partial(client.download_sha256, url))
             if theirs is None:
                 raise PublishError(f"{filename} is listed but cannot be downloaded", code="RK611",
                                    hint="the index may still be propagating; rerun shortly")
@@ -498,7 +501,8 @@ def _smoke(package: Package, settings: Settings) -> dict[str, Any]:
 
         run([str(venv_python(venv)), "-I", "-c", code], cwd=tmp,
             hint=f"{name} {version} installs from the index but does not import")
-    note(settings["state_dir"], name, version, settings["check_url"], "smoke", {"files": record.files, "modules": modules})
+    note(settings["state_dir"], name, version, settings["check_url"], "smoke",
+         {"files": record.files, "modules": modules})
     return {"status": "passed", "modules": modules}
 
 
@@ -524,7 +528,8 @@ def finish(package: Package, settings: Settings) -> Result:
     def body() -> dict[str, Any]:
         record = _record(package, settings)
         status = notes_for(record, settings["check_url"]).get("upload", "uploaded")
-        note(settings["state_dir"], package["name"], package["version"], settings["check_url"], "published", time.time())
+        note(settings["state_dir"], package["name"], package["version"], settings["check_url"],
+             "published", time.time())
         return {"status": status}
 
     return _stage("publish", package, settings, body)

@@ -88,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     _bump_options(p, required=False)
 
     p = command("bump", "write new versions and update dependents' specifiers and uv.lock", "bump:bump")
-    p.add_argument("packages", nargs="*", metavar="PACKAGE", help="packages to bump (default: every releasable package)")
+    p.add_argument("packages", nargs="*", metavar="PACKAGE",
+                   help="packages to bump (default: every releasable package)")
     _bump_options(p, required=True)
     p.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
     p.add_argument("--no-lock", action="store_true", help="do not refresh uv.lock")

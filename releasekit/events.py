@@ -8,6 +8,7 @@ durable log of where a run stopped.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -84,10 +85,8 @@ class EventTail:
                 event = json.loads(line)
             except ValueError:
                 continue
-            try:
+            with contextlib.suppress(Exception):  # a front-end bug must not stop the release
                 self.callback(event)
-            except Exception:  # a front-end bug must not stop the release
-                pass
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

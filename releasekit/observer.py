@@ -11,11 +11,11 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Protocol, TextIO
 
 
-class PublishStage(str, Enum):
+class PublishStage(StrEnum):
     BUILD = "build"
     PROBE = "probe"
     UPLOAD = "upload"
@@ -25,7 +25,7 @@ class PublishStage(str, Enum):
     PUBLISH = "publish"
 
 
-class TaskStatus(str, Enum):
+class TaskStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
     DONE = "done"
@@ -35,7 +35,7 @@ class TaskStatus(str, Enum):
     CANCELLED = "cancelled"
 
 
-class SchedulerState(str, Enum):
+class SchedulerState(StrEnum):
     RUNNING = "running"
     PAUSED = "paused"
     DRAINING = "draining"

@@ -79,7 +79,7 @@ def task_dicts(plan: Plan, settings: PublishSettings, ws: Workspace | None = Non
     specs = {t.name: t for t in plan.tasks}
     for pkg in ordered:
         pdata = package_data(by_name[pkg.name], ws)
-        for stage in stages:
+        for stage, group in stages.items():
             spec = specs[f"{stage}:{pkg.name}"]
             task: dict[str, Any] = {
                 "name": pkg.name,
@@ -91,7 +91,7 @@ def task_dicts(plan: Plan, settings: PublishSettings, ws: Workspace | None = Non
             }
             if stage == "upload":
                 task["uptodate"] = [(upload_is_current, [pkg.name, pkg.next_version, settings.state_dir], {})]
-            stages[stage].append(task)
+            group.append(task)
     return stages
 
 

@@ -70,20 +70,25 @@ def classify_publish(result: Result) -> PublishOutcome:
     lowered = visible.lower()
     if "local file and index file do not match" in lowered:
         kind = "mismatch"
-    elif status in (401, 403) or "missing credentials" in lowered or "credentials" in lowered and status is None:
+    elif status in (401, 403) or (status is None and "credentials" in lowered):
         kind = "auth"
     elif status == 409 or "already exists" in lowered or (status == 400 and "exist" in lowered):
         kind = "duplicate"
-    elif status is not None and (status >= 500 or status == 429 or status == 408):
-        kind = "transient"
-    elif status is None and any(
-        marker in lowered
-        for marker in ("failed to send", "error sending request", "connection", "timed out", "timeout", "broken pipe")
-    ):
+    elif _is_transient(status, lowered):
         kind = "transient"
     else:
         kind = "fatal"
     return PublishOutcome(False, kind, status, retry_after, visible, skipped, uploaded)
+
+
+_CONNECTION_MARKERS = ("failed to send", "error sending request", "connection", "timed out", "timeout", "broken pipe")
+
+
+def _is_transient(status: int | None, lowered: str) -> bool:
+    """5xx, 408 and 429 answers, or no answer at all (a dropped or refused connection)."""
+    if status is not None:
+        return status >= 500 or status in {408, 429}
+    return any(marker in lowered for marker in _CONNECTION_MARKERS)
 
 
 def parse_retry_after(value: str) -> float | None:
