@@ -1,0 +1,55 @@
+"""doit in a workspace (what `init` writes) shows exactly the task graph `releasekit plan` prints."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from releasekit.doitloader import WorkspaceLoader
+
+BIN = Path(sys.executable).parent
+
+
+def _plan_json(ws: Path) -> dict:  # type: ignore[type-arg]
+    out = subprocess.run([sys.executable, "-m", "releasekit", "plan", "--format", "json"], cwd=ws,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+class _Cmd:
+    execute_tasks = False
+
+
+def test_loader_tasks_match_the_plan(example_ws: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    plan = _plan_json(example_ws)
+    monkeypatch.chdir(example_ws)
+    loader = WorkspaceLoader()
+    loader.load_doit_config()
+    tasks = {t.name: t for t in loader.load_tasks(_Cmd(), [])}
+    for spec in plan["tasks"]:
+        assert spec["name"] in tasks, spec["name"]
+        assert sorted(tasks[spec["name"]].task_dep) == sorted(spec["task_dep"]), spec["name"]
+    package_tasks = {n for n, t in tasks.items() if ":" in n}
+    assert package_tasks == {s["name"] for s in plan["tasks"]}
+    # every stage is also a group task, so `doit publish` runs every package
+    published = {f"publish:{p['name']}" for p in plan["packages"]}
+    assert set(tasks["publish"].task_dep) == published
+
+
+def test_plain_doit_lists_and_explains_tasks_without_dirtying_git(example_ws: Path) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=example_ws, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=example_ws, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "init"],
+                   cwd=example_ws, check=True)
+    env_doit = str(BIN / "doit")
+    listing = subprocess.run([env_doit, "list", "--all"], cwd=example_ws, capture_output=True, text=True, check=True)
+    names = {line.split()[0] for line in listing.stdout.splitlines() if line.strip()}
+    assert {"plan", "publish", "build:acme-core", "upload:acme-api", "smoke:acme-cli"} <= names
+    assert "acme-devtool" not in listing.stdout  # private package: never a task
+    info = subprocess.run([env_doit, "info", "upload:acme-api"], cwd=example_ws, capture_output=True, text=True)
+    assert "verify:acme-http" in info.stdout and "verify:acme-store" in info.stdout
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=example_ws,
+                            capture_output=True, text=True, check=True)
+    assert status.stdout == ""  # the state dir (doit DB included) ignores itself
