@@ -44,10 +44,8 @@ def preflight(args: argparse.Namespace) -> int:
     report = run_preflight(
         ws, plan, PreflightSettings.from_config(ws.config), skip=set(reasons), skip_reason=reasons
     )
-    for gate in report.gates:
-        if gate.status == "skipped":
-            print(
-                f"releasekit: preflight gate {gate.id} overridden: {gate.reason}", file=sys.stderr
-            )
+    for result in report.gates:
+        if result.status == "skipped":
+            print(f"releasekit: preflight gate {result.id} overridden: {result.reason}", file=sys.stderr)
     write(report.render(args.format))
     return EXIT_REFUSED if report.failed else EXIT_OK
