@@ -46,6 +46,9 @@ def preflight(args: argparse.Namespace) -> int:
     )
     for result in report.gates:
         if result.status == "skipped":
-            print(f"releasekit: preflight gate {result.id} overridden: {result.reason}", file=sys.stderr)
+            print(
+                f"releasekit: preflight gate {result.id} overridden: {result.reason}",
+                file=sys.stderr,
+            )
     write(report.render(args.format))
     return EXIT_REFUSED if report.failed else EXIT_OK
