@@ -21,7 +21,7 @@ from releasekit.backends.registry import IndexClient, IndexFile, file_version
 from releasekit.backends.uv import Uv
 from releasekit.buildrecord import read_record
 from releasekit.config import Config
-from releasekit.errors import EXIT_REFUSED, CommandError, ReleasekitError, UsageError
+from releasekit.errors import EXIT_REFUSED, ReleasekitError, UsageError
 from releasekit.plan import Plan, workspace_graph
 from releasekit.retry import call_with_retries
 from releasekit.workspace import Package, Workspace
@@ -821,8 +821,10 @@ def run_preflight(
             continue
         try:
             results.append(runners[gate_id]())
-        except CommandError as exc:
+        except ReleasekitError as exc:  # git or uv missing or failing: the gate cannot pass
             results.append(GateResult(gate_id, "fail", exc.message, exc.hint))
+        except OSError as exc:
+            results.append(GateResult(gate_id, "fail", f"cannot read the workspace: {exc}"))
     if gates.auth is None and "auth" in skipped:
         gates.auth = detect_auth(settings.target, settings.trusted_publishing, gates.environ)
     return PreflightReport(tuple(results), gates.auth)

@@ -184,6 +184,10 @@ def test_doit_function_returns_false_on_errors(
     (ws / "packages/app/README.md").unlink()
     assert run_for_doit(str(ws)) is False
     assert "missing_readme" in capsys.readouterr().out
+    manifest = ws / "pyproject.toml"
+    manifest.write_text(manifest.read_text() + 'checks = { skip = ["nope"] }\n')
+    assert run_for_doit(str(ws)) is False
+    assert capsys.readouterr().err.startswith("error[RK122]")
 
 
 # --- universal checks -----------------------------------------------------------------------

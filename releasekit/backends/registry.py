@@ -220,7 +220,9 @@ class IndexClient:
 
     def reachable(self) -> None:
         """Raise unless the index answers; used by preflight."""
-        response = self._get(self.check_url, accept=SIMPLE_ACCEPT)
+        # Streamed and closed unread: PyPI's root listing is tens of megabytes.
+        response = self._get(self.check_url, accept=SIMPLE_ACCEPT, stream=True)
         if response is None:
             # Some indexes do not serve a root listing; that still proves reachability.
             return
+        response.close()

@@ -360,9 +360,14 @@ def run_for_doit(workspace_root: str) -> bool:
     """The `check` task of the doit loader: plain-data argument, False (task fails) on errors."""
     import sys
 
+    from releasekit.errors import ReleasekitError
     from releasekit.workspace import load_workspace
 
-    report = run_checks(load_workspace(Path(workspace_root)))
+    try:
+        report = run_checks(load_workspace(Path(workspace_root)))
+    except ReleasekitError as exc:  # one line, not a doit traceback
+        print(exc.one_line(), file=sys.stderr)
+        return False
     sys.stdout.write(render_report(report))
     sys.stdout.flush()
     return report.ok
