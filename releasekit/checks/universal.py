@@ -17,7 +17,7 @@ from releasekit.graph import Graph
 from releasekit.journal import Journal
 from releasekit.workspace import normalize
 
-LICENSE_PREFIXES = ("license", "licence", "copying", "notice")
+LICENSE_PREFIXES = ("license", "licence", "copying")
 README_PREFIX = "readme"
 KEPT_ORIGINAL = ".releasekit-original"
 BACKUP_SUFFIXES = (".bak", ".orig")
