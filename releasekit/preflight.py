@@ -331,9 +331,9 @@ class _Gates:
         return self._uv
 
     def packages(self) -> list[Package]:
-        """The packages the plan releases; every package when there is no plan (a cycle)."""
+        """The packages the plan releases; every publishable one when there is no plan (a cycle)."""
         if self.plan is None:
-            return list(self.ws.packages)
+            return [p for p in self.ws.packages if p.publishable]
         return [self.ws.by_name[p.name] for p in self.plan.packages]
 
     def versions(self) -> list[tuple[str, str]]:
@@ -651,6 +651,10 @@ class _Gates:
         blocked = self._unreachable("new_projects")
         if blocked:
             return blocked
+        if self.plan is None:
+            return GateResult(
+                "new_projects", "fail", "not checked: no release plan (dependency cycle)"
+            )
         try:
             new = [name for name, _ in self.versions() if self.listing(name) is None]
         except ReleasekitError as exc:
