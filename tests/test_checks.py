@@ -531,3 +531,25 @@ def test_a_second_backend_plugs_in_without_touching_the_runner(tmp_path: Path) -
     assert fixed.ok and [c.path for c in fixed.changes] == ["packages/core/CHANGES.md"]
     with pytest.raises(ValueError, match="offered by both"):
         run_checks(ws, [*backends, ChangelogBackend()])
+
+
+def test_doit_runs_the_check_task_and_fails_it_on_errors(ws: Path, tmp_path: Path) -> None:
+    """What the doit loader's `check` task does: a module-level function with a str argument."""
+    from doit.cmd_base import ModuleTaskLoader
+    from doit.doit_cmd import DoitMain
+
+    def task_check() -> dict[str, object]:
+        return {"actions": [(run_for_doit, [str(ws)])], "uptodate": [False]}
+
+    config = {"dep_file": str(tmp_path / "doit.json"), "backend": "json", "verbosity": 0}
+    loader = ModuleTaskLoader({"task_check": task_check, "DOIT_CONFIG": config})
+    assert DoitMain(loader).run(["check"]) == 0
+    (ws / "packages/core/README.md").unlink()
+    assert DoitMain(loader).run(["check"]) == 1
+
+
+def test_doit_function_survives_spawn(ws: Path) -> None:
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        assert pool.apply(run_for_doit, (str(ws),)) is True
