@@ -553,3 +553,20 @@ def test_doit_function_survives_spawn(ws: Path) -> None:
 
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         assert pool.apply(run_for_doit, (str(ws),)) is True
+
+
+def test_a_running_release_owns_its_rewrites(ws: Path) -> None:
+    """Journal entries of a live run are not "stale": one warning, not errors."""
+    manifest = ws / "packages/app/pyproject.toml"
+    Journal(ws / ".releasekit").rewrite(manifest, b"# pinned\n" + manifest.read_bytes(), "pin")
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (ws / ".releasekit/lock").write_text(json.dumps({"pid": sleeper.pid, "command": "publish"}))
+        (finding,) = of(check(ws), "stale_artifacts")
+        assert finding.severity == "warning"
+        assert f"`releasekit publish` (pid {sleeper.pid}) is running" in finding.message
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    (finding,) = of(check(ws), "stale_artifacts")  # the holder is gone: now they are stale
+    assert finding.severity == "error"

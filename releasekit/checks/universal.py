@@ -9,12 +9,14 @@ import shutil
 import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from releasekit.checks.base import Change, CheckContext, CheckInfo, Finding
 from releasekit.errors import StateError
 from releasekit.fsutil import TMP_MARK
 from releasekit.graph import Graph
 from releasekit.journal import Journal
+from releasekit.state import StateLock
 from releasekit.workspace import normalize
 
 LICENSE_PREFIXES = ("license", "licence", "copying")
@@ -100,6 +102,26 @@ def _artifacts(directory: Path) -> list[str]:
         return sorted(e.name for e in os.scandir(directory) if e.name != ".gitignore")
     except OSError:
         return []
+
+
+def _live_holder(state_dir: Path) -> dict[str, Any] | None:
+    """The lock holder's record when another live process holds the workspace, else None."""
+    info = StateLock(state_dir, "check").holder()
+    if not info:
+        return None
+    try:
+        pid = int(info.get("pid", 0))
+    except (TypeError, ValueError):
+        return None
+    if pid <= 0 or pid == os.getpid():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None  # killed without releasing: its rewrites are stale
+    except OSError:
+        pass  # alive, owned by someone else
+    return info
 
 
 class UniversalCheckBackend:
@@ -444,6 +466,21 @@ class UniversalCheckBackend:
                     ctx.rel(exc.path or ctx.ws.state_dir),
                     exc.message,
                     exc.hint,
+                )
+            )
+            pending = []
+        holder = _live_holder(ctx.ws.state_dir) if pending else None
+        if holder is not None:
+            # A release in progress owns these rewrites and restores them when it ends.
+            found.append(
+                Finding(
+                    "stale_artifacts",
+                    "warning",
+                    None,
+                    ctx.rel(ctx.ws.state_dir),
+                    f"`releasekit {holder.get('command', '?')}` (pid {holder.get('pid')}) "
+                    f"is running and has {len(pending)} file(s) rewritten",
+                    "check again when it has finished",
                 )
             )
             pending = []
