@@ -191,8 +191,8 @@ class PythonCheckBackend:
                         ctx.rel(pkg.manifest),
                         f"{name} is at {version}, but group {group!r} is at {reference} "
                         f"({', '.join(holders)})",
-                        f"bump the group together: releasekit bump --group {group} ..., "
-                        f'or set version = "{reference}"',
+                        f'set version = "{reference}" (`releasekit bump {name} --version '
+                        f'{reference}`), then bump the members of {group!r} together',
                     )
                 )
         return found
