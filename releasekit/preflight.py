@@ -19,7 +19,7 @@ from typing import Any, Literal
 from releasekit.backends.git import Git
 from releasekit.backends.registry import IndexClient, IndexFile, file_version
 from releasekit.backends.uv import Uv
-from releasekit.buildrecord import read_record
+from releasekit.builds import load_record
 from releasekit.config import Config
 from releasekit.errors import EXIT_REFUSED, ReleasekitError, UsageError
 from releasekit.plan import Plan, workspace_graph
@@ -119,11 +119,14 @@ class AuthInfo:
 
 
 def detect_auth(target: str, mode: str, environ: Mapping[str, str]) -> AuthInfo:
-    """Which credentials an upload will use, following uv's order and `index.trusted_publishing`."""
-    oidc = bool(
-        environ.get("ACTIONS_ID_TOKEN_REQUEST_URL")
-        and environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
-    )
+    """Which credentials an upload will use: the order of :mod:`releasekit.settings` and the actions.
+
+    ``mode`` is `index.trusted_publishing` (`auto`, `always`, `never`), or the value publish has
+    already resolved. OIDC counts only inside GitHub Actions with both request variables set.
+    """
+    from releasekit.settings import github_oidc_available
+
+    oidc = github_oidc_available(environ)
     in_actions = environ.get("GITHUB_ACTIONS") == "true"
     oidc_hint = "give the job `permissions: id-token: write` and register it as a trusted publisher"
     if mode == "always":
@@ -133,15 +136,15 @@ def detect_auth(target: str, mode: str, environ: Mapping[str, str]) -> AuthInfo:
             "none",
             "",
             "always",
-            problem="index.trusted_publishing is `always`, but no OIDC token is available "
-            "(ACTIONS_ID_TOKEN_REQUEST_URL/ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set)",
+            problem="trusted publishing is `always`, but no OIDC token is available (outside GitHub "
+            "Actions, or ACTIONS_ID_TOKEN_REQUEST_URL/ACTIONS_ID_TOKEN_REQUEST_TOKEN not set)",
             hint=oidc_hint,
         )
     token_var = ""
-    if target == "testpypi" and environ.get("TESTPYPI_TOKEN"):
-        token_var = "TESTPYPI_TOKEN"
-    elif environ.get("UV_PUBLISH_TOKEN"):
+    if environ.get("UV_PUBLISH_TOKEN"):
         token_var = "UV_PUBLISH_TOKEN"
+    elif target == "testpypi" and environ.get("TESTPYPI_TOKEN"):
+        token_var = "TESTPYPI_TOKEN"  # the publish action hands it to uv as UV_PUBLISH_TOKEN
     if token_var:
         return AuthInfo("token", token_var, "never", token_var=token_var)
     user, password = environ.get("UV_PUBLISH_USERNAME"), environ.get("UV_PUBLISH_PASSWORD")
@@ -591,7 +594,8 @@ class _Gates:
                 on_index = _version_files(self.listing(name) or {}, name, version)
                 if not on_index:
                     continue
-                record = read_record(self.ws.state_dir, name, version)
+                built = load_record(self.ws.state_dir, name, version)
+                record = built.files if built is not None and built.files else None
                 listed = ", ".join(sorted(on_index))
                 if record is None:
                     warnings.append(

@@ -12,7 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
-from releasekit.buildrecord import read_record, record_dir, write_record
+from releasekit.builds import BuildRecord, build_dir, save_record
 from releasekit.cli import main
 from releasekit.errors import EXIT_REFUSED, GraphError
 from releasekit.plan import Plan, build_plan
@@ -30,6 +30,7 @@ from releasekit.workspace import load_workspace
 from tests.wsfactory import commit_all, git, simple_workspace, uv_lock, write_package, write_root
 
 TOKEN_ENV = {"UV_PUBLISH_TOKEN": "pypi-test-token"}
+GHA = {"GITHUB_ACTIONS": "true"}
 AUTH_VARS = (
     "UV_PUBLISH_TOKEN",
     "UV_PUBLISH_USERNAME",
@@ -369,7 +370,7 @@ def test_readme_renders_for_its_content_type(
         (
             "pypi",
             "auto",
-            {"ACTIONS_ID_TOKEN_REQUEST_URL": "u", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"},
+            {**GHA, "ACTIONS_ID_TOKEN_REQUEST_URL": "u", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"},
             "trusted-publishing",
             "GitHub Actions OIDC",
         ),
@@ -377,6 +378,7 @@ def test_readme_renders_for_its_content_type(
             "pypi",
             "auto",
             {
+                **GHA,
                 "ACTIONS_ID_TOKEN_REQUEST_URL": "u",
                 "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t",
                 "UV_PUBLISH_TOKEN": "s3cr3t",
@@ -390,8 +392,9 @@ def test_readme_renders_for_its_content_type(
             "auto",
             {"TESTPYPI_TOKEN": "t", "UV_PUBLISH_TOKEN": "p"},
             "token",
-            "TESTPYPI_TOKEN",
+            "UV_PUBLISH_TOKEN",
         ),
+        ("testpypi", "auto", {"TESTPYPI_TOKEN": "t"}, "token", "TESTPYPI_TOKEN"),
         ("pypi", "auto", {"TESTPYPI_TOKEN": "t"}, "none", ""),
         (
             "pypi",
@@ -404,7 +407,7 @@ def test_readme_renders_for_its_content_type(
         (
             "pypi",
             "never",
-            {"ACTIONS_ID_TOKEN_REQUEST_URL": "u", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"},
+            {**GHA, "ACTIONS_ID_TOKEN_REQUEST_URL": "u", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"},
             "none",
             "",
         ),
@@ -412,11 +415,12 @@ def test_readme_renders_for_its_content_type(
         (
             "pypi",
             "always",
-            {"ACTIONS_ID_TOKEN_REQUEST_URL": "u", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"},
+            {**GHA, "ACTIONS_ID_TOKEN_REQUEST_URL": "u", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"},
             "trusted-publishing",
             "GitHub Actions OIDC",
         ),
-        ("pypi", "auto", {"ACTIONS_ID_TOKEN_REQUEST_URL": "u"}, "none", ""),
+        ("pypi", "auto", {**GHA, "ACTIONS_ID_TOKEN_REQUEST_URL": "u"}, "none", ""),
+        ("pypi", "auto", {"ACTIONS_ID_TOKEN_REQUEST_URL": "u", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"}, "none", ""),
     ],
 )
 def test_detect_auth(target: str, mode: str, env: dict[str, str], method: str, source: str) -> None:
@@ -443,6 +447,7 @@ def test_auth_hints_and_the_env_uv_gets() -> None:
 
 def test_auth_gate_from_the_environment(repo: Path) -> None:
     oidc = {
+        **GHA,
         "ACTIONS_ID_TOKEN_REQUEST_URL": "https://token.invalid",
         "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t",
     }
@@ -478,6 +483,12 @@ def test_connection_refused_is_a_failure_not_a_crash(repo: Path, httpserver: HTT
     httpserver.start()
 
 
+def write_record(state: Path, files: dict[str, str]) -> None:
+    """What the build stage leaves: builds/<name>/<version>/record.json (releasekit.builds)."""
+    build_dir(state, "acme-core", "0.1.0").mkdir(parents=True, exist_ok=True)
+    save_record(state, BuildRecord("acme-core", "0.1.0", fingerprint="f", files=files, pins={}))
+
+
 def test_version_conflicts(repo: Path, index: FakeIndex) -> None:
     state = load_workspace(repo).state_dir
     index.projects["acme-core"] = {"acme_core-0.0.9.tar.gz": "0" * 64}
@@ -492,8 +503,6 @@ def test_version_conflicts(repo: Path, index: FakeIndex) -> None:
 
     write_record(
         state,
-        "acme-core",
-        "0.1.0",
         {"acme_core-0.1.0.tar.gz": "a" * 64, "acme_core-0.1.0-py3-none-any.whl": "b" * 64},
     )
     gate = preflight(repo, index).gate("version_conflicts")
@@ -501,8 +510,6 @@ def test_version_conflicts(repo: Path, index: FakeIndex) -> None:
 
     write_record(
         state,
-        "acme-core",
-        "0.1.0",
         {"acme_core-0.1.0.tar.gz": "c" * 64, "acme_core-0.1.0-py3-none-any.whl": "b" * 64},
     )
     gate = preflight(repo, index).gate("version_conflicts")
@@ -511,16 +518,6 @@ def test_version_conflicts(repo: Path, index: FakeIndex) -> None:
         "acme-core==0.1.0: the index has other bytes for acme_core-0.1.0.tar.gz "
         "than releasekit built",
     )
-
-
-def test_build_record_from_artifacts_without_checksums_file(tmp_path: Path) -> None:
-    directory = record_dir(tmp_path, "Acme_Core", "1.0")
-    assert read_record(tmp_path, "acme-core", "1.0") is None
-    directory.mkdir(parents=True)
-    (directory / "acme_core-1.0.tar.gz").write_bytes(b"abc")
-    assert read_record(tmp_path, "acme-core", "1.0") == {
-        "acme_core-1.0.tar.gz": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-    }
 
 
 def test_new_projects_warns_above_the_limit(tmp_path: Path, index: FakeIndex) -> None:
