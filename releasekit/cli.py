@@ -124,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
     _preflight_options(p)
     p.add_argument("--offline", action="store_true", help="skip the gates that ask the index")
+    p.add_argument("--target", choices=("pypi", "testpypi", "custom"), help="as for publish")
+    p.add_argument("--check-url", metavar="URL", help="as for publish")
+    p.add_argument("--trusted-publishing", choices=("auto", "always", "never"), help="as for publish")
     _selection_options(p)
     return parser
 

@@ -24,6 +24,7 @@ from releasekit.config import Config
 from releasekit.errors import EXIT_REFUSED, ReleasekitError, UsageError
 from releasekit.plan import Plan, workspace_graph
 from releasekit.retry import call_with_retries
+from releasekit.settings import PublishSettings, github_oidc_available
 from releasekit.workspace import Package, Workspace
 
 Status = Literal["pass", "warn", "fail", "skipped"]
@@ -124,8 +125,6 @@ def detect_auth(target: str, mode: str, environ: Mapping[str, str]) -> AuthInfo:
     ``mode`` is `index.trusted_publishing` (`auto`, `always`, `never`), or the value publish has
     already resolved. OIDC counts only inside GitHub Actions with both request variables set.
     """
-    from releasekit.settings import github_oidc_available
-
     oidc = github_oidc_available(environ)
     in_actions = environ.get("GITHUB_ACTIONS") == "true"
     oidc_hint = "give the job `permissions: id-token: write` and register it as a trusted publisher"
@@ -168,7 +167,7 @@ def detect_auth(target: str, mode: str, environ: Mapping[str, str]) -> AuthInfo:
     token_name = (
         "TESTPYPI_TOKEN or UV_PUBLISH_TOKEN" if target == "testpypi" else "UV_PUBLISH_TOKEN"
     )
-    if in_actions and mode == "auto":
+    if in_actions:
         hint = f"for trusted publishing, {oidc_hint}; otherwise set {token_name}"
     else:
         hint = f"set {token_name}, or UV_PUBLISH_USERNAME and UV_PUBLISH_PASSWORD"
@@ -198,6 +197,19 @@ class PreflightSettings:
             max_new_projects=config.checks.max_new_projects,
             max_retries=config.max_retries,
             retry_base_delay=config.retry_base_delay,
+        )
+        return replace(settings, **changes)
+
+    @classmethod
+    def from_publish(cls, publish: PublishSettings, config: Config, **changes: Any) -> PreflightSettings:
+        """The gates' view of what `publish` resolved (target, URLs, trusted publishing, retries)."""
+        settings = cls(
+            target=publish.target,
+            check_url=publish.check_url,
+            trusted_publishing=publish.trusted_publishing,
+            max_new_projects=config.checks.max_new_projects,
+            max_retries=publish.max_retries,
+            retry_base_delay=publish.retry_base_delay,
         )
         return replace(settings, **changes)
 
@@ -791,7 +803,7 @@ def _rst_problem(text: str) -> tuple[Literal["fail", "warn"], str] | None:
 def run_preflight(
     ws: Workspace,
     plan: Plan | None,
-    settings: PreflightSettings | None = None,
+    settings: PreflightSettings | PublishSettings | None = None,
     *,
     skip: Collection[str] = (),
     skip_reason: Mapping[str, str] | None = None,
@@ -803,8 +815,13 @@ def run_preflight(
     ``plan`` is what publish will release (None when the graph has a cycle, so the other gates
     still report). ``skip`` holds gate ids (unknown ones are a usage error, exit 2); each one
     is listed as skipped, with ``skip_reason[id]`` or "skipped by --skip-preflight".
+    ``settings`` may be publish's own :class:`~releasekit.settings.PublishSettings`, so the
+    gates look at exactly the index and credentials the upload will use.
     """
-    settings = settings or PreflightSettings.from_config(ws.config)
+    if settings is None:
+        settings = PreflightSettings.from_config(ws.config)
+    elif isinstance(settings, PublishSettings):
+        settings = PreflightSettings.from_publish(settings, ws.config)
     skipped = set(parse_gate_ids(skip))
     gates = _Gates(ws, plan, settings, uv, client)
     runners: dict[str, Callable[[], GateResult]] = {

@@ -606,3 +606,31 @@ def test_command_selection_limits_the_packages(
     rc, out, _ = cli(capsys, "-w", str(configured), "preflight", "-p", "acme-core")
     assert rc == 0, out
     assert "/simple/acme-app/" not in index.requests
+
+
+def test_publish_settings_drive_the_gates(
+    repo: Path, index: FakeIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What publish passes: its resolved settings, so the gates see the upload's index and auth."""
+    from releasekit.settings import resolve
+
+    ws = load_workspace(repo)
+    oidc = {**GHA, "ACTIONS_ID_TOKEN_REQUEST_URL": "https://t.invalid", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"}
+    for name, value in oidc.items():
+        monkeypatch.setenv(name, value)
+    settings = resolve(ws, target="testpypi", check_url=index.url)
+    assert settings.trusted_publishing == "always"
+    report = run_preflight(ws, plan_of(repo), settings)
+    assert status(report) == dict.fromkeys(GATE_IDS, "pass"), report.render()
+    assert report.auth is not None and report.auth.method == "trusted-publishing"
+    assert "/simple/acme-app/" in index.requests
+
+
+def test_command_index_overrides_like_publish(
+    repo: Path, index: FakeIndex, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TESTPYPI_TOKEN", "t-secret")
+    rc, out, _ = cli(capsys, "-w", str(repo), "preflight", "--target", "testpypi", "--check-url", index.url)
+    assert rc == 0, out
+    assert "will upload with token (TESTPYPI_TOKEN)" in out
+    assert index.requests

@@ -12,7 +12,8 @@ from releasekit.checks import render_report, run_checks
 from releasekit.commands.common import selection, workspace, write
 from releasekit.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, GraphError
 from releasekit.plan import Plan, build_plan
-from releasekit.preflight import NETWORK_GATES, PreflightSettings, parse_gate_ids, run_preflight
+from releasekit.preflight import NETWORK_GATES, parse_gate_ids, run_preflight
+from releasekit.settings import resolve
 from releasekit.state import StateLock
 
 
@@ -41,9 +42,11 @@ def preflight(args: argparse.Namespace) -> int:
     except GraphError as exc:
         print(f"releasekit: cannot plan the release: {exc.message}", file=sys.stderr)
         plan = None
-    report = run_preflight(
-        ws, plan, PreflightSettings.from_config(ws.config), skip=set(reasons), skip_reason=reasons
+    # The same resolution as publish, so the gates see the index and credentials it would use.
+    settings = resolve(
+        ws, target=args.target, check_url=args.check_url, trusted_publishing=args.trusted_publishing
     )
+    report = run_preflight(ws, plan, settings, skip=set(reasons), skip_reason=reasons)
     for result in report.gates:
         if result.status == "skipped":
             print(
