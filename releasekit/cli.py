@@ -49,6 +49,12 @@ def _bump_options(parser: argparse.ArgumentParser, required: bool) -> None:
     parser.set_defaults(kind=None, bump_required=required)
 
 
+def _preflight_options(parser: argparse.ArgumentParser) -> None:
+    """`--skip-preflight ID` (repeatable); shared by `preflight` and `publish`."""
+    parser.add_argument("--skip-preflight", action="append", default=[], metavar="ID",
+                        help="override one preflight gate explicitly (repeatable)")
+
+
 def _workspace_option(parser: argparse.ArgumentParser, suppress: bool) -> None:
     parser.add_argument(
         "-w", "--workspace", type=Path, metavar="DIR",
@@ -105,6 +111,23 @@ def build_parser() -> argparse.ArgumentParser:
                 "publish:publish")
     _selection_options(p)
     publish_arguments(p)
+
+    p = command("check", "run the workspace health checks (exit 1 on errors)", "check:check")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--skip", action="append", default=[], metavar="ID",
+                   help="do not run this check (repeatable, or comma-separated)")
+    p.add_argument("--fix", action="store_true",
+                   help="repair mechanical findings (add py.typed, remove stale artifacts)")
+
+    p = command("preflight", "run the gates publish runs before changing anything (exit 3 on failure)",
+                "check:preflight")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    _preflight_options(p)
+    p.add_argument("--offline", action="store_true", help="skip the gates that ask the index")
+    p.add_argument("--target", choices=("pypi", "testpypi", "custom"), help="as for publish")
+    p.add_argument("--check-url", metavar="URL", help="as for publish")
+    p.add_argument("--trusted-publishing", choices=("auto", "always", "never"), help="as for publish")
+    _selection_options(p)
     return parser
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,13 +55,19 @@ class ChecksConfig:
     skip: tuple[str, ...] = ()
     """Check ids never run."""
     ignore: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """Per package: check ids whose findings are ignored for it."""
+    """Per package (name or glob): check ids whose findings are ignored for it."""
     naming_pattern: str = ""
     """Regex the distribution name must match, e.g. `^acme-`; empty = no constraint."""
     import_name_pattern: str = "{name_underscored}"
-    """Expected import package name; `{name_underscored}` is the distribution name with `-` as `_`."""
+    """Expected import package name; `{name_underscored}` is the distribution name with `-` as
+    `_`, `{dir_underscored}` the member directory's."""
     max_new_projects: int = 4
     """Preflight warns when more brand-new projects than this would be created on the index."""
+    version_groups: tuple[str, ...] = ()
+    """Groups (from `groups`) whose members must share one version, besides `lockstep_groups`."""
+    directory_naming: dict[str, str] = field(default_factory=dict)
+    """Member path glob -> expected distribution name, `{dir}` = the directory's name,
+    e.g. `{"plugins/*" = "acme-plugin-{dir}"}`."""
 
 
 @dataclass(frozen=True)
@@ -301,6 +308,33 @@ def _check_semantics(config: Config, validator: _Validator) -> None:
                 f"`lockstep_groups` names {group!r}, which is not in `groups`",
                 _close(group, list(config.groups)) if config.groups else "define it under groups",
             )
+    for group in config.checks.version_groups:
+        if group not in config.groups:
+            raise validator.fail(
+                "version_groups",
+                f"`checks.version_groups` names {group!r}, which is not in `groups`",
+                _close(group, list(config.groups)) if config.groups else "define it under groups",
+            )
+    if config.checks.naming_pattern:
+        try:
+            re.compile(config.checks.naming_pattern)
+        except re.error as exc:
+            raise validator.fail(
+                "naming_pattern",
+                f"`checks.naming_pattern` {config.checks.naming_pattern!r} is not a regex ({exc})",
+                "e.g. naming_pattern = \"^acme-\"",
+            ) from None
+    try:
+        config.checks.import_name_pattern.format(name_underscored="x", dir="x", dir_underscored="x")
+        for pattern in config.checks.directory_naming.values():
+            pattern.format(dir="x", parent="x")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise validator.fail(
+            "import_name_pattern",
+            f"a naming pattern has an unknown placeholder or a stray brace ({exc})",
+            "use {name_underscored}, {dir} and {dir_underscored} in import_name_pattern, "
+            "{dir} and {parent} in directory_naming",
+        ) from None
     state = Path(config.state_dir)
     if state.is_absolute() or ".." in state.parts or not state.parts:
         raise validator.fail(

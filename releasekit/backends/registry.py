@@ -162,10 +162,14 @@ class IndexClient:
 
     def project_files(self, project: str) -> dict[str, IndexFile]:
         """Every file the simple index lists for ``project`` (empty if the project is unknown)."""
+        return self.known_project_files(project) or {}
+
+    def known_project_files(self, project: str) -> dict[str, IndexFile] | None:
+        """Like :meth:`project_files`, but None when the index does not know the project (404)."""
         url = self.project_url(project)
         response = self._get(url, accept=SIMPLE_ACCEPT)
         if response is None:
-            return {}
+            return None
         ctype = response.headers.get("Content-Type", "")
         if "json" in ctype:
             try:
@@ -216,7 +220,9 @@ class IndexClient:
 
     def reachable(self) -> None:
         """Raise unless the index answers; used by preflight."""
-        response = self._get(self.check_url, accept=SIMPLE_ACCEPT)
+        # Streamed and closed unread: PyPI's root listing is tens of megabytes.
+        response = self._get(self.check_url, accept=SIMPLE_ACCEPT, stream=True)
         if response is None:
             # Some indexes do not serve a root listing; that still proves reachability.
             return
+        response.close()

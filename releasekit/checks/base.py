@@ -1,0 +1,373 @@
+"""The check runner and the :class:`CheckBackend` protocol every family of checks implements.
+
+The runner knows nothing about any particular check: it asks each backend which checks it
+has, runs them, drops what ``--skip`` and the per-package ``ignore`` table rule out, and,
+with ``--fix``, hands fixable findings back to the backend that produced them. A new
+language plugs in by passing one more backend; the runner does not change.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from releasekit.config import ChecksConfig
+from releasekit.errors import ConfigError, UsageError
+from releasekit.graph import Graph
+from releasekit.workspace import Package, Workspace, normalize
+
+Severity = Literal["error", "warning"]
+SCHEMA = "releasekit.check/1"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: plain data, so it renders as a table row or a JSON object alike."""
+
+    check: str
+    severity: Severity
+    package: str | None
+    file: str | None
+    message: str
+    hint: str = ""
+    fixable: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "severity": self.severity,
+            "package": self.package,
+            "file": self.file,
+            "message": self.message,
+            "hint": self.hint,
+            "fixable": self.fixable,
+        }
+
+
+@dataclass(frozen=True)
+class Change:
+    """What ``--fix`` did to one path, so the user sees every change it made."""
+
+    check: str
+    package: str | None
+    path: str
+    action: Literal["created", "removed"]
+
+    def describe(self) -> str:
+        return f"{self.action} {self.path} ({self.check})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "package": self.package,
+            "path": self.path,
+            "action": self.action,
+        }
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    """A check's stable id (used by --skip, ignore and the docs) and a one-line summary."""
+
+    id: str
+    summary: str
+    fixable: bool = False
+
+
+@dataclass
+class CheckContext:
+    """What a check may look at: the workspace records and the checks configuration."""
+
+    ws: Workspace
+
+    @property
+    def config(self) -> ChecksConfig:
+        return self.ws.config.checks
+
+    @cached_property
+    def graph(self) -> Graph:
+        return Graph.build({p.name: p.internal_deps for p in self.ws.packages})
+
+    @property
+    def publishable(self) -> list[Package]:
+        return [p for p in self.ws.packages if p.publishable]
+
+    def rel(self, path: Path) -> str:
+        return self.ws.relative(path)
+
+
+@runtime_checkable
+class CheckBackend(Protocol):
+    """A family of checks (universal, or one language's) that the runner can run blind."""
+
+    name: str
+
+    def checks(self) -> Sequence[CheckInfo]:
+        """The checks this backend offers, with ids unique across all backends."""
+        ...
+
+    def run(self, check_id: str, ctx: CheckContext) -> Iterable[Finding]:
+        """Findings of one check; an empty result means the check passed."""
+        ...
+
+    def fix(self, finding: Finding, ctx: CheckContext) -> Sequence[Change]:
+        """Repair one fixable finding; returns what changed (empty if nothing could be done)."""
+        ...
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The outcome of one run: what is wrong, what was skipped, ignored and fixed."""
+
+    root: str
+    findings: tuple[Finding, ...]
+    checks_run: tuple[str, ...]
+    skipped: tuple[str, ...]
+    ignored: tuple[Finding, ...] = ()
+    changes: tuple[Change, ...] = field(default=())
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """False when any error remains: the exit status of `releasekit check` follows it."""
+        return not self.errors
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "workspace": self.root,
+            "ok": self.ok,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "findings": [f.to_json() for f in self.findings],
+            "fixed": [c.to_json() for c in self.changes],
+            "checks_run": list(self.checks_run),
+            "skipped": list(self.skipped),
+            "ignored": [f.to_json() for f in self.ignored],
+        }
+
+
+def default_backends() -> list[CheckBackend]:
+    """The universal checks and the Python checks: what `releasekit check` runs."""
+    from releasekit.checks.python import PythonCheckBackend
+    from releasekit.checks.universal import UniversalCheckBackend
+
+    return [UniversalCheckBackend(), PythonCheckBackend()]
+
+
+def check_ids(backends: Sequence[CheckBackend]) -> dict[str, CheckBackend]:
+    """Check id -> the backend that owns it; two backends claiming one id is a bug."""
+    owners: dict[str, CheckBackend] = {}
+    for backend in backends:
+        for info in backend.checks():
+            if info.id in owners:
+                raise ValueError(
+                    f"check id {info.id!r} is offered by both {owners[info.id].name!r} and "
+                    f"{backend.name!r}"
+                )
+            owners[info.id] = backend
+    return owners
+
+
+def _close(value: str, known: Iterable[str]) -> str:
+    import difflib
+
+    known = sorted(known)
+    match = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    if match:
+        return f"did you mean `{match[0]}`?"
+    return "known checks: " + ", ".join(known)
+
+
+def parse_ids(values: Iterable[str]) -> list[str]:
+    """``--skip a --skip b,c`` -> [a, b, c]."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _validate(ws: Workspace, owners: dict[str, CheckBackend], skip: Sequence[str]) -> None:
+    for check_id in skip:
+        if check_id not in owners:
+            raise UsageError(
+                f"unknown check id {check_id!r} in --skip",
+                hint=_close(check_id, owners),
+                code="RK151",
+            )
+    config = ws.config.checks
+    for check_id in config.skip:
+        if check_id not in owners:
+            raise ConfigError(
+                f"[tool.releasekit.checks] skip names unknown check {check_id!r}",
+                path=ws.manifest,
+                hint=_close(check_id, owners),
+                code="RK122",
+            )
+    for pattern, ids in config.ignore.items():
+        if not _is_glob(pattern) and normalize(pattern) not in ws.by_name:
+            import difflib
+
+            close = difflib.get_close_matches(normalize(pattern), list(ws.by_name), n=1)
+            raise ConfigError(
+                f"[tool.releasekit.checks.ignore] names {pattern!r}, which is not a workspace "
+                "package",
+                path=ws.manifest,
+                hint=f"did you mean `{close[0]}`?" if close else "use a package name or a glob",
+                code="RK122",
+            )
+        for check_id in ids:
+            if check_id not in owners:
+                raise ConfigError(
+                    f"[tool.releasekit.checks.ignore] {pattern} names unknown check {check_id!r}",
+                    path=ws.manifest,
+                    hint=_close(check_id, owners),
+                    code="RK122",
+                )
+
+
+def _is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
+
+
+def is_ignored(config: ChecksConfig, finding: Finding) -> bool:
+    """Whether the config's per-package ``ignore`` table silences ``finding``."""
+    if finding.package is None:
+        return False
+    for pattern, ids in config.ignore.items():
+        matches = (
+            fnmatch.fnmatchcase(finding.package, pattern)
+            if _is_glob(pattern)
+            else normalize(pattern) == finding.package
+        )
+        if matches and finding.check in ids:
+            return True
+    return False
+
+
+def _collect(
+    ctx: CheckContext, owners: dict[str, CheckBackend], enabled: Sequence[str]
+) -> tuple[list[Finding], list[Finding]]:
+    kept: list[Finding] = []
+    ignored: list[Finding] = []
+    for check_id in enabled:
+        for finding in owners[check_id].run(check_id, ctx):
+            (ignored if is_ignored(ctx.config, finding) else kept).append(finding)
+    return kept, ignored
+
+
+def run_checks(
+    ws: Workspace,
+    backends: Sequence[CheckBackend] | None = None,
+    *,
+    skip: Collection[str] = (),
+    fix: bool = False,
+) -> CheckReport:
+    """Run every check of ``backends`` (default: universal + Python) on ``ws``.
+
+    ``skip`` adds to the config's ``checks.skip``; an unknown id is a usage error (exit 2)
+    rather than a silently ignored typo. With ``fix``, fixable findings are repaired and the
+    checks run again, so the report shows what is still wrong after the changes.
+    """
+    chosen = list(default_backends() if backends is None else backends)
+    owners = check_ids(chosen)
+    skip_list = parse_ids(skip)
+    _validate(ws, owners, skip_list)
+    skipped = set(skip_list) | set(ws.config.checks.skip)
+    enabled = [check_id for check_id in owners if check_id not in skipped]
+    ctx = CheckContext(ws)
+    findings, ignored = _collect(ctx, owners, enabled)
+    changes: list[Change] = []
+    if fix and any(f.fixable for f in findings):
+        for finding in findings:
+            if finding.fixable:
+                changes.extend(owners[finding.check].fix(finding, ctx))
+        ctx = CheckContext(ws)
+        findings, ignored = _collect(ctx, owners, enabled)
+    order = {"error": 0, "warning": 1}
+    findings.sort(
+        key=lambda f: (order[f.severity], f.check, f.package or "", f.file or "", f.message)
+    )
+    return CheckReport(
+        root=str(ws.root),
+        findings=tuple(findings),
+        checks_run=tuple(enabled),
+        skipped=tuple(c for c in owners if c in skipped),
+        ignored=tuple(ignored),
+        changes=tuple(changes),
+    )
+
+
+def render_report(report: CheckReport, fmt: str = "table") -> str:
+    """The report as a text table (with hints) or as JSON; pure, for stdout."""
+    if fmt == "json":
+        return json.dumps(report.to_json(), indent=2) + "\n"
+    from releasekit.render import table
+
+    lines: list[str] = []
+    for change in report.changes:
+        lines.append(f"fixed: {change.describe()}")
+    if lines:
+        lines.append("")
+    text = "\n".join(lines) + ("\n" if lines else "")
+    if report.findings:
+        rows = [
+            (
+                f.severity,
+                f.check,
+                f.package or "-",
+                f.file or "-",
+                f.message + (" [fixable]" if f.fixable else ""),
+            )
+            for f in report.findings
+        ]
+        text += table(("severity", "check", "package", "file", "message"), rows)
+        hints = [(f, f.hint) for f in report.findings if f.hint]
+        if hints:
+            text += "\nhints:\n"
+            seen: set[tuple[str, str | None, str]] = set()
+            for f, hint in hints:
+                key = (f.check, f.package, hint)
+                if key in seen:
+                    continue
+                seen.add(key)
+                label = f.check + (f" {f.package}" if f.package else "")
+                text += f"  {label}: {hint}\n"
+    summary = (
+        f"{len(report.errors)} error(s), {len(report.warnings)} warning(s) "
+        f"from {len(report.checks_run)} checks"
+    )
+    if report.skipped:
+        summary += f"; skipped: {', '.join(report.skipped)}"
+    if report.ignored:
+        summary += f"; {len(report.ignored)} finding(s) ignored by [tool.releasekit.checks.ignore]"
+    if any(f.fixable for f in report.findings):
+        summary += "; run with --fix to repair the fixable ones"
+    text += ("\n" if report.findings else "") + summary + "\n"
+    return text
+
+
+def run_for_doit(workspace_root: str) -> bool:
+    """The `check` task of the doit loader: plain-data argument, False (task fails) on errors."""
+    import sys
+
+    from releasekit.errors import ReleasekitError
+    from releasekit.workspace import load_workspace
+
+    try:
+        report = run_checks(load_workspace(Path(workspace_root)))
+    except ReleasekitError as exc:  # one line, not a doit traceback
+        print(exc.one_line(), file=sys.stderr)
+        return False
+    sys.stdout.write(render_report(report))
+    sys.stdout.flush()
+    return report.ok

@@ -1,0 +1,57 @@
+"""`check` (workspace health) and `preflight` (the gates publish runs first).
+
+Reports go to stdout (a table, or JSON that parses), notices to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from releasekit.checks import render_report, run_checks
+from releasekit.commands.common import selection, workspace, write
+from releasekit.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, GraphError
+from releasekit.plan import Plan, build_plan
+from releasekit.preflight import NETWORK_GATES, parse_gate_ids, run_preflight
+from releasekit.settings import resolve
+from releasekit.state import StateLock
+
+
+def check(args: argparse.Namespace) -> int:
+    ws = workspace(args)
+    if args.fix:
+        # --fix deletes and creates files: never while a release runs on this workspace.
+        with StateLock(ws.state_dir, "check --fix"):
+            report = run_checks(ws, skip=args.skip, fix=True)
+    else:
+        report = run_checks(ws, skip=args.skip)
+    write(render_report(report, args.format))
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def preflight(args: argparse.Namespace) -> int:
+    ws = workspace(args)
+    skip = parse_gate_ids(args.skip_preflight)
+    reasons = {gate: f"skipped by --skip-preflight {gate}" for gate in skip}
+    if args.offline:
+        for gate in sorted(NETWORK_GATES):
+            reasons.setdefault(gate, "skipped by --offline (asks the index)")
+    plan: Plan | None
+    try:
+        plan = build_plan(ws, selection(args))
+    except GraphError as exc:
+        print(f"releasekit: cannot plan the release: {exc.message}", file=sys.stderr)
+        plan = None
+    # The same resolution as publish, so the gates see the index and credentials it would use.
+    settings = resolve(
+        ws, target=args.target, check_url=args.check_url, trusted_publishing=args.trusted_publishing
+    )
+    report = run_preflight(ws, plan, settings, skip=set(reasons), skip_reason=reasons)
+    for result in report.gates:
+        if result.status == "skipped":
+            print(
+                f"releasekit: preflight gate {result.id} overridden: {result.reason}",
+                file=sys.stderr,
+            )
+    write(report.render(args.format))
+    return EXIT_REFUSED if report.failed else EXIT_OK
