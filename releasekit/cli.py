@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "publish:publish")
     _selection_options(p)
     publish_arguments(p)
+    _preflight_options(p)
 
     p = command("check", "run the workspace health checks (exit 1 on errors)", "check:check")
     p.add_argument("--format", choices=("table", "json"), default="table")

@@ -84,9 +84,18 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
             Path(prepared.settings.run_dir).mkdir(parents=True, exist_ok=True)
         from releasekit import render
 
-        extra = generate_tasks(
-            "plan",
-            {"actions": [(show, [render.plan(prepared.plan, "table")])], "verbosity": 2,
-             "uptodate": [False], "doc": "show the release plan (what `doit publish` would do)"},
-        )
-        return doit_tasks(prepared.plan, prepared.settings, prepared.ws, extra=list(extra))
+        from releasekit.checks import run_for_doit
+
+        extra = [
+            *generate_tasks(
+                "plan",
+                {"actions": [(show, [render.plan(prepared.plan, "table")])], "verbosity": 2,
+                 "uptodate": [False], "doc": "show the release plan (what `doit publish` would do)"},
+            ),
+            *generate_tasks(
+                "check",
+                {"actions": [(run_for_doit, [str(prepared.ws.root)])], "verbosity": 2,
+                 "uptodate": [False], "doc": "run the workspace health checks (`releasekit check`)"},
+            ),
+        ]
+        return doit_tasks(prepared.plan, prepared.settings, prepared.ws, extra=extra)

@@ -11,12 +11,13 @@ from collections.abc import Iterator
 
 from releasekit import render
 from releasekit.commands.common import selection, workspace, write
-from releasekit.errors import EXIT_OK, StateError, UsageError
+from releasekit.errors import EXIT_OK, UsageError
 from releasekit.observer import LogObserver, NullObserver, PublishObserver
 from releasekit.plan import Plan, build_plan
 from releasekit.runner import Prepared, execute, render_summary
 from releasekit.settings import PublishSettings, resolve
 from releasekit.state import StateLock, ensure_state_dir, repair_leftovers
+from releasekit.workspace import Workspace
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -73,12 +74,9 @@ def _refuse_unreleasable(plan: Plan) -> None:
             )
 
 
-def _settings(args: argparse.Namespace, prepared_ws: object) -> PublishSettings:
-    from releasekit.workspace import Workspace
-
-    assert isinstance(prepared_ws, Workspace)
+def _settings(args: argparse.Namespace, ws: Workspace) -> PublishSettings:
     return resolve(
-        prepared_ws,
+        ws,
         target=args.target,
         publish_url=args.publish_url,
         check_url=args.check_url,
@@ -121,6 +119,17 @@ def _rehearsal(settings: PublishSettings) -> Iterator[PublishSettings]:
                     os.environ[key] = value
 
 
+def _preflight(ws: Workspace, plan: Plan, settings: PublishSettings, args: argparse.Namespace) -> None:
+    """The gates run before any file is pinned or uploaded; a failed gate stops here (exit 3)."""
+    from releasekit.preflight import run_preflight
+
+    report = run_preflight(ws, plan, settings, skip=args.skip_preflight)
+    if not args.quiet or report.failed:
+        sys.stderr.write(report.render("table"))
+        sys.stderr.flush()
+    report.raise_if_failed()
+
+
 def observer_for(args: argparse.Namespace) -> PublishObserver:
     if args.quiet:
         return NullObserver()
@@ -145,21 +154,14 @@ def publish(args: argparse.Namespace) -> int:
     if not plan.packages:
         write("nothing to publish\n")
         return EXIT_OK
-    if not args.rehearse and settings.trusted_publishing == "never" and settings.auth == "none":
-        raise StateError(
-            f"no credentials for uploading to {settings.publish_url}",
-            code="RK304",
-            hint="set UV_PUBLISH_TOKEN (or UV_PUBLISH_USERNAME and UV_PUBLISH_PASSWORD), "
-            "use trusted publishing in GitHub Actions, or try --rehearse",
-        )
     state = ensure_state_dir(ws.state_dir)
     with StateLock(state, "publish"):
         repair_leftovers(state, holding_lock=True)
         observer = observer_for(args)
-        if args.rehearse:
-            with _rehearsal(settings) as rehearsed:
-                result = execute(Prepared(ws, plan, rehearsed), observer, start_method=args.start_method)
-        else:
+        with contextlib.ExitStack() as stack:
+            if args.rehearse:
+                settings = stack.enter_context(_rehearsal(settings))
+            _preflight(ws, plan, settings, args)
             result = execute(Prepared(ws, plan, settings), observer, start_method=args.start_method)
     if args.format == "json":
         write(render.to_json(result.to_json()))
