@@ -25,6 +25,17 @@ pytestmark = pytest.mark.slow
 RELEASABLE = ["acme-api", "acme-cli", "acme-core", "acme-http", "acme-log", "acme-store"]
 
 
+@pytest.fixture
+def example_ws(example_ws: Path) -> Path:
+    """The example workspace as a committed git repository (the preflight gates want one)."""
+    git = ["git", "-c", "user.name=releasekit-tests", "-c", "user.email=tests@example.invalid",
+           "-c", "commit.gpgsign=false"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=example_ws, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=example_ws, check=True)
+    subprocess.run([*git, "commit", "-qm", "example"], cwd=example_ws, check=True)
+    return example_ws
+
+
 def index_flags(index: LocalIndex, *, json_api: bool = True) -> list[str]:
     return [
         "--publish-url", index.upload_url,
@@ -51,7 +62,7 @@ def tree_hashes(ws: Path) -> dict[str, str]:
     """Every file of the workspace outside the state directory."""
     out = {}
     for path in sorted(ws.rglob("*")):
-        if path.is_file() and ".releasekit" not in path.parts:
+        if path.is_file() and ".releasekit" not in path.parts and ".git" not in path.parts:
             out[str(path.relative_to(ws))] = hashlib.sha256(path.read_bytes()).hexdigest()
     return out
 
