@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from releasekit import __version__
+from releasekit.commands import workflow as workflow_commands
 from releasekit.errors import EXIT_CANCELLED, EXIT_INTERNAL, ReleasekitError, UsageError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-smoke-test", action="store_true", help="plan without the smoke-test stage")
     _selection_options(p)
     _bump_options(p, required=False)
+    workflow_commands.add_history_options(p, for_plan=True)
 
     p = command("bump", "write new versions and update dependents' specifiers and uv.lock", "bump:bump")
     p.add_argument("packages", nargs="*", metavar="PACKAGE", help="packages to bump (default: every releasable package)")
@@ -97,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="show what would be written")
 
     command("restore", "put back every file an interrupted run left rewritten", "restore:restore")
+    workflow_commands.register(command, _selection_options)
     return parser
 
 
