@@ -269,9 +269,9 @@ def _find_target(revert: Change, older: list[Commit], cancelled: set[str]) -> Co
     if revert.reverts_sha:
         return None
     if revert.reverts_header:
-        wanted = revert.reverts_header.strip()
+        wanted = _split_pr(revert.reverts_header.strip())[0]
         for candidate in older:
-            if candidate.sha not in cancelled and candidate.subject.strip() == wanted:
+            if candidate.sha not in cancelled and _split_pr(candidate.subject.strip())[0] == wanted:
                 return candidate
     return None
 

@@ -198,10 +198,9 @@ def prepare(args: argparse.Namespace) -> int:
         "unchanged": f"release PR: {result.pr_url} (unchanged)",
     }[result.status]
     _emit(args.format, result.to_json(), lines, summary)
-    if not args.dry_run:
-        _github_output(
-            {"status": result.status, "pr": str(result.pr or ""), "versions": result.versions}
-        )
+    _github_output(
+        {"status": result.status, "pr": str(result.pr or ""), "versions": result.versions}
+    )
     return 0
 
 
@@ -219,16 +218,15 @@ def release(args: argparse.Namespace) -> int:
         "complete": f"PR #{result.pr} was already fully released",
     }[result.status]
     _emit(args.format, result.to_json(), result.actions, summary)
-    if not args.dry_run:
-        _github_output(
-            {
-                "status": result.status,
-                "pr": str(result.pr or ""),
-                "sha": result.sha or "",
-                "released": result.released,
-                "tags": " ".join(result.tags),
-            }
-        )
+    _github_output(
+        {
+            "status": result.status,
+            "pr": str(result.pr or ""),
+            "sha": result.sha or "",
+            "released": result.released,
+            "tags": " ".join(result.tags),
+        }
+    )
     return 0
 
 

@@ -117,6 +117,7 @@ class FakeGitHub:
         origin: Path | None = None,
         token: str = "ghs_fake_token_0123456789",
         other_repos: tuple[str, ...] = (),
+        server: HTTPServer | None = None,
     ) -> None:
         self.repo = repo
         self.origin = origin
@@ -129,19 +130,25 @@ class FakeGitHub:
         self._numbers = itertools.count(1)
         self._clock = itertools.count(0)
         self._lock = threading.Lock()
-        self.server = HTTPServer(host="127.0.0.1", port=0)
+        # Stopping a server costs ~0.5 s (werkzeug's poll interval): tests may share one.
+        self._owns_server = server is None
+        self.server = server or HTTPServer(host="127.0.0.1", port=0)
         self._routes = self._build_routes()
 
     # --- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> FakeGitHub:
+        self.server.clear()
         self.server.expect_request(re.compile(r"^/.*$")).respond_with_handler(self._handle)
-        self.server.start()
+        if not self.server.is_running():
+            self.server.start()
         return self
 
     def stop(self) -> None:
-        if self.server.is_running():
+        if self._owns_server and self.server.is_running():
             self.server.stop()
+        else:
+            self.server.clear()
 
     @property
     def url(self) -> str:
@@ -382,7 +389,7 @@ class FakeGitHub:
         for p in repo.pulls:
             if p["state"] == "open" and p["head"]["ref"] == head and p["base"]["ref"] == base:
                 return self._invalid("head", message=f"A pull request already exists for {owner}:{head}.")
-        head_sha = self._git("rev-parse", f"refs/heads/{head}") if self.origin else "0" * 40
+        head_sha = self._git("rev-parse", f"refs/heads/{head}") if self.origin else "1" * 40
         base_sha = self._git("rev-parse", f"refs/heads/{base}") if self.origin else "0" * 40
         if head_sha is None:
             return self._invalid("head")

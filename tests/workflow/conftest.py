@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE
+from pytest_httpserver import HTTPServer
+
 from tests.harness.github import FakeGitHub, running
 
 PACKAGES = ("acme-api", "acme-cli", "acme-core", "acme-http", "acme-log", "acme-store")
@@ -117,9 +119,18 @@ def repo(tmp_path: Path) -> Repo:
     return make_repo(tmp_path)
 
 
+@pytest.fixture(scope="session")
+def github_server() -> Iterator[HTTPServer]:
+    """One loopback server for the session; each test's fake installs its own state on it."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def fake(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
-    gen = running(repo=REPO, origin=repo.origin, other_repos=(DOWNSTREAM,))
+def fake(repo: Repo, monkeypatch: pytest.MonkeyPatch, github_server: HTTPServer) -> Iterator[FakeGitHub]:
+    gen = running(repo=REPO, origin=repo.origin, other_repos=(DOWNSTREAM,), server=github_server)
     fake = next(gen)
     monkeypatch.setenv("GITHUB_API_URL", fake.url)
     monkeypatch.setenv("GITHUB_TOKEN", fake.token)
