@@ -345,7 +345,7 @@ def histories(ws: Workspace, git: Git, names: Iterable[str]) -> dict[str, Packag
         tag = last_tag(ws, name, pkg.version, merged)
         rel = pkg.path.resolve().relative_to(top.resolve()).as_posix()
         log = git.log(
-            f"{tag}..HEAD" if tag else "HEAD", paths=[f":(top){rel}" if rel != "." else ":(top)."]
+            f"{tag}..HEAD" if tag else "HEAD", paths=[f":(top){rel}" if rel != "." else ":(top)"]
         )
         mine = [c for c in log if any(owner_of(f, table) == name for f in c.files)]
         changes, cancelled = effective_changes(mine)

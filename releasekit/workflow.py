@@ -42,7 +42,7 @@ from releasekit.backends.github import (
 from releasekit.bumping import apply_edits, version_edits
 from releasekit.commits import Analysis, analyze, require_history
 from releasekit.context import stderr_notice
-from releasekit.errors import WorkflowError
+from releasekit.errors import UsageError, WorkflowError
 from releasekit.fsutil import atomic_write
 from releasekit.plan import Selection
 from releasekit.state import StateLock, ensure_state_dir
@@ -87,7 +87,7 @@ def github_from_env(
     if not repo:
         return None
     if not valid_repo(repo):
-        raise WorkflowError(
+        raise UsageError(
             f"GitHub repository {repo!r} is not owner/name",
             code="RK721",
             hint="fix [tool.releasekit.workflow] github_repository or GITHUB_REPOSITORY",
@@ -109,7 +109,7 @@ def github_from_env(
 def _check_branches(ws: Workspace) -> None:
     cfg = ws.config.workflow
     if not cfg.release_branch or cfg.release_branch == cfg.base_branch:
-        raise WorkflowError(
+        raise UsageError(
             f"the release branch {cfg.release_branch!r} must differ from the base branch {cfg.base_branch!r}",
             code="RK702",
             hint="releasekit rewrites the release branch on every prepare; give it its own name",
@@ -377,7 +377,7 @@ def prepare(
     require_history(git)
     result = PrepareResult(status="nothing", branch=cfg.release_branch)
     if github is None and not dry_run:
-        raise WorkflowError(
+        raise UsageError(
             "no GitHub repository is known, so the release PR cannot be opened",
             code="RK703",
             hint="set [tool.releasekit.workflow] github_repository or GITHUB_REPOSITORY, or use --dry-run",
@@ -636,7 +636,7 @@ def release(
 ) -> ReleaseResult:
     """Tag the merged release PR's merge commit per package and create the GitHub releases."""
     if github is None:
-        raise WorkflowError(
+        raise UsageError(
             "no GitHub repository is known, so the merged release PR cannot be found",
             code="RK703",
             hint="set [tool.releasekit.workflow] github_repository or GITHUB_REPOSITORY",
@@ -852,7 +852,7 @@ def notify(
         )
         return NotifyResult(status="nothing")
     if github is None:
-        raise WorkflowError(
+        raise UsageError(
             "no GitHub repository is known, so there is no release to announce",
             code="RK703",
             hint="set [tool.releasekit.workflow] github_repository or GITHUB_REPOSITORY",

@@ -114,9 +114,19 @@ def _no_real_github(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9")
 
 
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
+    return make_repo(tmp_path_factory.mktemp("template"))
+
+
 @pytest.fixture
-def repo(tmp_path: Path) -> Repo:
-    return make_repo(tmp_path)
+def repo(tmp_path: Path, template_repo: Repo) -> Repo:
+    """A private copy of the session's tagged repository (copying beats re-creating it)."""
+    work, origin = tmp_path / "work", tmp_path / "origin.git"
+    shutil.copytree(template_repo.origin, origin, symlinks=True)
+    shutil.copytree(template_repo.work, work, symlinks=True)
+    git(work, "remote", "set-url", "origin", origin.as_uri())
+    return Repo(work, origin)
 
 
 @pytest.fixture(scope="session")
