@@ -54,7 +54,8 @@ from releasekit.workspace import Workspace
 
 BUMP_TYPES = ("auto", "patch", "minor", "major")
 _HEADER = re.compile(
-    r"^(?P<type>[A-Za-z][A-Za-z0-9_-]*)(?:\((?P<scope>[^()\r\n]*)\))?(?P<bang>!)?:[ \t]+(?P<desc>\S.*?)\s*$"
+    r"^(?P<type>[A-Za-z][A-Za-z0-9_-]*)(?:\((?P<scope>[^()\r\n]*)\))?(?P<bang>!)?"
+    r":[ \t]+(?P<desc>\S.*?)\s*$"
 )
 _BULLET = re.compile(r"^\s*[*-]\s+(?P<header>.+?)\s*$")
 _PR_SUFFIX = re.compile(r"\s*\(#(?P<pr>\d+)\)\s*$")
@@ -128,7 +129,7 @@ def parse_header(line: str) -> Header | None:
 
 
 def breaking_notes(body: str) -> tuple[str, ...]:
-    """The text of every ``BREAKING CHANGE:`` footer; a note runs until a blank line or the next footer."""
+    """Every ``BREAKING CHANGE:`` footer's text; a note runs to a blank line or the next footer."""
     notes: list[str] = []
     current: list[str] | None = None
     for line in body.splitlines():
@@ -320,7 +321,8 @@ def require_history(git: Git) -> None:
         raise WorkflowError(
             "the git history is shallow, so the commits since each tag are incomplete",
             code="RK701",
-            hint="run `git fetch --unshallow --tags` (in GitHub Actions: actions/checkout with fetch-depth: 0)",
+            hint="run `git fetch --unshallow --tags` "
+            "(in GitHub Actions: actions/checkout with fetch-depth: 0)",
         )
 
 
@@ -436,7 +438,7 @@ _ORDER = {"breaking": 0, "feat": 1, "fix": 2, "perf": 3, "revert": 4}
 def analyze(
     ws: Workspace,
     git: Git,
-    selection: Selection = Selection(),
+    selection: Selection | None = None,
     *,
     bump_type: str = "auto",
     prerelease: str | None = None,
@@ -462,7 +464,7 @@ def analyze(
         prerelease_bump(None, prerelease)  # reject a bad label before any work
     require_history(git)
     cfg = ws.config.workflow
-    candidates = [p.name for p in build_plan(ws, selection).packages]
+    candidates = [p.name for p in build_plan(ws, selection or Selection()).packages]
     releasable_plan = build_plan(ws)
     releasable = {p.name for p in releasable_plan.packages}
     current = {p.name: p.version for p in releasable_plan.packages}
@@ -540,7 +542,7 @@ def analyze(
         return Bump(kind=kind), False
 
     nexts: dict[str, str] = {}
-    for group, members in lockstep:
+    for _, members in lockstep:
         if not members & set(kinds):
             continue
         bump, numbered = bump_for(max_kind(*(kinds.get(m) for m in members)))
@@ -560,7 +562,8 @@ def analyze(
             raise WorkflowError(
                 f"{name} {version} is already tagged ({format_tag(ws.config, name, version)})",
                 code="RK711",
-                hint="that version was released before; choose another --prerelease number or bump type",
+                hint="that version was released before; "
+                "choose another --prerelease number or bump type",
             )
 
     shown = tuple(sorted(set(candidates) | set(nexts)))

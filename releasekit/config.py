@@ -65,7 +65,7 @@ class ChecksConfig:
 
 @dataclass(frozen=True)
 class WorkflowConfig:
-    """The release workflow: versions from commits, changelogs, release PR, tags, releases, notify."""
+    """The release workflow: versions from commits, changelogs, release PR, tags, notify."""
 
     base_branch: str = "main"
     """Branch `prepare` releases from and the release PR targets."""
@@ -78,7 +78,8 @@ class WorkflowConfig:
     breaking_on_0x: Literal["minor", "major"] = "minor"
     """Bump for a breaking change while the major version is 0."""
     dependent_bump: Literal["patch", "minor", "none"] = "patch"
-    """Bump for a package whose internal dependency gets a new version (its exact pin changes); `none` = own changes only."""
+    """Bump for a package whose internal dependency gets a new version (its exact pin
+    changes); `none` = own changes only."""
     changelog: bool = True
     """Write a section per release at the top of each released package's changelog."""
     changelog_file: str = "CHANGELOG.md"

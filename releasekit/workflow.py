@@ -42,7 +42,7 @@ from releasekit.backends.github import (
 from releasekit.bumping import apply_edits, version_edits
 from releasekit.commits import Analysis, analyze, require_history
 from releasekit.context import stderr_notice
-from releasekit.errors import UsageError, WorkflowError
+from releasekit.errors import ConfigError, UsageError, WorkflowError
 from releasekit.fsutil import atomic_write
 from releasekit.plan import Selection
 from releasekit.state import StateLock, ensure_state_dir
@@ -106,13 +106,53 @@ def github_from_env(
     )
 
 
-def _check_branches(ws: Workspace) -> None:
+def check_config(ws: Workspace) -> None:
+    """``[tool.releasekit.workflow]`` values that parse but cannot work, with the line to fix."""
+    from releasekit.tomlio import line_of_key
+
     cfg = ws.config.workflow
-    if not cfg.release_branch or cfg.release_branch == cfg.base_branch:
-        raise UsageError(
-            f"the release branch {cfg.release_branch!r} must differ from the base branch {cfg.base_branch!r}",
+    text = ws.manifest.read_text(encoding="utf-8")
+
+    def fail(key: str, message: str, hint: str) -> ConfigError:
+        return ConfigError(
+            f"[tool.releasekit.workflow] {message}",
+            path=ws.manifest,
+            line=line_of_key(text, key),
             code="RK702",
-            hint="releasekit rewrites the release branch on every prepare; give it its own name",
+            hint=hint,
+        )
+
+    if not cfg.release_branch or cfg.release_branch == cfg.base_branch:
+        raise fail(
+            "release_branch",
+            f"`release_branch` {cfg.release_branch!r} must differ from "
+            f"`base_branch` {cfg.base_branch!r}",
+            "releasekit rewrites the release branch on every prepare; give it its own name",
+        )
+    if not cfg.base_branch or not cfg.remote:
+        raise fail(
+            "base_branch",
+            "`base_branch` and `remote` must not be empty",
+            'e.g. base_branch = "main"',
+        )
+    log = Path(cfg.changelog_file)
+    if not cfg.changelog_file or log.is_absolute() or ".." in log.parts:
+        raise fail(
+            "changelog_file",
+            f"`changelog_file` {cfg.changelog_file!r} must be a relative path inside each package",
+            'e.g. changelog_file = "CHANGELOG.md"',
+        )
+    for repo in (cfg.github_repository, *cfg.downstream_repositories):
+        if repo and not valid_repo(repo):
+            key = (
+                "github_repository" if repo == cfg.github_repository else "downstream_repositories"
+            )
+            raise fail(key, f"{repo!r} is not a GitHub repository name", "write it as owner/name")
+    if not 0 < len(cfg.dispatch_event_type) <= 100:
+        raise fail(
+            "dispatch_event_type",
+            "`dispatch_event_type` must be 1 to 100 characters (GitHub's limit)",
+            'e.g. dispatch_event_type = "releasekit-release"',
         )
 
 
@@ -185,7 +225,7 @@ class Manifest:
             raise WorkflowError(
                 f"{where} has no release manifest in its body",
                 code="RK704",
-                hint="the body must keep the ```json releasekit-manifest block `releasekit prepare` wrote",
+                hint="keep the ```json releasekit-manifest block `releasekit prepare` wrote",
             )
         try:
             raw = json.loads(match.group("json"))
@@ -234,10 +274,11 @@ def pr_body(
     *,
     limit: int = MAX_BODY,
 ) -> str:
-    """The human part (table and notes) then the manifest; the human part is cut to fit ``limit``."""
+    """The human part (table, notes) then the manifest; only the human part is cut to fit."""
     lines = [
-        ":robot: This release PR is maintained by releasekit. Merging it tags the merge commit once per "
-        "package and creates the GitHub releases; `releasekit publish` then uploads the packages.",
+        ":robot: This release PR is maintained by releasekit. Merging it tags the merge commit "
+        "once per package and creates the GitHub releases; `releasekit publish` then uploads "
+        "the packages.",
         "",
     ]
     if manifest.packages:
@@ -271,7 +312,8 @@ def pr_body(
     room = limit - len(tail) - 1
     if room < 200:
         raise WorkflowError(
-            f"the release manifest alone is {len(tail)} characters, over GitHub's {limit}-character PR body limit",
+            f"the release manifest alone is {len(tail)} characters, "
+            f"over GitHub's {limit}-character PR body limit",
             code="RK705",
             hint="release fewer packages at once (--group or --package)",
         )
@@ -281,7 +323,10 @@ def pr_body(
 
 
 def _truncate(text: str, room: int) -> str:
-    note = "\n\n*(truncated to fit GitHub's limit: the full notes are in the CHANGELOG.md files of this PR)*\n"
+    note = (
+        "\n\n*(truncated to fit GitHub's limit: "
+        "the full notes are in the CHANGELOG.md files of this PR)*\n"
+    )
     closers = "\n```\n\n</details>\n" * 1
     cut = text[: max(0, room - len(note) - len(closers) * 4)]
     cut = cut[: cut.rfind("\n")] if "\n" in cut else cut
@@ -359,7 +404,7 @@ def prepare(
     ws: Workspace,
     *,
     github: GitHub | None,
-    selection: Selection = Selection(),
+    selection: Selection | None = None,
     bump_type: str = "auto",
     prerelease: str | None = None,
     promote: bool = False,
@@ -372,7 +417,7 @@ def prepare(
     from releasekit.backends.uv import Uv
 
     cfg = ws.config.workflow
-    _check_branches(ws)
+    check_config(ws)
     git = Git(ws.root)
     require_history(git)
     result = PrepareResult(status="nothing", branch=cfg.release_branch)
@@ -380,7 +425,7 @@ def prepare(
         raise UsageError(
             "no GitHub repository is known, so the release PR cannot be opened",
             code="RK703",
-            hint="set [tool.releasekit.workflow] github_repository or GITHUB_REPOSITORY, or use --dry-run",
+            hint="set workflow.github_repository or GITHUB_REPOSITORY, or use --dry-run",
         )
     if github is not None and not dry_run:
         github.require_token("open the release PR")
@@ -400,7 +445,12 @@ def prepare(
     if branch_now is not None and branch_now != cfg.base_branch:
         notice(f"preparing from branch {branch_now!r}, not the base branch {cfg.base_branch!r}")
     analysis = analyze(
-        ws, git, selection, bump_type=bump_type, prerelease=prerelease, promote=promote
+        ws,
+        git,
+        selection or Selection(),
+        bump_type=bump_type,
+        prerelease=prerelease,
+        promote=promote,
     )
     result.analysis = analysis
     versions = analysis.versions
@@ -450,7 +500,8 @@ def prepare(
         if lock and (ws.root / "uv.lock").exists():
             result.actions.append("would refresh uv.lock")
         result.actions.append(
-            f"would commit {title!r} on {cfg.release_branch} (from {head[:7]}) and push it to {cfg.remote}"
+            f"would commit {title!r} on {cfg.release_branch} (from {head[:7]}) "
+            f"and push it to {cfg.remote}"
         )
         if github is None:
             result.actions.append("would open the release PR (no GitHub repository is configured)")
@@ -463,7 +514,8 @@ def prepare(
                 )
             else:
                 result.actions.append(
-                    f"would open a PR {cfg.release_branch} -> {cfg.base_branch} labelled {PENDING.name!r}"
+                    f"would open a PR {cfg.release_branch} -> {cfg.base_branch} "
+                    f"labelled {PENDING.name!r}"
                 )
         return result
 
@@ -477,7 +529,16 @@ def prepare(
         git.worktree_add(tree, head)
         try:
             pushed = _build_release_branch(
-                ws, git, tree, ws_rel, versions, sections, message, lock, Uv, result
+                ws,
+                git,
+                tree,
+                ws_rel=ws_rel,
+                versions=versions,
+                sections=sections,
+                message=message,
+                lock=lock,
+                uv_class=Uv,
+                result=result,
             )
         finally:
             git.worktree_remove(tree)
@@ -493,6 +554,7 @@ def _build_release_branch(
     ws: Workspace,
     git: Git,
     tree: Path,
+    *,
     ws_rel: str,
     versions: Mapping[str, str],
     sections: Mapping[str, str],
@@ -643,7 +705,7 @@ def release(
         )
     if not dry_run:
         github.require_token("tag and create GitHub releases")
-    _check_branches(ws)
+    check_config(ws)
     git = Git(ws.root)
     pulls = _release_pulls(github, ws, pr_number)
     if not pulls:
@@ -651,7 +713,7 @@ def release(
         return ReleaseResult(status="nothing")
     result = ReleaseResult(status="dry-run" if dry_run else "complete")
     for pull in pulls:
-        _release_one(ws, git, github, pull, dry_run, result, notice)
+        _release_one(ws, git, github, pull=pull, dry_run=dry_run, result=result, notice=notice)
     return result
 
 
@@ -659,6 +721,7 @@ def _release_one(
     ws: Workspace,
     git: Git,
     github: GitHub,
+    *,
     pull: Mapping[str, Any],
     dry_run: bool,
     result: ReleaseResult,
@@ -677,17 +740,20 @@ def _release_one(
             raise WorkflowError(
                 f"the merge commit {sha[:12]} of {where} is not in the local history",
                 code="RK707",
-                hint=f"fetch it: git fetch {cfg.remote} {cfg.base_branch} (actions/checkout with fetch-depth: 0)",
+                hint=f"fetch it: git fetch {cfg.remote} {cfg.base_branch} "
+                "(actions/checkout with fetch-depth: 0)",
             )
     result.pr, result.sha = number, sha
     for entry in manifest.packages:
         found = _version_at(git, sha, entry)
         if found is None or Version(found) != Version(entry.version):
             raise WorkflowError(
-                f"{where} says {entry.name} {entry.version}, but {entry.path or '.'}/pyproject.toml at "
+                f"{where} says {entry.name} {entry.version}, "
+                f"but {entry.path or '.'}/pyproject.toml at "
                 f"{sha[:12]} has {found or 'no static version'}",
                 code="RK708",
-                hint="the release branch was edited by hand; rerun `releasekit prepare` and merge again",
+                hint="the release branch was edited by hand; "
+                "rerun `releasekit prepare` and merge again",
             )
         result.released[entry.name] = entry.version
     wanted = [(e.tag, f"{e.name} {e.version}") for e in manifest.packages]
@@ -710,7 +776,8 @@ def _release_one(
                     )
                     break
                 raise WorkflowError(
-                    f"tag {tag} already exists {place} on {target[:12]}, not on the merge commit {sha[:12]}",
+                    f"tag {tag} already exists {place} on {target[:12]}, "
+                    f"not on the merge commit {sha[:12]}",
                     code="RK709",
                     hint="a tag never moves; delete it if it is wrong, or release a new version",
                 )
@@ -844,12 +911,11 @@ def notify(
     nothing again (``force`` resends). Delivery is at least once: a crash between the
     dispatch and the comment repeats that one dispatch.
     """
+    check_config(ws)
     cfg = ws.config.workflow
     targets = list(dict.fromkeys([*cfg.downstream_repositories, *repositories]))
     if not targets:
-        notice(
-            "no downstream repositories configured ([tool.releasekit.workflow] downstream_repositories)"
-        )
+        notice("no downstream repositories configured (workflow.downstream_repositories)")
         return NotifyResult(status="nothing")
     if github is None:
         raise UsageError(
@@ -901,7 +967,8 @@ def notify(
         github.dispatch(repo, cfg.dispatch_event_type, payload)
         github.comment(
             number,
-            f"<!-- releasekit:notified {repo} -->\nreleasekit sent `{cfg.dispatch_event_type}` to {repo}.",
+            f"<!-- releasekit:notified {repo} -->\n"
+            f"releasekit sent `{cfg.dispatch_event_type}` to {repo}.",
         )
         result.sent.append(repo)
         result.actions.append(f"sent {cfg.dispatch_event_type!r} to {repo}")

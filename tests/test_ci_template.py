@@ -25,8 +25,18 @@ from releasekit.errors import UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "ci" / "releasekit-uv.yml"
-INPUTS = ("action", "target", "dry_run", "force_prepare", "group", "bump_type", "prerelease",
-          "skip_publish", "concurrency", "max_retries")
+INPUTS = (
+    "action",
+    "target",
+    "dry_run",
+    "force_prepare",
+    "group",
+    "bump_type",
+    "prerelease",
+    "skip_publish",
+    "concurrency",
+    "max_retries",
+)
 #: Inputs that choose which jobs run rather than how releasekit runs.
 JOB_SELECTORS = ("action", "skip_publish")
 #: A non-default value for each input that goes to the command line.
@@ -82,11 +92,17 @@ def test_trigger_matrix(workflow: dict[str, Any]) -> None:
 def test_inputs_are_the_specified_ones(workflow: dict[str, Any]) -> None:
     inputs = triggers(workflow)["workflow_dispatch"]["inputs"]
     assert tuple(inputs) == INPUTS
-    assert inputs["action"]["options"] == ["release", "prepare"] and inputs["action"]["default"] == "release"
+    assert (
+        inputs["action"]["options"] == ["release", "prepare"]
+        and inputs["action"]["default"] == "release"
+    )
     assert inputs["target"]["options"] == ["pypi", "testpypi"]
     assert inputs["bump_type"]["options"] == ["auto", "patch", "minor", "major"]
     assert inputs["dry_run"]["type"] == "boolean" and inputs["dry_run"]["default"] is True
-    assert inputs["concurrency"]["default"] == "0" and "0 = auto" in inputs["concurrency"]["description"]
+    assert (
+        inputs["concurrency"]["default"] == "0"
+        and "0 = auto" in inputs["concurrency"]["description"]
+    )
     assert inputs["max_retries"]["default"] == "2"
 
 
@@ -102,24 +118,28 @@ def test_runs_never_interpolate_expressions(workflow: dict[str, Any]) -> None:
     """Inputs go through env, so a group named `x; rm -rf ~` stays a string."""
     for job_name, step in releasekit_steps(workflow):
         assert "${{" not in step["run"], f"{job_name}: expression inside run:"
-        assert re.search(r"^\s*exec releasekit ", step["run"], re.MULTILINE), f"{job_name}: not exec'd"
+        assert re.search(r"^\s*exec releasekit ", step["run"], re.MULTILINE), (
+            f"{job_name}: not exec'd"
+        )
 
 
 def _evaluate(expr: str, inputs: dict[str, Any], env: dict[str, str]) -> str:
     """The few expression forms the template's step env may use."""
     if expr.startswith("inputs."):
-        value = inputs.get(expr[len("inputs."):], "")
+        value = inputs.get(expr[len("inputs.") :], "")
         return str(value).lower() if isinstance(value, bool) else str(value)
     if expr.startswith("secrets."):
-        return f"secret-{expr[len('secrets.'):]}"
+        return f"secret-{expr[len('secrets.') :]}"
     if expr.startswith("env."):
-        return env[expr[len("env."):]]
+        return env[expr[len("env.") :]]
     if re.fullmatch(r"needs\.\w+\.outputs\.\w+", expr):
         return {"sha": "0" * 40, "pr": "7"}.get(expr.rsplit(".", 1)[1], "x")
     raise AssertionError(f"unsupported expression in a releasekit step's env: ${{{{ {expr} }}}}")
 
 
-def run_steps(workflow: dict[str, Any], inputs: dict[str, Any], tmp_path: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
+def run_steps(
+    workflow: dict[str, Any], inputs: dict[str, Any], tmp_path: Path
+) -> dict[str, tuple[list[str], dict[str, str]]]:
     """Execute each releasekit step's script; returns job -> (argv, selected env)."""
     assert BASH is not None
     bindir = tmp_path / "bin"
@@ -136,16 +156,29 @@ def run_steps(workflow: dict[str, Any], inputs: dict[str, Any], tmp_path: Path) 
     results: dict[str, tuple[list[str], dict[str, str]]] = {}
     for job_name, step in releasekit_steps(workflow):
         capture = tmp_path / f"{job_name}.argv"
-        env = {"PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}", "RK_CAPTURE": str(capture), **top_env}
+        env = {
+            "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}",
+            "RK_CAPTURE": str(capture),
+            **top_env,
+        }
         for key, raw in step.get("env", {}).items():
             env[key] = _EXPR.sub(lambda m: _evaluate(m.group("expr"), inputs, top_env), str(raw))
-        proc = subprocess.run([BASH, "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-                              env=env, capture_output=True, text=True, cwd=tmp_path, check=False)
+        proc = subprocess.run(
+            [BASH, "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
         assert proc.returncode == 0, f"{job_name} step failed: {proc.stderr}"
         argv = capture.read_bytes().decode().split("\0")[:-1]
         results[job_name] = (
             argv,
-            {"UV_PUBLISH_TOKEN": Path(f"{capture}.token").read_text(), "GITHUB_TOKEN": Path(f"{capture}.gh").read_text()},
+            {
+                "UV_PUBLISH_TOKEN": Path(f"{capture}.token").read_text(),
+                "GITHUB_TOKEN": Path(f"{capture}.gh").read_text(),
+            },
         )
     return results
 
@@ -164,7 +197,10 @@ def parse(argv: list[str]) -> dict[str, Any] | None:
 
 
 def defaults(workflow: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.get("default", "") for k, v in triggers(workflow)["workflow_dispatch"]["inputs"].items()}
+    return {
+        k: v.get("default", "")
+        for k, v in triggers(workflow)["workflow_dispatch"]["inputs"].items()
+    }
 
 
 @pytest.mark.skipif(BASH is None, reason="needs bash")
@@ -212,13 +248,16 @@ def test_input_reaches_a_cli_flag(workflow: dict[str, Any], tmp_path: Path, name
         assert changed, f"{name}: {job} argv changed but parses the same"
         value = VARIANTS[name]
         if isinstance(value, str):
-            assert any(value in (str(new[k]), *map(str, new[k] if isinstance(new[k], list) else [])) for k in changed), (
-                f"{name}={value!r} changed {changed} of `releasekit {job}` but not to its value"
-            )
+            assert any(
+                value in (str(new[k]), *map(str, new[k] if isinstance(new[k], list) else []))
+                for k in changed
+            ), f"{name}={value!r} changed {changed} of `releasekit {job}` but not to its value"
         reached.append(f"{job}: {sorted(changed)}")
     if not reached and unparsed:
-        pytest.skip(f"`releasekit {'/'.join(unparsed)}` is not registered in this build (the lead's "
-                    "publish command); the check runs once it is")
+        pytest.skip(
+            f"`releasekit {'/'.join(unparsed)}` is not registered in this build (the lead's "
+            "publish command); the check runs once it is"
+        )
     assert reached, f"input {name!r} reaches no releasekit flag"
 
 

@@ -201,7 +201,7 @@ class Git:
         atomic: bool = False,
         overwrite: bool = False,
     ) -> Result:
-        """Push ``refs``; ``force`` uses a lease, ``overwrite`` (branches releasekit owns) does not."""
+        """Push ``refs``; ``force`` uses a lease, ``overwrite`` (a branch releasekit owns) not."""
         args = ["push", "--porcelain"]
         if overwrite:
             args.append("--force")

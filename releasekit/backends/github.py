@@ -36,7 +36,7 @@ _REMOTE = re.compile(
 )
 _HINTS = {
     401: "the token is invalid or expired; check GITHUB_TOKEN",
-    403: "the token lacks a permission: the workflow needs `contents: write` and `pull-requests: write`",
+    403: "the token lacks a permission: grant `contents: write` and `pull-requests: write`",
     404: "the repository does not exist or the token cannot see it",
     422: "GitHub rejected the request's content",
 }
@@ -153,7 +153,7 @@ class GitHub:
             raise GitHubError(
                 f"{repo!r} is not a GitHub repository name",
                 code="RK721",
-                hint="write it as owner/name ([tool.releasekit.workflow] github_repository or GITHUB_REPOSITORY)",
+                hint="write it as owner/name (workflow.github_repository or GITHUB_REPOSITORY)",
             )
         self.repo = repo
         self.token = token
@@ -176,7 +176,7 @@ class GitHub:
             raise GitHubError(
                 f"no GitHub token to {action}",
                 code="RK722",
-                hint="set GITHUB_TOKEN (in GitHub Actions: env GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }})",
+                hint="set GITHUB_TOKEN (in Actions: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }})",
             )
 
     # --- transport ----------------------------------------------------------------------
@@ -197,7 +197,9 @@ class GitHub:
         url = path if path.startswith("http") else f"{self.api_url}{path}"
 
         def attempt() -> requests.Response:
-            return self._attempt(method, url, path, params, json, expect, allow)
+            return self._attempt(
+                method, url, path=path, params=params, json=json, expect=expect, allow=allow
+            )
 
         return call_with_retries(
             attempt,
@@ -211,6 +213,7 @@ class GitHub:
         self,
         method: str,
         url: str,
+        *,
         path: str,
         params: Mapping[str, Any] | None,
         json: Any,

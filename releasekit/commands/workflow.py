@@ -24,19 +24,20 @@ def add_history_options(parser: argparse.ArgumentParser, *, for_plan: bool) -> N
         group.add_argument(
             "--from-commits",
             action="store_true",
-            help="show the versions `prepare` would propose from the commits since each package's last tag",
+            help="show the versions `prepare` would propose from the commits since each last tag",
         )
     group.add_argument(
         "--bump-type",
         choices=BUMP_TYPES,
         default=None if for_plan else "auto",
-        help="auto (default) reads Conventional Commits; patch/minor/major forces that bump on every "
-        "package with commits since its last tag",
+        help="auto (default) reads Conventional Commits; patch/minor/major forces that bump "
+        "on every package with commits since its last tag",
     )
     group.add_argument(
         "--prerelease",
         metavar="LABEL",
-        help="make prereleases: a, b, rc (also alpha, beta, rc.1...) or dev; counters advance past existing tags",
+        help="make prereleases: a, b, rc (also alpha, beta, rc.1...) or dev; "
+        "counters advance past existing tags",
     )
     group.add_argument(
         "--promote",

@@ -63,12 +63,12 @@ class Spec:
         return node
 
     def compact(self, node: dict[str, Any], depth: int) -> dict[str, Any]:
-        """Types (``"string|null"`` when nullable; ``""`` = any) and required fields, ``depth`` levels deep."""
+        """Types (`"string|null"` if nullable, `""` = any) and required fields, `depth` deep."""
         node = self.resolve(node)
         if "allOf" in node:
             merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
-            for part in node["allOf"]:
-                part = self.resolve(part)
+            for raw_part in node["allOf"]:
+                part = self.resolve(raw_part)
                 merged["properties"].update(part.get("properties", {}))
                 merged["required"] += part.get("required", [])
                 if part.get("nullable"):
@@ -103,8 +103,8 @@ class Spec:
     def operation(self, method: str, path: str) -> dict[str, Any]:
         op = self.doc["paths"][path][method.lower()]
         responses: dict[str, Any] = {}
-        for status, response in sorted(op["responses"].items()):
-            response = self.resolve(response)
+        for status, raw_response in sorted(op["responses"].items()):
+            response = self.resolve(raw_response)
             schema = response.get("content", {}).get("application/json", {}).get("schema")
             responses[status] = self.compact(schema, DEPTH) if schema else None
         request = None
@@ -143,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     doc = load_spec(args.spec)
     spec = Spec(doc)
     subset = {
-        "source": f"npm {PACKAGE} {MEMBER} (OpenAPI {doc.get('openapi')}, API {doc['info'].get('version')})",
+        "source": f"npm {PACKAGE} {MEMBER} "
+        f"(OpenAPI {doc.get('openapi')}, API {doc['info'].get('version')})",
         "regenerate": "python tests/harness/extract_openapi.py",
         "operations": {f"{m} {p}": spec.operation(m, p) for m, p in OPERATIONS},
     }

@@ -31,8 +31,17 @@ SUBSET = Path(__file__).resolve().parent.parent / "data" / "github_openapi_subse
 DOCS = "https://docs.github.com/rest"
 #: Full-PR fields GitHub omits from list results (the "pull-request-simple" schema).
 _FULL_ONLY = (
-    "additions", "changed_files", "comments", "commits", "deletions", "mergeable",
-    "mergeable_state", "merged", "maintainer_can_modify", "merged_by", "review_comments",
+    "additions",
+    "changed_files",
+    "comments",
+    "commits",
+    "deletions",
+    "mergeable",
+    "mergeable_state",
+    "merged",
+    "maintainer_can_modify",
+    "merged_by",
+    "review_comments",
 )
 
 
@@ -164,11 +173,27 @@ class FakeGitHub:
     def state(self) -> Repo:
         return self.repos[self.repo]
 
-    def fail(self, method: str, pattern: str, status: int, *, times: int = 1,
-             headers: dict[str, str] | None = None, body: Any = None) -> None:
+    def fail(
+        self,
+        method: str,
+        pattern: str,
+        status: int,
+        *,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> None:
         """Answer the next ``times`` matching requests with ``status`` instead."""
-        self.faults.append(Fault(method.upper(), re.compile(pattern), status, times, headers or {},
-                                 body if body is not None else {"message": f"injected {status}"}))
+        self.faults.append(
+            Fault(
+                method.upper(),
+                re.compile(pattern),
+                status,
+                times,
+                headers or {},
+                body if body is not None else {"message": f"injected {status}"},
+            )
+        )
 
     def pull(self, number: int) -> dict[str, Any]:
         return next(p for p in self.state.pulls if p["number"] == number)
@@ -181,9 +206,17 @@ class FakeGitHub:
         with self._lock:
             pr = self.pull(number)
             now = self._now()
-            pr.update(state="closed", merged=True, merged_at=now, closed_at=now, updated_at=now,
-                      merge_commit_sha=merge_sha, mergeable=None, mergeable_state="unknown",
-                      merged_by=self._user("maintainer"))
+            pr.update(
+                state="closed",
+                merged=True,
+                merged_at=now,
+                closed_at=now,
+                updated_at=now,
+                merge_commit_sha=merge_sha,
+                mergeable=None,
+                mergeable_state="unknown",
+                merged_by=self._user("maintainer"),
+            )
 
     def requests_to(self, method: str, fragment: str) -> list[Exchange]:
         return [e for e in self.log if e.method == method and fragment in e.path]
@@ -197,7 +230,7 @@ class FakeGitHub:
                 continue
             op = subset[ex.operation]
             if ex.status in (401, 404):
-                continue  # bad credentials / unknown resource: GitHub answers these on every endpoint
+                continue  # bad credentials / unknown resource: possible on every endpoint
             if str(ex.status) not in op["responses"]:
                 errors.append(f"{ex.operation}: status {ex.status} is not documented")
                 continue
@@ -208,7 +241,11 @@ class FakeGitHub:
             request = op.get("request")
             if request and isinstance(ex.request, dict) and 200 <= ex.status < 300:
                 missing = [k for k in request["required"] if k not in ex.request]
-                unknown = [k for k in ex.request if request["properties"] and k not in request["properties"]]
+                unknown = [
+                    k
+                    for k in ex.request
+                    if request["properties"] and k not in request["properties"]
+                ]
                 errors.extend(f"{ex.operation}: request lacks {k!r}" for k in missing)
                 errors.extend(f"{ex.operation}: request has undocumented {k!r}" for k in unknown)
         return errors
@@ -222,62 +259,143 @@ class FakeGitHub:
     def _user(self, login: str = "releasekit-bot") -> dict[str, Any]:
         base = f"{self.url}/users/{login}"
         return {
-            "login": login, "id": 4242, "node_id": "U_kgDOfake", "avatar_url": f"{self.html}/avatars/{login}",
-            "gravatar_id": "", "url": base, "html_url": f"{self.html}/{login}",
-            "followers_url": f"{base}/followers", "following_url": f"{base}/following{{/other_user}}",
-            "gists_url": f"{base}/gists{{/gist_id}}", "starred_url": f"{base}/starred{{/owner}}{{/repo}}",
-            "subscriptions_url": f"{base}/subscriptions", "organizations_url": f"{base}/orgs",
-            "repos_url": f"{base}/repos", "events_url": f"{base}/events{{/privacy}}",
-            "received_events_url": f"{base}/received_events", "type": "Bot", "site_admin": False,
+            "login": login,
+            "id": 4242,
+            "node_id": "U_kgDOfake",
+            "avatar_url": f"{self.html}/avatars/{login}",
+            "gravatar_id": "",
+            "url": base,
+            "html_url": f"{self.html}/{login}",
+            "followers_url": f"{base}/followers",
+            "following_url": f"{base}/following{{/other_user}}",
+            "gists_url": f"{base}/gists{{/gist_id}}",
+            "starred_url": f"{base}/starred{{/owner}}{{/repo}}",
+            "subscriptions_url": f"{base}/subscriptions",
+            "organizations_url": f"{base}/orgs",
+            "repos_url": f"{base}/repos",
+            "events_url": f"{base}/events{{/privacy}}",
+            "received_events_url": f"{base}/received_events",
+            "type": "Bot",
+            "site_admin": False,
         }
 
-    def _label(self, repo: str, name: str, color: str = "ededed", description: str | None = None) -> dict[str, Any]:
+    def _label(
+        self, repo: str, name: str, color: str = "ededed", description: str | None = None
+    ) -> dict[str, Any]:
         return {
-            "id": next(self._ids), "node_id": "LA_fake", "url": f"{self.url}/repos/{repo}/labels/{name}",
-            "name": name, "description": description, "color": color, "default": False,
+            "id": next(self._ids),
+            "node_id": "LA_fake",
+            "url": f"{self.url}/repos/{repo}/labels/{name}",
+            "name": name,
+            "description": description,
+            "color": color,
+            "default": False,
         }
 
     def _repo_obj(self, repo: str) -> dict[str, Any]:
-        return {"id": 77, "node_id": "R_fake", "name": repo.split("/")[1], "full_name": repo,
-                "private": False, "html_url": f"{self.html}/{repo}", "url": f"{self.url}/repos/{repo}"}
+        return {
+            "id": 77,
+            "node_id": "R_fake",
+            "name": repo.split("/")[1],
+            "full_name": repo,
+            "private": False,
+            "html_url": f"{self.html}/{repo}",
+            "url": f"{self.url}/repos/{repo}",
+        }
 
     def _ref(self, repo: str, branch: str, sha: str) -> dict[str, Any]:
-        owner = repo.split("/")[0]
-        return {"label": f"{owner}:{branch}", "ref": branch, "sha": sha, "repo": self._repo_obj(repo),
-                "user": self._user(owner)}
+        owner = repo.split("/", maxsplit=1)[0]
+        return {
+            "label": f"{owner}:{branch}",
+            "ref": branch,
+            "sha": sha,
+            "repo": self._repo_obj(repo),
+            "user": self._user(owner),
+        }
 
-    def _pull(self, repo: str, number: int, title: str, body: str | None, head: str, head_sha: str,
-              base: str, base_sha: str) -> dict[str, Any]:
+    def _pull(
+        self,
+        repo: str,
+        *,
+        number: int,
+        title: str,
+        body: str | None,
+        head: str,
+        head_sha: str,
+        base: str,
+        base_sha: str,
+    ) -> dict[str, Any]:
         api = f"{self.url}/repos/{repo}"
         html = f"{self.html}/{repo}/pull/{number}"
         now = self._now()
-        links = {k: {"href": v} for k, v in {
-            "self": f"{api}/pulls/{number}", "html": html, "issue": f"{api}/issues/{number}",
-            "comments": f"{api}/issues/{number}/comments", "review_comments": f"{api}/pulls/{number}/comments",
-            "review_comment": f"{api}/pulls/comments{{/number}}", "commits": f"{api}/pulls/{number}/commits",
-            "statuses": f"{api}/statuses/{head_sha}",
-        }.items()}
+        links = {
+            k: {"href": v}
+            for k, v in {
+                "self": f"{api}/pulls/{number}",
+                "html": html,
+                "issue": f"{api}/issues/{number}",
+                "comments": f"{api}/issues/{number}/comments",
+                "review_comments": f"{api}/pulls/{number}/comments",
+                "review_comment": f"{api}/pulls/comments{{/number}}",
+                "commits": f"{api}/pulls/{number}/commits",
+                "statuses": f"{api}/statuses/{head_sha}",
+            }.items()
+        }
         return {
-            "url": f"{api}/pulls/{number}", "id": next(self._ids), "node_id": "PR_fake", "html_url": html,
-            "diff_url": f"{html}.diff", "patch_url": f"{html}.patch", "issue_url": f"{api}/issues/{number}",
+            "url": f"{api}/pulls/{number}",
+            "id": next(self._ids),
+            "node_id": "PR_fake",
+            "html_url": html,
+            "diff_url": f"{html}.diff",
+            "patch_url": f"{html}.patch",
+            "issue_url": f"{api}/issues/{number}",
             "commits_url": f"{api}/pulls/{number}/commits",
             "review_comments_url": f"{api}/pulls/{number}/comments",
             "review_comment_url": f"{api}/pulls/comments{{/number}}",
-            "comments_url": f"{api}/issues/{number}/comments", "statuses_url": f"{api}/statuses/{head_sha}",
-            "number": number, "state": "open", "locked": False, "title": title, "user": self._user(),
-            "body": body, "labels": [], "milestone": None, "active_lock_reason": None,
-            "created_at": now, "updated_at": now, "closed_at": None, "merged_at": None,
-            "merge_commit_sha": None, "assignee": None, "assignees": [], "requested_reviewers": [],
-            "head": self._ref(repo, head, head_sha), "base": self._ref(repo, base, base_sha), "_links": links,
-            "author_association": "CONTRIBUTOR", "auto_merge": None, "draft": False, "merged": False,
-            "mergeable": True, "rebaseable": True, "mergeable_state": "clean", "merged_by": None,
-            "comments": 0, "review_comments": 0, "maintainer_can_modify": False, "commits": 1,
-            "additions": 1, "deletions": 0, "changed_files": 1,
+            "comments_url": f"{api}/issues/{number}/comments",
+            "statuses_url": f"{api}/statuses/{head_sha}",
+            "number": number,
+            "state": "open",
+            "locked": False,
+            "title": title,
+            "user": self._user(),
+            "body": body,
+            "labels": [],
+            "milestone": None,
+            "active_lock_reason": None,
+            "created_at": now,
+            "updated_at": now,
+            "closed_at": None,
+            "merged_at": None,
+            "merge_commit_sha": None,
+            "assignee": None,
+            "assignees": [],
+            "requested_reviewers": [],
+            "head": self._ref(repo, head, head_sha),
+            "base": self._ref(repo, base, base_sha),
+            "_links": links,
+            "author_association": "CONTRIBUTOR",
+            "auto_merge": None,
+            "draft": False,
+            "merged": False,
+            "mergeable": True,
+            "rebaseable": True,
+            "mergeable_state": "clean",
+            "merged_by": None,
+            "comments": 0,
+            "review_comments": 0,
+            "maintainer_can_modify": False,
+            "commits": 1,
+            "additions": 1,
+            "deletions": 0,
+            "changed_files": 1,
         }
 
     # --- routing -----------------------------------------------------------------------
 
-    def _build_routes(self) -> list[tuple[str, re.Pattern[str], str, Callable[..., tuple[int, Any]]]]:
+    def _build_routes(
+        self,
+    ) -> list[tuple[str, re.Pattern[str], str, Callable[..., tuple[int, Any]]]]:
         repo = r"/repos/(?P<repo>[^/]+/[^/]+)"
         table = [
             ("GET", r"/pulls", "/pulls", self._list_pulls),
@@ -286,17 +404,38 @@ class FakeGitHub:
             ("PATCH", r"/pulls/(?P<number>\d+)", "/pulls/{pull_number}", self._update_pull),
             ("GET", r"/labels/(?P<name>.+)", "/labels/{name}", self._get_label),
             ("POST", r"/labels", "/labels", self._create_label),
-            ("POST", r"/issues/(?P<number>\d+)/labels", "/issues/{issue_number}/labels", self._add_labels),
-            ("DELETE", r"/issues/(?P<number>\d+)/labels/(?P<name>.+)", "/issues/{issue_number}/labels/{name}",
-             self._remove_label),
-            ("GET", r"/issues/(?P<number>\d+)/comments", "/issues/{issue_number}/comments", self._list_comments),
-            ("POST", r"/issues/(?P<number>\d+)/comments", "/issues/{issue_number}/comments", self._add_comment),
+            (
+                "POST",
+                r"/issues/(?P<number>\d+)/labels",
+                "/issues/{issue_number}/labels",
+                self._add_labels,
+            ),
+            (
+                "DELETE",
+                r"/issues/(?P<number>\d+)/labels/(?P<name>.+)",
+                "/issues/{issue_number}/labels/{name}",
+                self._remove_label,
+            ),
+            (
+                "GET",
+                r"/issues/(?P<number>\d+)/comments",
+                "/issues/{issue_number}/comments",
+                self._list_comments,
+            ),
+            (
+                "POST",
+                r"/issues/(?P<number>\d+)/comments",
+                "/issues/{issue_number}/comments",
+                self._add_comment,
+            ),
             ("GET", r"/releases/tags/(?P<tag>.+)", "/releases/tags/{tag}", self._get_release),
             ("POST", r"/releases", "/releases", self._create_release),
             ("POST", r"/dispatches", "/dispatches", self._dispatch),
         ]
-        return [(m, re.compile(f"^{repo}{rx}$"), f"{m} /repos/{{owner}}/{{repo}}{tpl}", fn)
-                for m, rx, tpl, fn in table]
+        return [
+            (m, re.compile(f"^{repo}{rx}$"), f"{m} /repos/{{owner}}/{{repo}}{tpl}", fn)
+            for m, rx, tpl, fn in table
+        ]
 
     def _handle(self, request: Request) -> Response:
         method, path = request.method, request.path
@@ -310,11 +449,24 @@ class FakeGitHub:
             for fault in self.faults:
                 if fault.times > 0 and fault.method == method and fault.pattern.search(path):
                     fault.times -= 1
-                    self.log.append(Exchange(method, path, None, fault.status, fault.body, payload, True))
-                    return Response(json.dumps(fault.body), fault.status, headers=fault.headers,
-                                    content_type="application/json")
-            if request.headers.get("Authorization") not in (f"Bearer {self.token}", f"token {self.token}"):
-                status, body, operation = 401, {"message": "Bad credentials", "documentation_url": DOCS}, None
+                    self.log.append(
+                        Exchange(method, path, None, fault.status, fault.body, payload, True)
+                    )
+                    return Response(
+                        json.dumps(fault.body),
+                        fault.status,
+                        headers=fault.headers,
+                        content_type="application/json",
+                    )
+            if request.headers.get("Authorization") not in (
+                f"Bearer {self.token}",
+                f"token {self.token}",
+            ):
+                status, body, operation = (
+                    401,
+                    {"message": "Bad credentials", "documentation_url": DOCS},
+                    None,
+                )
                 headers: dict[str, str] = {}
             else:
                 status, body, operation, headers = self._route(method, path, request, payload)
@@ -323,8 +475,9 @@ class FakeGitHub:
             return Response(status=204)
         return Response(json.dumps(body), status, headers=headers, content_type="application/json")
 
-    def _route(self, method: str, path: str, request: Request,
-               payload: Any) -> tuple[int, Any, str | None, dict[str, str]]:
+    def _route(
+        self, method: str, path: str, request: Request, payload: Any
+    ) -> tuple[int, Any, str | None, dict[str, str]]:
         for route_method, pattern, operation, handler in self._routes:
             match = pattern.match(path)
             if match and route_method == method:
@@ -342,13 +495,21 @@ class FakeGitHub:
     def _git(self, *args: str) -> str | None:
         if self.origin is None:
             return None
-        proc = subprocess.run(["git", "--git-dir", str(self.origin), *args], capture_output=True, text=True,
-                              check=False)
+        proc = subprocess.run(
+            ["git", "--git-dir", str(self.origin), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         return proc.stdout.strip() if proc.returncode == 0 else None
 
     @staticmethod
-    def _invalid(field_name: str, code: str = "invalid", message: str | None = None,
-                 resource: str = "PullRequest") -> tuple[int, Any]:
+    def _invalid(
+        field_name: str,
+        code: str = "invalid",
+        message: str | None = None,
+        resource: str = "PullRequest",
+    ) -> tuple[int, Any]:
         error: dict[str, Any] = {"resource": resource, "field": field_name, "code": code}
         if message:
             error = {"resource": resource, "code": "custom", "message": message}
@@ -356,15 +517,21 @@ class FakeGitHub:
 
     # --- handlers ----------------------------------------------------------------------
 
-    def _list_pulls(self, repo: Repo, payload: Any, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+    def _list_pulls(
+        self, repo: Repo, payload: Any, query: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
         state = query.get("state", "open")
         found = [p for p in repo.pulls if state == "all" or p["state"] == state]
         if "head" in query:
             found = [p for p in found if p["head"]["label"] == query["head"]]
         if "base" in query:
             found = [p for p in found if p["base"]["ref"] == query["base"]]
-        reverse = query.get("direction", "desc" if query.get("sort") in ("updated", "popularity") else "asc")
-        key = {"updated": "updated_at", "created": "created_at"}.get(query.get("sort", "created"), "created_at")
+        reverse = query.get(
+            "direction", "desc" if query.get("sort") in ("updated", "popularity") else "asc"
+        )
+        key = {"updated": "updated_at", "created": "created_at"}.get(
+            query.get("sort", "created"), "created_at"
+        )
         found.sort(key=lambda p: (p[key], p["number"]), reverse=reverse == "desc")
         per_page = min(int(query.get("per_page", 30)), 100)
         page = int(query.get("page", 1))
@@ -379,8 +546,10 @@ class FakeGitHub:
 
     def _create_pull(self, repo: Repo, payload: Any, query: dict[str, str]) -> tuple[int, Any]:
         if not isinstance(payload, dict) or "head" not in payload or "base" not in payload:
-            return self._invalid("head" if not isinstance(payload, dict) or "head" not in payload else "base",
-                                 "missing_field")
+            return self._invalid(
+                "head" if not isinstance(payload, dict) or "head" not in payload else "base",
+                "missing_field",
+            )
         body = payload.get("body")
         if isinstance(body, str) and len(body) > 65536:
             return self._invalid("body", message="body is too long (maximum is 65536 characters)")
@@ -388,7 +557,9 @@ class FakeGitHub:
         owner = repo.name.split("/")[0]
         for p in repo.pulls:
             if p["state"] == "open" and p["head"]["ref"] == head and p["base"]["ref"] == base:
-                return self._invalid("head", message=f"A pull request already exists for {owner}:{head}.")
+                return self._invalid(
+                    "head", message=f"A pull request already exists for {owner}:{head}."
+                )
         head_sha = self._git("rev-parse", f"refs/heads/{head}") if self.origin else "1" * 40
         base_sha = self._git("rev-parse", f"refs/heads/{base}") if self.origin else "0" * 40
         if head_sha is None:
@@ -398,24 +569,41 @@ class FakeGitHub:
         if head_sha == base_sha:
             return self._invalid("head", message=f"No commits between {base} and {head}")
         number = next(self._numbers)
-        pr = self._pull(repo.name, number, str(payload.get("title", "")), body, head, head_sha, base, base_sha)
+        pr = self._pull(
+            repo.name,
+            number=number,
+            title=str(payload.get("title", "")),
+            body=body,
+            head=head,
+            head_sha=head_sha,
+            base=base,
+            base_sha=base_sha,
+        )
         repo.pulls.append(pr)
         return 201, pr
 
-    def _get_pull(self, repo: Repo, payload: Any, query: dict[str, str], number: str) -> tuple[int, Any]:
+    def _get_pull(
+        self, repo: Repo, payload: Any, query: dict[str, str], number: str
+    ) -> tuple[int, Any]:
         for p in repo.pulls:
             if p["number"] == int(number):
                 if self.origin and p["state"] == "open":
-                    p["head"]["sha"] = self._git("rev-parse", f"refs/heads/{p['head']['ref']}") or p["head"]["sha"]
+                    p["head"]["sha"] = (
+                        self._git("rev-parse", f"refs/heads/{p['head']['ref']}") or p["head"]["sha"]
+                    )
                 return 200, p
         return 404, {"message": "Not Found", "documentation_url": DOCS}
 
-    def _update_pull(self, repo: Repo, payload: Any, query: dict[str, str], number: str) -> tuple[int, Any]:
+    def _update_pull(
+        self, repo: Repo, payload: Any, query: dict[str, str], number: str
+    ) -> tuple[int, Any]:
         for p in repo.pulls:
             if p["number"] == int(number):
                 body = payload.get("body") if isinstance(payload, dict) else None
                 if isinstance(body, str) and len(body) > 65536:
-                    return self._invalid("body", message="body is too long (maximum is 65536 characters)")
+                    return self._invalid(
+                        "body", message="body is too long (maximum is 65536 characters)"
+                    )
                 for key in ("title", "body", "state", "base"):
                     if isinstance(payload, dict) and key in payload:
                         if key == "base":
@@ -426,7 +614,9 @@ class FakeGitHub:
                 return 200, p
         return 404, {"message": "Not Found", "documentation_url": DOCS}
 
-    def _get_label(self, repo: Repo, payload: Any, query: dict[str, str], name: str) -> tuple[int, Any]:
+    def _get_label(
+        self, repo: Repo, payload: Any, query: dict[str, str], name: str
+    ) -> tuple[int, Any]:
         if name in repo.labels:
             return 200, repo.labels[name]
         return 404, {"message": "Not Found", "documentation_url": DOCS}
@@ -446,7 +636,9 @@ class FakeGitHub:
     def _issue(self, repo: Repo, number: str) -> dict[str, Any] | None:
         return next((p for p in repo.pulls if p["number"] == int(number)), None)
 
-    def _add_labels(self, repo: Repo, payload: Any, query: dict[str, str], number: str) -> tuple[int, Any]:
+    def _add_labels(
+        self, repo: Repo, payload: Any, query: dict[str, str], number: str
+    ) -> tuple[int, Any]:
         issue = self._issue(repo, number)
         if issue is None:
             return 404, {"message": "Not Found", "documentation_url": DOCS}
@@ -460,20 +652,25 @@ class FakeGitHub:
                 issue["labels"].append(repo.labels[name])
         return 200, issue["labels"]
 
-    def _remove_label(self, repo: Repo, payload: Any, query: dict[str, str], number: str,
-                      name: str) -> tuple[int, Any]:
+    def _remove_label(
+        self, repo: Repo, payload: Any, query: dict[str, str], number: str, name: str
+    ) -> tuple[int, Any]:
         issue = self._issue(repo, number)
         if issue is None or name not in [lb["name"] for lb in issue["labels"]]:
             return 404, {"message": "Label does not exist", "documentation_url": DOCS}
         issue["labels"] = [lb for lb in issue["labels"] if lb["name"] != name]
         return 200, issue["labels"]
 
-    def _list_comments(self, repo: Repo, payload: Any, query: dict[str, str], number: str) -> tuple[int, Any]:
+    def _list_comments(
+        self, repo: Repo, payload: Any, query: dict[str, str], number: str
+    ) -> tuple[int, Any]:
         if self._issue(repo, number) is None:
             return 404, {"message": "Not Found", "documentation_url": DOCS}
         return 200, repo.comments.get(int(number), [])
 
-    def _add_comment(self, repo: Repo, payload: Any, query: dict[str, str], number: str) -> tuple[int, Any]:
+    def _add_comment(
+        self, repo: Repo, payload: Any, query: dict[str, str], number: str
+    ) -> tuple[int, Any]:
         if self._issue(repo, number) is None:
             return 404, {"message": "Not Found", "documentation_url": DOCS}
         if not isinstance(payload, dict) or not payload.get("body"):
@@ -481,15 +678,23 @@ class FakeGitHub:
         now = self._now()
         cid = next(self._ids)
         comment = {
-            "id": cid, "node_id": "IC_fake", "url": f"{self.url}/repos/{repo.name}/issues/comments/{cid}",
-            "html_url": f"{self.html}/{repo.name}/pull/{number}#issuecomment-{cid}", "body": payload["body"],
-            "user": self._user(), "created_at": now, "updated_at": now,
-            "issue_url": f"{self.url}/repos/{repo.name}/issues/{number}", "author_association": "CONTRIBUTOR",
+            "id": cid,
+            "node_id": "IC_fake",
+            "url": f"{self.url}/repos/{repo.name}/issues/comments/{cid}",
+            "html_url": f"{self.html}/{repo.name}/pull/{number}#issuecomment-{cid}",
+            "body": payload["body"],
+            "user": self._user(),
+            "created_at": now,
+            "updated_at": now,
+            "issue_url": f"{self.url}/repos/{repo.name}/issues/{number}",
+            "author_association": "CONTRIBUTOR",
         }
         repo.comments.setdefault(int(number), []).append(comment)
         return 201, comment
 
-    def _get_release(self, repo: Repo, payload: Any, query: dict[str, str], tag: str) -> tuple[int, Any]:
+    def _get_release(
+        self, repo: Repo, payload: Any, query: dict[str, str], tag: str
+    ) -> tuple[int, Any]:
         for rel in repo.releases:
             if rel["tag_name"] == tag:
                 return 200, rel
@@ -501,21 +706,33 @@ class FakeGitHub:
         tag = str(payload["tag_name"])
         if any(rel["tag_name"] == tag for rel in repo.releases):
             return self._invalid("tag_name", "already_exists", resource="Release")
-        if self.origin is not None and self._git("rev-parse", "-q", "--verify", f"refs/tags/{tag}") is None:
+        if (
+            self.origin is not None
+            and self._git("rev-parse", "-q", "--verify", f"refs/tags/{tag}") is None
+        ):
             self.tags_created_by_api.append(tag)
         rid = next(self._ids)
         api = f"{self.url}/repos/{repo.name}"
         now = self._now()
         release = {
-            "url": f"{api}/releases/{rid}", "html_url": f"{self.html}/{repo.name}/releases/tag/{tag}",
+            "url": f"{api}/releases/{rid}",
+            "html_url": f"{self.html}/{repo.name}/releases/tag/{tag}",
             "assets_url": f"{api}/releases/{rid}/assets",
             "upload_url": f"{api}/releases/{rid}/assets{{?name,label}}",
-            "tarball_url": f"{api}/tarball/{tag}", "zipball_url": f"{api}/zipball/{tag}",
-            "id": rid, "node_id": "RE_fake", "tag_name": tag,
+            "tarball_url": f"{api}/tarball/{tag}",
+            "zipball_url": f"{api}/zipball/{tag}",
+            "id": rid,
+            "node_id": "RE_fake",
+            "tag_name": tag,
             "target_commitish": str(payload.get("target_commitish") or "main"),
-            "name": payload.get("name"), "body": payload.get("body"), "draft": bool(payload.get("draft", False)),
-            "prerelease": bool(payload.get("prerelease", False)), "created_at": now, "published_at": now,
-            "author": self._user(), "assets": [],
+            "name": payload.get("name"),
+            "body": payload.get("body"),
+            "draft": bool(payload.get("draft", False)),
+            "prerelease": bool(payload.get("prerelease", False)),
+            "created_at": now,
+            "published_at": now,
+            "author": self._user(),
+            "assets": [],
         }
         repo.releases.append(release)
         return 201, release
@@ -531,7 +748,7 @@ class FakeGitHub:
 
 
 def running(**kwargs: Any) -> Iterator[FakeGitHub]:
-    """Start a fake, yield it, and fail if any answer it gave drifted from GitHub's documentation."""
+    """Start a fake, yield it, and fail if any of its answers drifted from GitHub's docs."""
     fake = FakeGitHub(**kwargs).start()
     try:
         yield fake

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import EXAMPLE
 from pytest_httpserver import HTTPServer
 
+from tests.conftest import EXAMPLE
 from tests.harness.github import FakeGitHub, running
 
 PACKAGES = ("acme-api", "acme-cli", "acme-core", "acme-http", "acme-log", "acme-store")
@@ -33,7 +32,9 @@ downstream_repositories = ["{DOWNSTREAM}"]
 def git(cwd: Path, *args: str, check: bool = True) -> str:
     proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     if check and proc.returncode != 0:
-        raise AssertionError(f"git {' '.join(args)} failed ({proc.returncode}): {proc.stderr}{proc.stdout}")
+        raise AssertionError(
+            f"git {' '.join(args)} failed ({proc.returncode}): {proc.stderr}{proc.stdout}"
+        )
     return proc.stdout.strip()
 
 
@@ -70,8 +71,17 @@ class Repo:
         git(self.work, "fetch", "-q", "origin")
         git(self.work, "checkout", "-q", "main")
         git(self.work, "reset", "-q", "--hard", "origin/main")
-        git(self.work, "-c", "user.name=Merger", "merge", "-q", "--no-ff", "-m",
-            f"Merge pull request from {branch}", f"origin/{branch}")
+        git(
+            self.work,
+            "-c",
+            "user.name=Merger",
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            f"Merge pull request from {branch}",
+            f"origin/{branch}",
+        )
         self.push()
         return self.head()
 
@@ -80,14 +90,18 @@ class Repo:
 
     def remote_tags(self) -> set[str]:
         out = git(self.work, "ls-remote", "--tags", "origin")
-        return {line.split("refs/tags/")[1] for line in out.splitlines() if not line.endswith("^{}")}
+        return {
+            line.split("refs/tags/")[1] for line in out.splitlines() if not line.endswith("^{}")
+        }
 
 
 def make_repo(root: Path, config: str = WORKFLOW_CONFIG, tag: bool = True) -> Repo:
     origin = root / "origin.git"
     work = root / "work"
     git(root, "init", "-q", "--bare", "-b", "main", str(origin))
-    shutil.copytree(EXAMPLE, work, ignore=shutil.ignore_patterns(".releasekit", "dist", "__pycache__"))
+    shutil.copytree(
+        EXAMPLE, work, ignore=shutil.ignore_patterns(".releasekit", "dist", "__pycache__")
+    )
     with open(work / "pyproject.toml", "a", encoding="utf-8") as handle:
         handle.write(config)
     text = (work / "pyproject.toml").read_text(encoding="utf-8")
@@ -108,8 +122,15 @@ def make_repo(root: Path, config: str = WORKFLOW_CONFIG, tag: bool = True) -> Re
 
 @pytest.fixture(autouse=True)
 def _no_real_github(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GITHUB_REPOSITORY", "GITHUB_SERVER_URL", "GITHUB_OUTPUT", "GH_TOKEN",
-                 "RELEASEKIT_GITHUB_TOKEN", "GITHUB_TOKEN", "GITHUB_ACTIONS"):
+    for name in (
+        "GITHUB_REPOSITORY",
+        "GITHUB_SERVER_URL",
+        "GITHUB_OUTPUT",
+        "GH_TOKEN",
+        "RELEASEKIT_GITHUB_TOKEN",
+        "GITHUB_TOKEN",
+        "GITHUB_ACTIONS",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9")
 
@@ -139,7 +160,9 @@ def github_server() -> Iterator[HTTPServer]:
 
 
 @pytest.fixture
-def fake(repo: Repo, monkeypatch: pytest.MonkeyPatch, github_server: HTTPServer) -> Iterator[FakeGitHub]:
+def fake(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, github_server: HTTPServer
+) -> Iterator[FakeGitHub]:
     gen = running(repo=REPO, origin=repo.origin, other_repos=(DOWNSTREAM,), server=github_server)
     fake = next(gen)
     monkeypatch.setenv("GITHUB_API_URL", fake.url)

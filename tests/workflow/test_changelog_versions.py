@@ -16,10 +16,25 @@ from releasekit.versions import Bump, advance_counter, max_kind, next_version, p
 LINKS = changelog.Links("https://github.com/acme/widgets")
 
 
-def change(type_: str, text: str, *, breaking: bool = False, notes: tuple[str, ...] = (), pr: int | None = None,
-           scope: str | None = None) -> Change:
-    return Change(sha="abcdef1234567890" * 2 + "abcdefgh", type=type_, scope=scope, description=text,
-                  breaking=breaking, breaking_notes=notes, pr=pr, author="Grace Hopper")
+def change(
+    type_: str,
+    text: str,
+    *,
+    breaking: bool = False,
+    notes: tuple[str, ...] = (),
+    pr: int | None = None,
+    scope: str | None = None,
+) -> Change:
+    return Change(
+        sha="abcdef1234567890" * 2 + "abcdefgh",
+        type=type_,
+        scope=scope,
+        description=text,
+        breaking=breaking,
+        breaking_notes=notes,
+        pr=pr,
+        author="Grace Hopper",
+    )
 
 
 def test_section_groups_links_and_authors() -> None:
@@ -32,17 +47,27 @@ def test_section_groups_links_and_authors() -> None:
             change("feat", "paging", pr=12, scope="api"),
             change("fix", "crash", breaking=True, notes=("config moved",)),
             change("perf", "faster"),
-            change("revert", 'feat: knob'),
+            change("revert", "feat: knob"),
             change("docs", "not listed"),
         ],
         dependencies=[("acme-log", "0.4.0")],
         links=LINKS,
     )
     assert text.startswith(
-        "## [1.3.0](https://github.com/acme/widgets/compare/core-v1.2.0...core-v1.3.0) (2026-11-21)\n"
+        "## [1.3.0](https://github.com/acme/widgets/compare/core-v1.2.0...core-v1.3.0)"
+        " (2026-11-21)\n"
     )
-    order = [text.index(h) for h in ("### ⚠ Breaking changes", "### Features", "### Fixes", "### Performance",
-                                     "### Reverts", "### Dependencies")]
+    order = [
+        text.index(h)
+        for h in (
+            "### ⚠ Breaking changes",
+            "### Features",
+            "### Fixes",
+            "### Performance",
+            "### Reverts",
+            "### Dependencies",
+        )
+    ]
     assert order == sorted(order)
     assert "* **api:** paging ([#12](https://github.com/acme/widgets/pull/12)) ([abcdef1](" in text
     assert "* config moved (" in text and "by Grace Hopper" in text
@@ -60,14 +85,16 @@ def test_insert_keeps_existing_bytes() -> None:
     old = "# Changelog\n\nIntro kept.\r\n\n## 1.0.0 (2020-01-01)\n\n* hand   edited  \n"
     new = changelog.insert_section(old, section)
     assert new.replace(section + "\n", "", 1) == old
-    assert new.index("## 2.0.0") < new.index("## 1.0.0") and new.startswith("# Changelog\n\nIntro kept.")
+    assert new.index("## 2.0.0") < new.index("## 1.0.0") and new.startswith(
+        "# Changelog\n\nIntro kept."
+    )
     assert changelog.insert_section(None, section) == "# Changelog\n\n" + section
     assert changelog.insert_section("# Changelog\n", section) == "# Changelog\n\n" + section
 
 
 @given(st.text(max_size=300))
 def test_insert_is_pure_insertion(existing: str) -> None:
-    """Whatever the old file holds, the new one is it with one chunk (holding the section) inserted."""
+    """Whatever the old file holds, the new one is it plus one chunk holding the section."""
     section = "## 9.9.9\n\n* new\n"
     new = changelog.insert_section(existing, section)
     k = 0
@@ -77,13 +104,15 @@ def test_insert_is_pure_insertion(existing: str) -> None:
     # back off so the inserted chunk starts at or before the section
     k = min(k, new.index(section))
     assert new[:k] == existing[:k]
-    assert new[k + inserted:] == existing[k:]
-    assert section in new[k:k + inserted]
+    assert new[k + inserted :] == existing[k:]
+    assert section in new[k : k + inserted]
 
 
 def test_extract_section_and_notes() -> None:
-    text = ("# Changelog\n\n## [1.3.0](https://x/compare/a...b) (2026-11-21)\n\n### Features\n\n* a\n\n"
-            "## 1.2.0 (2026-01-01)\n\n* old\n")
+    text = (
+        "# Changelog\n\n## [1.3.0](https://x/compare/a...b) (2026-11-21)\n\n### Features\n\n* a\n\n"
+        "## 1.2.0 (2026-01-01)\n\n* old\n"
+    )
     section = changelog.extract_section(text, "1.3.0")
     assert section is not None and section.startswith("## [1.3.0]") and "old" not in section
     assert changelog.release_notes(section) == "### Features\n\n* a\n"
@@ -126,7 +155,9 @@ def test_promotion_and_backwards_labels() -> None:
 
 
 def test_counters_advance_past_existing_versions() -> None:
-    assert advance_counter("1.3.0rc1", ["1.3.0rc1", "1.3.0rc2", "1.2.0rc9", "1.3.0b7"]) == "1.3.0rc3"
+    assert (
+        advance_counter("1.3.0rc1", ["1.3.0rc1", "1.3.0rc2", "1.2.0rc9", "1.3.0b7"]) == "1.3.0rc3"
+    )
     assert advance_counter("1.3.0rc4", ["1.3.0rc1"]) == "1.3.0rc4"
     assert advance_counter("1.3.0.dev1", ["1.3.0.dev3", "1.3.0rc1.dev9"]) == "1.3.0.dev4"
     assert advance_counter("1.3.0", ["1.3.0"]) == "1.3.0"

@@ -18,13 +18,25 @@ from releasekit.commits import (
 
 
 def commit(sha: str, subject: str, body: str = "", files: tuple[str, ...] = ("p/a.py",)) -> Commit:
-    return Commit(sha=sha * 40 if len(sha) == 1 else sha, author="Ada", email="a@x", date="2026-01-01",
-                  subject=subject, body=body, files=files)
+    return Commit(
+        sha=sha * 40 if len(sha) == 1 else sha,
+        author="Ada",
+        email="a@x",
+        date="2026-01-01",
+        subject=subject,
+        body=body,
+        files=files,
+    )
 
 
 def test_header_forms() -> None:
     h = parse_header("feat(core)!: drop Python 3.8")
-    assert h is not None and (h.type, h.scope, h.breaking, h.description) == ("feat", "core", True, "drop Python 3.8")
+    assert h is not None and (h.type, h.scope, h.breaking, h.description) == (
+        "feat",
+        "core",
+        True,
+        "drop Python 3.8",
+    )
     h = parse_header("FIX: Case insensitive type")
     assert h is not None and h.type == "fix" and h.scope is None and not h.breaking
     assert parse_header("fix:no space") is None
@@ -55,7 +67,13 @@ def test_breaking_footers() -> None:
 
 
 def test_types_that_do_not_release() -> None:
-    for subject in ("docs: readme", "chore(deps): bump", "ci: matrix", "refactor: tidy", "test: more"):
+    for subject in (
+        "docs: readme",
+        "chore(deps): bump",
+        "ci: matrix",
+        "refactor: tidy",
+        "test: more",
+    ):
         (change,) = parse_message("a" * 40, subject, "")
         assert change.kind is None, subject
     assert parse_message("a" * 40, "Update README", "") == ()
@@ -114,14 +132,23 @@ def test_owner_is_the_deepest_package_directory() -> None:
 
 types = st.sampled_from(["feat", "fix", "perf", "docs", "chore", "refactor", "build", "ci"])
 scopes = st.none() | st.text(string.ascii_lowercase + "-_/.", min_size=1, max_size=12)
-words = st.text(string.ascii_letters + string.digits + " .,'`-", min_size=1, max_size=60).map(str.strip).filter(
-    bool
+words = (
+    st.text(string.ascii_letters + string.digits + " .,'`-", min_size=1, max_size=60)
+    .map(str.strip)
+    .filter(bool)
 )
 
 
-@given(types, scopes, st.booleans(), words, st.none() | st.integers(1, 99999), st.none() | words)
+@given(
+    kind=types,
+    scope=scopes,
+    bang=st.booleans(),
+    description=words,
+    pr=st.none() | st.integers(1, 99999),
+    note=st.none() | words,
+)
 def test_formatted_messages_parse_back(
-    kind: str, scope: str | None, bang: bool, description: str, pr: int | None, note: str | None
+    *, kind: str, scope: str | None, bang: bool, description: str, pr: int | None, note: str | None
 ) -> None:
     subject = f"{kind}{f'({scope})' if scope else ''}{'!' if bang else ''}: {description}"
     if pr is not None:
@@ -134,7 +161,9 @@ def test_formatted_messages_parse_back(
     assert change.pr == pr
     assert change.breaking == (bang or note is not None)
     assert change.breaking_notes == ((note,) if note else ())
-    expected = "major" if change.breaking else {"feat": "minor", "fix": "patch", "perf": "patch"}.get(kind)
+    expected = (
+        "major" if change.breaking else {"feat": "minor", "fix": "patch", "perf": "patch"}.get(kind)
+    )
     assert change.kind == expected
 
 
@@ -152,6 +181,8 @@ def test_reverted_commits_never_count(revert_each: list[bool]) -> None:
         sha = f"{i:040x}"
         commits.append(commit(sha, f"feat: f{i}"))
         if reverted:
-            commits.append(commit(f"{i + 100:040x}", f'Revert "feat: f{i}"', f"This reverts commit {sha}."))
+            commits.append(
+                commit(f"{i + 100:040x}", f'Revert "feat: f{i}"', f"This reverts commit {sha}.")
+            )
     changes, _ = effective_changes(list(reversed(commits)))
     assert [c.description for c in changes] == [f"f{i}" for i, r in enumerate(revert_each) if not r]

@@ -29,10 +29,15 @@ def writes(fake: FakeGitHub) -> list[str]:
 
 @pytest.fixture
 def changed(repo: Repo) -> Repo:
-    repo.commit("feat(core): add the Widget type (#12)", "packages/core/src/acme_core/__init__.py",
-                author="Grace Hopper")
-    repo.commit("fix(log): flush on exit\n\nBREAKING CHANGE: log lines are JSON now",
-                "packages/log/src/acme_log/__init__.py")
+    repo.commit(
+        "feat(core): add the Widget type (#12)",
+        "packages/core/src/acme_core/__init__.py",
+        author="Grace Hopper",
+    )
+    repo.commit(
+        "fix(log): flush on exit\n\nBREAKING CHANGE: log lines are JSON now",
+        "packages/log/src/acme_log/__init__.py",
+    )
     repo.commit("docs: typo", "packages/cli/README.md")
     repo.push()
     return repo
@@ -40,7 +45,10 @@ def changed(repo: Repo) -> Repo:
 
 @pytest.mark.slow
 def test_prepare_merge_release_notify_and_reruns(
-    changed: Repo, fake: FakeGitHub, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    changed: Repo,
+    fake: FakeGitHub,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
     ws = str(changed.work)
@@ -60,7 +68,9 @@ def test_prepare_merge_release_notify_and_reruns(
     branch_files = git(changed.work, "ls-remote", "origin", "refs/heads/releasekit/release")
     assert branch_files, "release branch not pushed"
     assert git(changed.work, "status", "--porcelain") == "", "prepare touched the user's checkout"
-    show = git(changed.work, "show", "origin/releasekit/release:packages/core/CHANGELOG.md", check=False)
+    show = git(
+        changed.work, "show", "origin/releasekit/release:packages/core/CHANGELOG.md", check=False
+    )
     if not show:
         git(changed.work, "fetch", "-q", "origin")
         show = git(changed.work, "show", "origin/releasekit/release:packages/core/CHANGELOG.md")
@@ -80,7 +90,10 @@ def test_prepare_merge_release_notify_and_reruns(
     changed.push()
     code, out, err = run(capsys, "prepare", "-w", ws)
     assert code == 0, err
-    assert len(fake.state.pulls) == 1 and "acme-store" in Manifest.parse(fake.state.pulls[0]["body"], "t").versions
+    assert (
+        len(fake.state.pulls) == 1
+        and "acme-store" in Manifest.parse(fake.state.pulls[0]["body"], "t").versions
+    )
     assert "updated PR #1" in out
 
     # --- release before the merge: nothing to release
@@ -147,9 +160,11 @@ def test_prepare_merge_release_notify_and_reruns(
     assert json.loads(out)["status"] == "nothing"
 
 
-@pytest.mark.skip(reason="TODO(lead): wire `releasekit publish` (pipeline not merged yet) between release and "
-                  "notify: publish the tagged merge commit to the harness's local pypiserver, assert every "
-                  "manifest version is installable, then assert the PR is labelled 'autorelease: published' "
-                  "and that a rerun of publish uploads nothing")
+@pytest.mark.skip(
+    reason="TODO(lead): wire `releasekit publish` (pipeline not merged yet) between release and "
+    "notify: publish the tagged merge commit to the harness's local pypiserver, assert every "
+    "manifest version is installable, then assert the PR is labelled 'autorelease: published' "
+    "and that a rerun of publish uploads nothing"
+)
 def test_publish_step() -> None:
     raise AssertionError("not wired yet")

@@ -21,8 +21,14 @@ def fake(github_server: HTTPServer) -> Iterator[FakeGitHub]:
 
 
 def client(fake: FakeGitHub, token: str | None = None) -> GitHub:
-    return GitHub("acme/widgets", token=token or fake.token, api_url=fake.url, max_retries=2,
-                  base_delay=0.0, sleep=lambda _s: None)
+    return GitHub(
+        "acme/widgets",
+        token=token or fake.token,
+        api_url=fake.url,
+        max_retries=2,
+        base_delay=0.0,
+        sleep=lambda _s: None,
+    )
 
 
 def test_subset_covers_the_extracted_operations() -> None:
@@ -38,7 +44,9 @@ def test_subset_covers_the_extracted_operations() -> None:
 def test_every_backend_call_against_the_fake(fake: FakeGitHub) -> None:
     gh = client(fake)
     assert gh.open_pull("releasekit/release", "main") is None
-    pr = gh.create_pull(title="chore(release): x", body="body", head="releasekit/release", base="main")
+    pr = gh.create_pull(
+        title="chore(release): x", body="body", head="releasekit/release", base="main"
+    )
     assert pr["number"] == 1 and pr["state"] == "open"
     with pytest.raises(GitHubError, match="already exists"):
         gh.create_pull(title="again", body="", head="releasekit/release", base="main")
@@ -54,12 +62,16 @@ def test_every_backend_call_against_the_fake(fake: FakeGitHub) -> None:
     gh.comment(1, "hello")
     assert [c["body"] for c in gh.comments(1)] == ["hello"]
     assert gh.release_by_tag("core-v1.0.0") is None
-    rel = gh.create_release(tag="core-v1.0.0", name="core 1.0.0", body="notes", prerelease=True, target="a" * 40)
+    rel = gh.create_release(
+        tag="core-v1.0.0", name="core 1.0.0", body="notes", prerelease=True, target="a" * 40
+    )
     assert rel["prerelease"] is True and gh.release_by_tag("core-v1.0.0")["id"] == rel["id"]  # type: ignore[index]
     with pytest.raises(GitHubError, match="already_exists"):
         gh.create_release(tag="core-v1.0.0", name="x", body="", prerelease=False, target="a" * 40)
     gh.dispatch("acme/downstream", "releasekit-release", {"packages": {"core": "1.0.0"}})
-    assert fake.repos["acme/downstream"].dispatches[0]["client_payload"] == {"packages": {"core": "1.0.0"}}
+    assert fake.repos["acme/downstream"].dispatches[0]["client_payload"] == {
+        "packages": {"core": "1.0.0"}
+    }
     with pytest.raises(GitHubError, match="404"):
         gh.dispatch("acme/unknown", "releasekit-release", {})
     fake.merge_pull(1, "b" * 40)
@@ -78,7 +90,18 @@ def test_list_results_use_the_simple_shape(fake: FakeGitHub) -> None:
 
 def test_pagination_in_the_fake(fake: FakeGitHub) -> None:
     for i in range(3):
-        fake.state.pulls.append({**fake._pull("acme/widgets", 50 + i, "t", "", f"h{i}", "a" * 40, "main", "b" * 40)})
+        fake.state.pulls.append(
+            fake._pull(
+                "acme/widgets",
+                number=50 + i,
+                title="t",
+                body="",
+                head=f"h{i}",
+                head_sha="a" * 40,
+                base="main",
+                base_sha="b" * 40,
+            )
+        )
     gh = client(fake)
     page = gh.request("GET", "/repos/acme/widgets/pulls", params={"per_page": 2})
     assert len(page.json()) == 2 and "next" in page.links
@@ -101,11 +124,23 @@ def test_bad_token_and_injected_faults(fake: FakeGitHub) -> None:
 
 
 def test_validate_catches_drift() -> None:
-    schema = {"type": "object", "required": {"id": {"type": "integer"}, "name": {"type": "string|null"},
-                                            "labels": {"type": "array", "items": {"type": "object",
-                                                       "required": {"name": {"type": "string"}}}}}}
+    schema = {
+        "type": "object",
+        "required": {
+            "id": {"type": "integer"},
+            "name": {"type": "string|null"},
+            "labels": {
+                "type": "array",
+                "items": {"type": "object", "required": {"name": {"type": "string"}}},
+            },
+        },
+    }
     assert validate({"id": 1, "name": None, "labels": [{"name": "x"}]}, schema) == []
-    assert validate({"id": True, "name": "x", "labels": []}, schema) == ["$.id: bool is not integer"]
+    assert validate({"id": True, "name": "x", "labels": []}, schema) == [
+        "$.id: bool is not integer"
+    ]
     assert validate({"id": 1, "labels": [{}]}, schema) == [
-        "$.name: required field missing", "$.labels[0].name: required field missing"]
+        "$.name: required field missing",
+        "$.labels[0].name: required field missing",
+    ]
     assert validate(None, None) == [] and validate({"x": 1}, None) != []

@@ -32,8 +32,14 @@ def sleeps() -> list[float]:
 
 @pytest.fixture
 def gh(sleeps: list[float]) -> GitHub:
-    return GitHub("acme/widgets", token=TOKEN, api_url=API, max_retries=3, base_delay=0.01,
-                  sleep=sleeps.append)
+    return GitHub(
+        "acme/widgets",
+        token=TOKEN,
+        api_url=API,
+        max_retries=3,
+        base_delay=0.01,
+        sleep=sleeps.append,
+    )
 
 
 @responses.activate
@@ -83,8 +89,12 @@ def test_retry_after_is_a_floor(gh: GitHub, sleeps: list[float]) -> None:
 @responses.activate
 def test_primary_rate_limit_waits_until_reset(gh: GitHub, sleeps: list[float]) -> None:
     reset = int(time.time()) + 30
-    responses.get(PULLS, status=403, json={"message": "API rate limit exceeded"},
-                  headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)})
+    responses.get(
+        PULLS,
+        status=403,
+        json={"message": "API rate limit exceeded"},
+        headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)},
+    )
     responses.get(PULLS, json=[])
     gh.open_pull("b", "main")
     assert len(sleeps) == 1 and 25 <= sleeps[0] <= 32
@@ -92,8 +102,12 @@ def test_primary_rate_limit_waits_until_reset(gh: GitHub, sleeps: list[float]) -
 
 @responses.activate
 def test_rate_limit_far_away_fails_at_once(gh: GitHub, sleeps: list[float]) -> None:
-    responses.get(PULLS, status=403, json={"message": "API rate limit exceeded"},
-                  headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + 7200)})
+    responses.get(
+        PULLS,
+        status=403,
+        json={"message": "API rate limit exceeded"},
+        headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + 7200)},
+    )
     with pytest.raises(GitHubError) as info:
         gh.open_pull("b", "main")
     assert info.value.code == "RK723" and "until" in info.value.message and sleeps == []
@@ -108,18 +122,28 @@ def test_secondary_limit_without_header_waits_a_minute(gh: GitHub, sleeps: list[
 
 
 @responses.activate
-def test_client_errors_fail_once_with_a_hint_and_no_token(gh: GitHub, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_client_errors_fail_once_with_a_hint_and_no_token(
+    gh: GitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    responses.post(PULLS, status=422, json={
-        "message": "Validation Failed",
-        "errors": [{"resource": "PullRequest", "code": "custom", "message": f"bad head {TOKEN}"}],
-    })
+    responses.post(
+        PULLS,
+        status=422,
+        json={
+            "message": "Validation Failed",
+            "errors": [
+                {"resource": "PullRequest", "code": "custom", "message": f"bad head {TOKEN}"}
+            ],
+        },
+    )
     with pytest.raises(GitHubError) as info:
         gh.create_pull(title="t", body="b", head="x", base="main")
     text = info.value.one_line()
     assert "RK720" in text and "422" in text and "bad head" in text and TOKEN not in text
     assert len(responses.calls) == 1
-    responses.get(f"{API}/repos/acme/widgets/pulls/9", status=401, json={"message": "Bad credentials"})
+    responses.get(
+        f"{API}/repos/acme/widgets/pulls/9", status=401, json={"message": "Bad credentials"}
+    )
     with pytest.raises(GitHubError, match="token is invalid"):
         gh.get_pull(9)
 
@@ -133,10 +157,15 @@ def test_writes_need_a_token() -> None:
 
 @responses.activate
 def test_pagination_follows_link(gh: GitHub) -> None:
-    responses.get(PULLS, json=[{"number": 1, "merged_at": "2026-01-02T00:00:00Z"}],
-                  headers={"Link": f'<{PULLS}?page=2>; rel="next"'})
-    responses.get(f"{PULLS}?page=2", json=[{"number": 2, "merged_at": "2026-01-01T00:00:00Z"},
-                                           {"number": 3, "merged_at": None}])
+    responses.get(
+        PULLS,
+        json=[{"number": 1, "merged_at": "2026-01-02T00:00:00Z"}],
+        headers={"Link": f'<{PULLS}?page=2>; rel="next"'},
+    )
+    responses.get(
+        f"{PULLS}?page=2",
+        json=[{"number": 2, "merged_at": "2026-01-01T00:00:00Z"}, {"number": 3, "merged_at": None}],
+    )
     assert [p["number"] for p in gh.merged_pulls("b", "main")] == [2, 1]
 
 
@@ -147,18 +176,28 @@ def test_labels_are_created_when_missing(gh: GitHub) -> None:
     responses.post(f"{API}/repos/acme/widgets/labels", status=201, json={"name": PENDING.name})
     assert gh.ensure_label(PENDING) is True
     responses.get(label, status=404, json={"message": "Not Found"})
-    responses.post(f"{API}/repos/acme/widgets/labels", status=422,
-                   json={"message": "Validation Failed", "errors": [{"code": "already_exists"}]})
+    responses.post(
+        f"{API}/repos/acme/widgets/labels",
+        status=422,
+        json={"message": "Validation Failed", "errors": [{"code": "already_exists"}]},
+    )
     assert gh.ensure_label(PENDING) is False  # created concurrently: fine
-    responses.delete(f"{API}/repos/acme/widgets/issues/4/labels/autorelease%3A%20pending", status=404,
-                     json={"message": "Label does not exist"})
+    responses.delete(
+        f"{API}/repos/acme/widgets/issues/4/labels/autorelease%3A%20pending",
+        status=404,
+        json={"message": "Label does not exist"},
+    )
     assert gh.remove_label(4, PENDING.name) is False
 
 
 def test_repository_names() -> None:
-    for url in ("https://github.com/acme/widgets.git", "https://x-access-token:abc@github.com/acme/widgets",
-                "git@github.com:acme/widgets.git", "ssh://git@github.com:22/acme/widgets.git",
-                "https://ghe.example.com/acme/widgets/"):
+    for url in (
+        "https://github.com/acme/widgets.git",
+        "https://x-access-token:abc@github.com/acme/widgets",
+        "git@github.com:acme/widgets.git",
+        "ssh://git@github.com:22/acme/widgets.git",
+        "https://ghe.example.com/acme/widgets/",
+    ):
         assert repo_from_remote(url) == "acme/widgets", url
     assert repo_from_remote("file:///tmp/origin.git") is None
     assert repo_from_remote(None) is None
@@ -178,15 +217,19 @@ def test_html_base(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _manifest(n: int) -> Manifest:
     return Manifest(
-        tuple(ManifestEntry(f"pkg-{i:04d}", "1.0.1", "1.0.0", f"pkg-{i:04d}-v1.0.1", f"packages/p{i}")
-              for i in range(n)),
+        tuple(
+            ManifestEntry(f"pkg-{i:04d}", "1.0.1", "1.0.0", f"pkg-{i:04d}-v1.0.1", f"packages/p{i}")
+            for i in range(n)
+        ),
         base="a" * 40,
     )
 
 
 def test_pr_body_truncates_notes_and_keeps_the_manifest() -> None:
     manifest = _manifest(40)
-    sections = {e.name: "## 1.0.1\n\n### Fixes\n\n" + "* a long fix line\n" * 200 for e in manifest.packages}
+    sections = {
+        e.name: "## 1.0.1\n\n### Fixes\n\n" + "* a long fix line\n" * 200 for e in manifest.packages
+    }
     body = pr_body(None, sections, manifest)
     assert len(body) <= MAX_BODY
     assert "truncated" in body
@@ -205,4 +248,4 @@ def test_damaged_manifest() -> None:
     with pytest.raises(Exception, match="RK704"):
         Manifest.parse("no manifest here", "PR #1")
     with pytest.raises(Exception, match="RK704"):
-        Manifest.parse("```json releasekit-manifest\n{\"schema\": \"other\"}\n```", "PR #1")
+        Manifest.parse('```json releasekit-manifest\n{"schema": "other"}\n```', "PR #1")

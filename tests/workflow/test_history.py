@@ -47,7 +47,10 @@ def test_feature_and_dependents(repo: Repo) -> None:
     repo.commit("feat(core): widgets", CORE)
     assert versions(repo) == {
         "acme-core": "0.4.0",
-        "acme-http": "0.3.1", "acme-store": "0.3.1", "acme-api": "0.3.1", "acme-cli": "0.3.1",
+        "acme-http": "0.3.1",
+        "acme-store": "0.3.1",
+        "acme-api": "0.3.1",
+        "acme-cli": "0.3.1",
     }
 
 
@@ -96,8 +99,12 @@ def test_revert_in_range_cancels(repo: Repo) -> None:
 def test_bump_type_override_applies_to_packages_with_commits(repo: Repo) -> None:
     repo.commit("docs(cli): wording", CLI)
     repo.commit("tidy log", LOG)
-    assert versions(repo, bump_type="minor") == {"acme-cli": "0.4.0", "acme-log": "0.4.0", "acme-http": "0.3.1",
-                                                 "acme-api": "0.3.1"}
+    assert versions(repo, bump_type="minor") == {
+        "acme-cli": "0.4.0",
+        "acme-log": "0.4.0",
+        "acme-http": "0.3.1",
+        "acme-api": "0.3.1",
+    }
     with pytest.raises(UsageError, match="RK710"):
         versions(repo, bump_type="huge")
 
@@ -131,7 +138,9 @@ def test_group_selection_and_lockstep(repo: Repo) -> None:
     repo.commit("fix(log): a", LOG)
     repo.commit("feat(cli): b", CLI)
     assert versions(repo, selection=Selection(groups=("foundation",))) == {
-        "acme-log": "0.3.1", "acme-http": "0.3.1", "acme-api": "0.3.1",
+        "acme-log": "0.3.1",
+        "acme-http": "0.3.1",
+        "acme-api": "0.3.1",
         "acme-cli": "0.4.0",  # pulled in as a dependent: its own feature is not lost
     }
     reconfigure(repo, 'lockstep_groups = ["foundation"]')
@@ -144,9 +153,14 @@ def test_root_package_gets_only_unowned_files(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     path = repo.work / "pyproject.toml"
     text = path.read_text()
-    path.write_text(text.replace("[tool.uv.workspace]", '[project]\nname = "acme-root"\nversion = "1.0.0"\n'
-                                 'dependencies = []\n\n[build-system]\nrequires = ["hatchling"]\n'
-                                 'build-backend = "hatchling.build"\n\n[tool.uv.workspace]'))
+    path.write_text(
+        text.replace(
+            "[tool.uv.workspace]",
+            '[project]\nname = "acme-root"\nversion = "1.0.0"\n'
+            'dependencies = []\n\n[build-system]\nrequires = ["hatchling"]\n'
+            'build-backend = "hatchling.build"\n\n[tool.uv.workspace]',
+        )
+    )
     repo.commit("chore: root project")
     git(repo.work, "tag", "acme-root-v1.0.0")
     repo.commit("fix(core): inside a member", CORE)

@@ -51,11 +51,16 @@ def released(repo: Repo, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]) -
     return sha
 
 
-def test_prepare_dry_run_changes_nothing(repo: Repo, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]) -> None:
+def test_prepare_dry_run_changes_nothing(
+    repo: Repo, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
     repo.commit("feat(cli): new command", CLI)
     code, out, err = run(capsys, "prepare", "-w", str(repo.work), "--dry-run")
     assert code == 0, err
-    assert "would change packages/cli/pyproject.toml" in out and "acme-cli: version 0.3.0 -> 0.4.0" in out
+    assert (
+        "would change packages/cli/pyproject.toml" in out
+        and "acme-cli: version 0.3.0 -> 0.4.0" in out
+    )
     assert "would add a section to packages/cli/CHANGELOG.md" in out and "would open a PR" in out
     assert writes(fake) == []
     assert git(repo.work, "status", "--porcelain") == ""
@@ -72,7 +77,9 @@ def test_protected_release_branch_then_rerun(
     assert code == 1
     assert "error[RK400]" in err and "pre-receive hook declined" in err and err.count("\n") == 1
     assert fake.state.pulls == []
-    assert git(repo.work, "worktree", "list").count("\n") == 0, "the worktree must be removed on failure"
+    assert git(repo.work, "worktree", "list").count("\n") == 0, (
+        "the worktree must be removed on failure"
+    )
     rule.unlink()
     code, out, err = run(capsys, "prepare", "-w", str(repo.work))
     assert code == 0, err
@@ -90,7 +97,9 @@ def test_github_must_be_known(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert code == 0 and "no GitHub repository is configured" in out
 
 
-def test_force_opens_a_pr_without_bumps(repo: Repo, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]) -> None:
+def test_force_opens_a_pr_without_bumps(
+    repo: Repo, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run(capsys, "prepare", "-w", str(repo.work))
     assert code == 0 and "nothing to release" in out and fake.state.pulls == []
     code, out, err = run(capsys, "prepare", "-w", str(repo.work), "--force")
@@ -104,12 +113,18 @@ def test_release_completes_what_a_failed_run_left(
 ) -> None:
     repo.commit("feat(cli): x", CLI)
     sha = released(repo, fake, capsys)
-    fake.fail("POST", r"/releases$", 422, times=1, body={"message": "Validation Failed", "documentation_url": "d"})
+    fake.fail(
+        "POST",
+        r"/releases$",
+        422,
+        times=1,
+        body={"message": "Validation Failed", "documentation_url": "d"},
+    )
     code, _, err = run(capsys, "release", "-w", str(repo.work))
     assert code == 1 and "RK720" in err
     assert "acme-cli-v0.4.0" in repo.remote_tags() and fake.state.releases == []
     assert fake.label_names(1) == [PENDING.name]
-    # a fresh clone (CI) has the tag from the origin but no local state: the rerun only adds the release
+    # a fresh clone (CI) has the tag from the origin and nothing else: the rerun adds the release
     fresh = tmp_path / "fresh"
     git(tmp_path, "clone", "-q", repo.origin.as_uri(), str(fresh))
     code, out, err = run(capsys, "release", "-w", str(fresh))
@@ -121,22 +136,27 @@ def test_release_completes_what_a_failed_run_left(
     assert fake.label_names(1) == [TAGGED.name]
 
 
-def test_protected_tags_then_rerun(repo: Repo, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]) -> None:
+def test_protected_tags_then_rerun(
+    repo: Repo, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
     repo.commit("fix(core): y", CORE)
     released(repo, fake, capsys)
     rule = hook(repo, "refs/tags/*")
     code, _, err = run(capsys, "release", "-w", str(repo.work))
     assert code == 1 and "pre-receive hook declined" in err
-    assert fake.state.releases == [] and repo.remote_tags() == {f"{n}-v0.3.0" for n in
-                                                               ("acme-api", "acme-cli", "acme-core", "acme-http",
-                                                                "acme-log", "acme-store")}
+    assert fake.state.releases == [] and repo.remote_tags() == {
+        f"{n}-v0.3.0"
+        for n in ("acme-api", "acme-cli", "acme-core", "acme-http", "acme-log", "acme-store")
+    }
     rule.unlink()
-    code, out, err = run(capsys, "release", "-w", str(repo.work))
+    code, _, err = run(capsys, "release", "-w", str(repo.work))
     assert code == 0, err
     assert "acme-core-v0.3.1" in repo.remote_tags() and len(fake.state.releases) == 5
 
 
-def test_tag_on_another_commit_is_refused(repo: Repo, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tag_on_another_commit_is_refused(
+    repo: Repo, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
     repo.commit("fix(cli): z", CLI)
     released(repo, fake, capsys)
     git(repo.work, "tag", "acme-cli-v0.3.1", "HEAD~1")
@@ -145,7 +165,9 @@ def test_tag_on_another_commit_is_refused(repo: Repo, fake: FakeGitHub, capsys: 
     assert fake.state.releases == []
 
 
-def test_hand_edited_manifest_is_refused(repo: Repo, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]) -> None:
+def test_hand_edited_manifest_is_refused(
+    repo: Repo, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
     repo.commit("fix(cli): z", CLI)
     released(repo, fake, capsys)
     fake.pull(1)["body"] = fake.pull(1)["body"].replace('"version": "0.3.1"', '"version": "0.3.2"')
@@ -154,7 +176,10 @@ def test_hand_edited_manifest_is_refused(repo: Repo, fake: FakeGitHub, capsys: p
 
 
 def test_mark_published_and_notify(
-    repo: Repo, fake: FakeGitHub, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    repo: Repo,
+    fake: FakeGitHub,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     repo.commit("fix(cli): z", CLI)
     released(repo, fake, capsys)
@@ -163,7 +188,9 @@ def test_mark_published_and_notify(
     notices: list[str] = []
     assert mark_published(ws, {"acme-core": "0.3.0"}, notice=notices.append) is None
     assert fake.label_names(1) == [TAGGED.name] and "no tagged release PR matches" in notices[-1]
-    assert mark_published(ws, {"acme-cli": "0.3.1", "acme-core": "0.3.0"}, notice=notices.append) == 1
+    assert (
+        mark_published(ws, {"acme-cli": "0.3.1", "acme-core": "0.3.0"}, notice=notices.append) == 1
+    )
     assert fake.label_names(1) == [PUBLISHED.name]
     before = writes(fake)
     assert mark_published(ws, {"acme-cli": "0.3.1"}, notice=notices.append) == 1  # idempotent
@@ -184,13 +211,20 @@ def test_mark_published_and_notify(
     assert github_from_env(ws) is not None
 
 
-def test_rate_limits_during_prepare(repo: Repo, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rate_limits_during_prepare(
+    repo: Repo, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
     repo.commit("fix(cli): bug", CLI)
     fake.fail("POST", r"/pulls$", 429, times=1, headers={"Retry-After": "0"})
-    fake.fail("GET", r"/labels/", 403, times=1,
-              headers={"X-RateLimit-Remaining": "0", "Retry-After": "0"},
-              body={"message": "API rate limit exceeded", "documentation_url": "d"})
-    code, out, err = run(capsys, "prepare", "-w", str(repo.work))
+    fake.fail(
+        "GET",
+        r"/labels/",
+        403,
+        times=1,
+        headers={"X-RateLimit-Remaining": "0", "Retry-After": "0"},
+        body={"message": "API rate limit exceeded", "documentation_url": "d"},
+    )
+    code, _, err = run(capsys, "prepare", "-w", str(repo.work))
     assert code == 0, err
     assert "rate limited" in err and "retry 1" in err
     assert fake.label_names(1) == [PENDING.name]
@@ -198,10 +232,13 @@ def test_rate_limits_during_prepare(repo: Repo, fake: FakeGitHub, capsys: pytest
 
 @pytest.mark.slow
 def test_prerelease_lock_and_identity(
-    repo: Repo, fake: FakeGitHub, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    repo: Repo,
+    fake: FakeGitHub,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    """uv.lock is refreshed on the release branch; a runner without a git identity still commits and tags."""
+    """uv.lock is refreshed on the release branch; a runner without a git identity still works."""
     from releasekit.backends.uv import uv_binary
 
     monkeypatch.setenv("UV_OFFLINE", "1")
@@ -214,21 +251,58 @@ def test_prerelease_lock_and_identity(
     git(repo.work, "config", "--unset", "user.email")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    code, out, err = run(capsys, "prepare", "-w", str(repo.work), "--prerelease", "rc")
+    code, _, err = run(capsys, "prepare", "-w", str(repo.work), "--prerelease", "rc")
     assert code == 0, err
     git(repo.work, "fetch", "-q", "origin")
     lock = git(repo.work, "show", "origin/releasekit/release:uv.lock")
     assert 'name = "acme-core"\nversion = "0.4.0rc1"' in lock
     author = git(repo.work, "log", "-1", "--format=%an <%ae>", "origin/releasekit/release")
     assert author.startswith("github-actions[bot]")
-    git(repo.work, "-c", "user.name=M", "-c", "user.email=m@x", "merge", "-q", "--no-ff", "-m", "merge",
-        "origin/releasekit/release")
+    git(
+        repo.work,
+        "-c",
+        "user.name=M",
+        "-c",
+        "user.email=m@x",
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "merge",
+        "origin/releasekit/release",
+    )
     git(repo.work, "push", "-q", "origin", "HEAD:main")
     sha = repo.head()
     fake.merge_pull(1, sha)
-    code, out, err = run(capsys, "release", "-w", str(repo.work))
+    code, _, err = run(capsys, "release", "-w", str(repo.work))
     assert code == 0, err
     rel = {r["tag_name"]: r for r in fake.state.releases}
     assert rel["acme-core-v0.4.0rc1"]["prerelease"] is True
-    assert git(repo.work, "for-each-ref", "--format=%(taggername)", "refs/tags/acme-core-v0.4.0rc1").startswith(
-        "github-actions[bot]")
+    assert git(
+        repo.work, "for-each-ref", "--format=%(taggername)", "refs/tags/acme-core-v0.4.0rc1"
+    ).startswith("github-actions[bot]")
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ('release_branch = "main"', "must differ"),
+        ('downstream_repositories = ["not-a-repo"]', "not a GitHub repository name"),
+        ('changelog_file = "../CHANGELOG.md"', "relative path inside each package"),
+    ],
+)
+def test_workflow_config_errors_point_at_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setting: str, message: str
+) -> None:
+    from tests.workflow.conftest import make_repo
+
+    repo = make_repo(tmp_path, config=f"\n[tool.releasekit.workflow]\n{setting}\n", tag=False)
+    code, _, err = run(
+        capsys,
+        "notify" if "downstream" in setting else "prepare",
+        "-w",
+        str(repo.work),
+        "--dry-run",
+    )
+    assert code == 2 and "error[RK702]" in err and message in err
+    assert "pyproject.toml:" in err.split("]")[1].split(" ")[1]
