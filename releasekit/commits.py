@@ -29,6 +29,7 @@ Rules (the README's "Versions from commits" section says the same):
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -129,7 +130,8 @@ def parse_header(line: str) -> Header | None:
 
 
 def breaking_notes(body: str) -> tuple[str, ...]:
-    """Every ``BREAKING CHANGE:`` footer's text; a note runs to a blank line or the next footer."""
+    """Every ``BREAKING CHANGE:`` footer's text ("" if it has none); a note runs to a blank
+    line or the next footer."""
     notes: list[str] = []
     current: list[str] | None = None
     for line in body.splitlines():
@@ -147,9 +149,7 @@ def breaking_notes(body: str) -> tuple[str, ...]:
                 current.append(line.strip())
     if current is not None:
         notes.append(" ".join(current).strip())
-    return tuple(n for n in notes if n) or (
-        ("",) if any(_BREAKING.match(x) for x in body.splitlines()) else ()
-    )
+    return tuple(notes)
 
 
 def _split_pr(description: str) -> tuple[str, int | None]:
@@ -229,7 +229,7 @@ def parse_message(sha: str, subject: str, body: str, author: str = "") -> tuple[
     if changes and breaking_notes(body):
         notes = tuple(n for n in breaking_notes(body) if n)
         first = changes[0]
-        changes[0] = Change(**{**first.__dict__, "breaking": True, "breaking_notes": notes})
+        changes[0] = dataclasses.replace(first, breaking=True, breaking_notes=notes)
     return tuple(changes)
 
 

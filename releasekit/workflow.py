@@ -783,7 +783,7 @@ def _release_one(
                 )
         else:
             result.tags.append(tag)
-            if local is None:
+            if local is None and there is None:
                 if dry_run:
                     result.actions.append(f"would tag {sha[:12]} as {tag}")
                 else:

@@ -40,10 +40,15 @@ def git(cwd: Path, *args: str, check: bool = True) -> str:
 
 @dataclass
 class Repo:
-    """A clone (``work``) of a bare ``origin``, holding the example workspace."""
+    """A clone (``work``) of a bare ``origin``, holding the example workspace in ``ws``."""
 
     work: Path
     origin: Path
+    subdir: str = ""
+
+    @property
+    def ws(self) -> Path:
+        return self.work / self.subdir if self.subdir else self.work
 
     def write(self, rel: str, text: str) -> Path:
         path = self.work / rel
@@ -55,7 +60,9 @@ class Repo:
     def commit(self, message: str, *files: str, author: str = "Ada Lovelace") -> str:
         """Touch ``files`` (relative to the workspace) and commit them with ``message``."""
         for rel in files:
-            self.write(rel, f"# {message.splitlines()[0]}\n")
+            self.write(
+                f"{self.subdir}/{rel}" if self.subdir else rel, f"# {message.splitlines()[0]}\n"
+            )
         git(self.work, "add", "-A")
         git(self.work, "-c", f"user.name={author}", "commit", "-q", "--allow-empty", "-m", message)
         return git(self.work, "rev-parse", "HEAD")
@@ -95,18 +102,22 @@ class Repo:
         }
 
 
-def make_repo(root: Path, config: str = WORKFLOW_CONFIG, tag: bool = True) -> Repo:
+def make_repo(
+    root: Path, config: str = WORKFLOW_CONFIG, tag: bool = True, subdir: str = ""
+) -> Repo:
+    """A repository whose origin is a local bare repo; the workspace lives in ``subdir``."""
     origin = root / "origin.git"
     work = root / "work"
+    ws = work / subdir if subdir else work
     git(root, "init", "-q", "--bare", "-b", "main", str(origin))
     shutil.copytree(
-        EXAMPLE, work, ignore=shutil.ignore_patterns(".releasekit", "dist", "__pycache__")
+        EXAMPLE, ws, ignore=shutil.ignore_patterns(".releasekit", "dist", "__pycache__")
     )
-    with open(work / "pyproject.toml", "a", encoding="utf-8") as handle:
+    with open(ws / "pyproject.toml", "a", encoding="utf-8") as handle:
         handle.write(config)
-    text = (work / "pyproject.toml").read_text(encoding="utf-8")
+    text = (ws / "pyproject.toml").read_text(encoding="utf-8")
     text = text.replace("retry_base_delay = 1.0", "retry_base_delay = 0.01")
-    (work / "pyproject.toml").write_text(text, encoding="utf-8")
+    (ws / "pyproject.toml").write_text(text, encoding="utf-8")
     git(work, "init", "-q", "-b", "main")
     git(work, "config", "user.email", "dev@acme.invalid")
     git(work, "config", "user.name", "Dev")
@@ -117,7 +128,7 @@ def make_repo(root: Path, config: str = WORKFLOW_CONFIG, tag: bool = True) -> Re
         for name in PACKAGES:
             git(work, "tag", "-a", "-m", name, f"{name}-v0.3.0")
     git(work, "push", "-q", "origin", "main", "--tags")
-    return Repo(work, origin)
+    return Repo(work, origin, subdir)
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from releasekit.backends.github import PENDING, PUBLISHED, TAGGED
 from releasekit.cli import main
@@ -127,6 +128,7 @@ def test_release_completes_what_a_failed_run_left(
     # a fresh clone (CI) has the tag from the origin and nothing else: the rerun adds the release
     fresh = tmp_path / "fresh"
     git(tmp_path, "clone", "-q", repo.origin.as_uri(), str(fresh))
+    git(fresh, "tag", "-d", "acme-cli-v0.4.0")  # as if the checkout had fetched no tags
     code, out, err = run(capsys, "release", "-w", str(fresh))
     assert code == 0, err
     assert " as acme-cli-v0.4.0" not in out and "pushed" not in out  # the tag was already there
@@ -306,3 +308,49 @@ def test_workflow_config_errors_point_at_the_line(
     )
     assert code == 2 and "error[RK702]" in err and message in err
     assert "pyproject.toml:" in err.split("]")[1].split(" ")[1]
+
+
+@pytest.mark.slow
+def test_workspace_in_a_subdirectory(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    github_server: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The template's layout: the workspace in py/ of a larger repository."""
+    from tests.harness.github import running
+    from tests.workflow.conftest import REPO, make_repo
+
+    repo = make_repo(tmp_path, subdir="py")
+    repo.write("docs/unrelated.md", "outside the workspace\n")
+    repo.commit("feat: outside the workspace releases nothing")
+    repo.commit("fix(core): inside", CORE)
+    repo.push()
+    gen = running(repo=REPO, origin=repo.origin, server=github_server)
+    fake = next(gen)
+    monkeypatch.setenv("GITHUB_API_URL", fake.url)
+    monkeypatch.setenv("GITHUB_TOKEN", fake.token)
+    code, _, err = run(capsys, "prepare", "-w", str(repo.ws))
+    assert code == 0, err
+    manifest = Manifest.parse(fake.pull(1)["body"], "t")
+    assert manifest.versions["acme-core"] == "0.3.1"
+    assert manifest.versions.keys() == {
+        "acme-core",
+        "acme-http",
+        "acme-store",
+        "acme-api",
+        "acme-cli",
+    }
+    assert all(e.path.startswith("py/packages/") for e in manifest.packages)
+    git(repo.work, "fetch", "-q", "origin")
+    files = git(repo.work, "show", "--name-only", "--format=", "origin/releasekit/release").split()
+    assert "py/packages/core/CHANGELOG.md" in files
+    assert not any(".releasekit" in f for f in files)
+    sha = repo.merge_release()
+    fake.merge_pull(1, sha)
+    code, _, err = run(capsys, "release", "-w", str(repo.ws))
+    assert code == 0, err
+    assert "acme-core-v0.3.1" in repo.remote_tags()
+    notes = {r["tag_name"]: r["body"] for r in fake.state.releases}
+    assert "### Fixes" in notes["acme-core-v0.3.1"] and "inside" in notes["acme-core-v0.3.1"]
+    next(gen, None)
