@@ -312,13 +312,13 @@ def owner_of(path: str, table: list[tuple[str, str]]) -> str | None:
 def require_history(git: Git) -> None:
     """Versions from commits need a full, non-shallow git history."""
     if not git.is_repo():
-        raise WorkflowError(
+        raise UsageError(
             f"{git.cwd} is not inside a git repository",
             code="RK701",
             hint="versions from commits need git history; use --major/--minor/--patch without it",
         )
     if git.is_shallow():
-        raise WorkflowError(
+        raise UsageError(
             "the git history is shallow, so the commits since each tag are incomplete",
             code="RK701",
             hint="run `git fetch --unshallow --tags` "

@@ -174,7 +174,7 @@ def test_shallow_history_is_refused(repo: Repo, tmp_path: Path) -> None:
     repo.push()
     shallow = tmp_path / "shallow"
     git(tmp_path, "clone", "-q", "--depth", "1", repo.origin.as_uri(), str(shallow))
-    with pytest.raises(WorkflowError, match="shallow"):
+    with pytest.raises(UsageError, match="shallow"):
         versions(Repo(shallow, repo.origin))
 
 

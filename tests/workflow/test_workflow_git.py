@@ -138,6 +138,7 @@ def test_release_completes_what_a_failed_run_left(
     assert fake.label_names(1) == [TAGGED.name]
 
 
+@pytest.mark.slow
 def test_protected_tags_then_rerun(
     repo: Repo, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]
 ) -> None:
