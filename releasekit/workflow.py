@@ -429,6 +429,9 @@ def prepare(
         )
     if github is not None and not dry_run:
         github.require_token("open the release PR")
+    if github is not None and dry_run and not github.token:
+        notice("no GitHub token: the dry run does not look at existing pull requests")
+        github = None
     if github is not None:
         waiting = [
             p
