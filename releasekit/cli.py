@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from releasekit import __version__
+from releasekit.commands import workflow as workflow_commands
 from releasekit.errors import EXIT_CANCELLED, EXIT_INTERNAL, ReleasekitError, UsageError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-smoke-test", action="store_true", help="plan without the smoke-test stage")
     _selection_options(p)
     _bump_options(p, required=False)
+    workflow_commands.add_history_options(p, for_plan=True)
 
     p = command("bump", "write new versions and update dependents' specifiers and uv.lock", "bump:bump")
     p.add_argument("packages", nargs="*", metavar="PACKAGE",
@@ -129,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check-url", metavar="URL", help="as for publish")
     p.add_argument("--trusted-publishing", choices=("auto", "always", "never"), help="as for publish")
     _selection_options(p)
+
+    workflow_commands.register(command, _selection_options)
     return parser
 
 

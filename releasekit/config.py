@@ -71,6 +71,33 @@ class ChecksConfig:
 
 
 @dataclass(frozen=True)
+class WorkflowConfig:
+    """The release workflow: versions from commits, changelogs, release PR, tags, notify."""
+
+    base_branch: str = "main"
+    """Branch `prepare` releases from and the release PR targets."""
+    release_branch: str = "releasekit/release"
+    """The one branch `prepare` rewrites and opens the release PR from (releasekit owns it)."""
+    remote: str = "origin"
+    """Git remote the release branch and the tags are pushed to."""
+    github_repository: str = ""
+    """`owner/name` on GitHub; empty = `$GITHUB_REPOSITORY`, else parsed from the remote's URL."""
+    breaking_on_0x: Literal["minor", "major"] = "minor"
+    """Bump for a breaking change while the major version is 0."""
+    dependent_bump: Literal["patch", "minor", "none"] = "patch"
+    """Bump for a package whose internal dependency gets a new version (its exact pin
+    changes); `none` = own changes only."""
+    changelog: bool = True
+    """Write a section per release at the top of each released package's changelog."""
+    changelog_file: str = "CHANGELOG.md"
+    """Changelog file name, relative to each package directory."""
+    downstream_repositories: tuple[str, ...] = ()
+    """`owner/name` repositories `notify` sends a `repository_dispatch` to."""
+    dispatch_event_type: str = "releasekit-release"
+    """`event_type` of that `repository_dispatch`."""
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole `[tool.releasekit]` table."""
 
@@ -102,6 +129,7 @@ class Config:
     """Journal, doit DB, builds and lock; relative to the workspace root; git-ignored by itself."""
     index: IndexConfig = field(default_factory=IndexConfig)
     checks: ChecksConfig = field(default_factory=ChecksConfig)
+    workflow: WorkflowConfig = field(default_factory=WorkflowConfig)
 
     def resolved_urls(self) -> tuple[str, str, str]:
         """(publish_url, check_url, json_api_url) after applying the target preset."""

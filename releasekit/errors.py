@@ -153,3 +153,16 @@ class PublishError(ReleasekitError):
 
     code = "RK600"
     exit_code = EXIT_FAILED
+
+
+class WorkflowError(ReleasekitError):
+    """The release workflow (prepare, release, notify) cannot go on: RK7xx."""
+
+    code = "RK700"
+    exit_code = EXIT_FAILED
+
+
+class GitHubError(WorkflowError):
+    """GitHub's API refused a request (after retries, if it was worth retrying)."""
+
+    code = "RK720"

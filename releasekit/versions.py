@@ -8,6 +8,7 @@ version). Both keep the name, extras and environment marker exactly as written.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -149,6 +150,15 @@ def _next(v: Version, bump: Bump) -> str:
                 number = cur_num if v.dev is not None else cur_num + 1
         return _fmt(target, v.epoch, f"{label}{number}" + (".dev1" if bump.dev else ""))
     if bump.dev:
+        if (
+            bump.kind is not None
+            and v.dev is not None
+            and v.pre is None
+            and v.post is None
+            and _target_release(v, bump.kind) == _release(v)
+        ):
+            # 1.3.0.dev1 + minor dev -> 1.3.0.dev2: still the same development series
+            return f"{str(v).rsplit('.dev', 1)[0]}.dev{v.dev + 1}"
         if bump.kind is None and v.dev is not None:
             stem = str(v).rsplit(".dev", 1)[0]
             return f"{stem}.dev{v.dev + 1}"
@@ -163,6 +173,62 @@ def _next(v: Version, bump: Bump) -> str:
             hint="pass --major, --minor, --patch, --pre LABEL, --dev, --post or --version X",
         )
     return _fmt(_target_release(v, bump.kind), v.epoch)
+
+
+def prerelease_bump(kind: BumpKind | None, label: str) -> tuple[Bump, bool]:
+    """``--prerelease LABEL`` as a Bump; the flag says whether LABEL fixed its own number.
+
+    ``a``/``b``/``rc`` (``alpha``, ``beta``, ``c``, ``rc.1``...) make PEP 440 prereleases;
+    ``dev`` (or ``.dev``) makes a ``.devN`` release.
+    """
+    text = label.strip().lstrip(".")
+    match = re.fullmatch(r"dev[.\-_]?(\d+)?", text, re.IGNORECASE)
+    if match:
+        return Bump(kind=kind, dev=True), match.group(1) is not None
+    _label, number = parse_pre_label(text)
+    return Bump(kind=kind, pre=text), number is not None
+
+
+def advance_counter(candidate: str, existing: Iterable[str]) -> str:
+    """Move ``candidate``'s pre/dev counter past every version in ``existing`` of the same series.
+
+    ``1.3.0rc1`` with an existing tag for ``1.3.0rc2`` gives ``1.3.0rc3``; a final version or
+    one whose series has no existing member is returned unchanged. The counters advance from
+    the tags, so a prerelease cut on another branch is never reissued.
+    """
+    v = parse_version(candidate)
+    if v.pre is None and v.dev is None:
+        return candidate
+    taken: list[int] = []
+    for text in existing:
+        try:
+            other = Version(text)
+        except InvalidVersion:
+            continue
+        if other.epoch != v.epoch or _release(other) != _release(v) or other.post is not None:
+            continue
+        if v.pre is not None and v.dev is None:
+            if other.pre is not None and other.pre[0] == v.pre[0] and other.dev is None:
+                taken.append(other.pre[1])
+        elif v.dev is not None and other.dev is not None and other.pre == v.pre:
+            taken.append(other.dev)
+    if not taken:
+        return candidate
+    head = f"{v.epoch}!" if v.epoch else ""
+    base = head + ".".join(str(p) for p in _release(v))
+    if v.pre is not None and v.dev is None:
+        number = max(v.pre[1], max(taken) + 1)
+        return f"{base}{v.pre[0]}{number}"
+    assert v.dev is not None
+    number = max(v.dev, max(taken) + 1)
+    pre = f"{v.pre[0]}{v.pre[1]}" if v.pre is not None else ""
+    return f"{base}{pre}.dev{number}"
+
+
+def max_kind(*kinds: BumpKind | None) -> BumpKind | None:
+    """The biggest of some bumps (major > minor > patch > none)."""
+    order = {None: 0, "patch": 1, "minor": 2, "major": 3}
+    return max(kinds, key=lambda k: order[k], default=None)
 
 
 # --- requirement strings -------------------------------------------------------------

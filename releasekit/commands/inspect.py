@@ -24,6 +24,10 @@ def graph(args: argparse.Namespace) -> int:
 
 
 def plan(args: argparse.Namespace) -> int:
+    from releasekit.commands import workflow
+
+    if workflow.wants_history(args):
+        return workflow.plan_from_commits(args)
     ws = workspace(args)
     bump = bump_from_args(args)
     sel = selection(args)
