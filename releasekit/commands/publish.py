@@ -167,4 +167,9 @@ def publish(args: argparse.Namespace) -> int:
         write(render.to_json(result.to_json()))
     else:
         write(render_summary(result))
+    tokens = ("RELEASEKIT_GITHUB_TOKEN", "GITHUB_TOKEN", "GH_TOKEN")
+    if result.ok and not args.rehearse and any(os.environ.get(t) for t in tokens):
+        from releasekit.workflow import mark_published
+
+        mark_published(ws, {p.name: p.version for p in result.packages})
     return result.exit_code
