@@ -189,7 +189,18 @@ def load_workspace(start: Path | None = None) -> Workspace:
             continue
         member_manifest = directory / "pyproject.toml"
         member_text = tomlio.decode(tomlio.read_bytes(member_manifest), member_manifest)
-        parsed.append((directory, tomlio.parse(member_text, member_manifest), member_text, False))
+        member_data = tomlio.parse(member_text, member_manifest)
+        member_tool = member_data.get("tool")
+        member_uv = member_tool.get("uv") if isinstance(member_tool, dict) else None
+        if isinstance(member_uv, dict) and "workspace" in member_uv:
+            raise WorkspaceError(
+                "a workspace member has its own [tool.uv.workspace]: nested workspaces are not supported",
+                path=member_manifest,
+                line=tomlio.line_of_text(member_text, "workspace"),
+                code="RK118",
+                hint="remove [tool.uv.workspace] from the member, or exclude it from the root's members",
+            )
+        parsed.append((directory, member_data, member_text, False))
 
     drafts = [
         _parse_package(root, directory, pdata, ptext, is_root, root_sources)
@@ -269,6 +280,8 @@ def _walk_dirs(base: Path) -> Iterator[Path]:
             continue
         key = (st.st_dev, st.st_ino)
         if key in seen:
+            # Reached again through a symlink: listed, as uv lists it, but never entered.
+            yield current
             continue
         seen.add(key)
         yield current
@@ -290,11 +303,17 @@ def _glob(root: Path, pattern: str) -> list[Path]:
         current, parts = [Path("/")], parts[1:]
     else:
         current = [root]
-    for part in parts:
+    last = len(parts) - 1
+    for index, part in enumerate(parts):
         following: list[Path] = []
         for base in current:
             if part == "**":
-                following.extend(_walk_dirs(base))
+                # uv (the glob crate): a trailing `**` matches the directories below its
+                # base, never the base itself; elsewhere it matches zero or more levels.
+                found = _walk_dirs(base)
+                if index == last:
+                    next(found, None)
+                following.extend(found)
             elif _MAGIC.search(part):
                 try:
                     entries = sorted(os.scandir(base), key=lambda e: e.name)
@@ -314,15 +333,27 @@ def _glob(root: Path, pattern: str) -> list[Path]:
 
 
 def _has_files(directory: Path) -> bool:
+    """True if anything but directories lies below ``directory`` (hidden files count, as in uv)."""
     for sub in _walk_dirs(directory):
         try:
             with os.scandir(sub) as entries:
                 for entry in entries:
-                    if not entry.name.startswith(".") and entry.is_file():
+                    try:
+                        if not entry.is_dir():
+                            return True
+                    except OSError:
                         return True
         except OSError:
             continue
     return False
+
+
+def _resolve(path: Path) -> Path:
+    """``path.resolve()`` that never raises (a symlink loop stays as it is, made absolute)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
 
 
 def _expand_members(
@@ -330,10 +361,15 @@ def _expand_members(
 ) -> list[Path]:
     excluded: set[Path] = set()
     for pattern in excludes:
-        excluded.update(p.resolve() for p in _glob(root, pattern))
+        excluded.update(_resolve(p) for p in _glob(root, pattern))
     found: dict[Path, None] = {}
     for pattern in members:
-        matches = [p for p in _glob(root, pattern) if p.is_dir()]
+        matched = _glob(root, pattern)
+        for path in matched:
+            if path.is_symlink() and not path.exists() and _resolve(path) not in excluded:
+                # uv: "failed to query metadata of file": a dangling or looping symlink.
+                tomlio.read_bytes(path)
+        matches = [p for p in matched if p.is_dir()]
         if not matches:
             raise WorkspaceError(
                 f"member glob {pattern!r} matches no directory",
@@ -346,7 +382,9 @@ def _expand_members(
             resolved = match.resolve()
             if resolved in excluded:
                 continue
-            if not (resolved / "pyproject.toml").is_file():
+            if not os.path.lexists(resolved / "pyproject.toml"):
+                if match.name.startswith("."):
+                    continue  # uv ignores a hidden directory without pyproject.toml
                 if _has_files(resolved):
                     raise WorkspaceError(
                         f"workspace member {match.relative_to(root).as_posix() if match.is_relative_to(root) else match} "
