@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import string
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -270,15 +271,20 @@ def _check_semantics(config: Config, validator: _Validator) -> None:
             f"`tag_format` {config.tag_format!r} must contain {{name}} and {{version}}",
             'e.g. tag_format = "{name}-v{version}"',
         )
-    try:
-        config.tag_format.format(name="x", version="1")
-        config.umbrella_tag.format(version="1", name="x")
-    except (KeyError, IndexError, ValueError) as exc:
-        raise validator.fail(
-            "tag_format",
-            f"tag format has an unknown placeholder or a stray brace ({exc})",
-            "only {name} and {version} are allowed",
-        ) from None
+    for key in ("tag_format", "umbrella_tag"):
+        template = getattr(config, key)
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+            template.format(name="x", version="1")
+            bad = next((f for f in fields if f not in ("name", "version")), None)
+        except (KeyError, IndexError, ValueError, AttributeError) as exc:
+            bad = f"{type(exc).__name__}: {exc}"
+        if bad is not None:
+            raise validator.fail(
+                key,
+                f"`{key}` {template!r} has an unknown placeholder or a stray brace ({bad})",
+                "only {name} and {version} are allowed; write {{ and }} for literal braces",
+            )
     if config.index.target == "custom" and not (config.index.publish_url and config.index.check_url):
         raise validator.fail(
             "target",
