@@ -131,7 +131,12 @@ class Workspace:
 
 def find_root(start: Path) -> Path:
     """The nearest ancestor of ``start`` (inclusive) whose pyproject.toml has [tool.uv.workspace]."""
-    start = start.resolve()
+    try:
+        start = start.resolve()
+    except RuntimeError:  # a symlink loop
+        raise WorkspaceError(
+            "directory is a symlink loop", path=start, code="RK100", hint="pass an existing --workspace"
+        ) from None
     if not start.exists():
         raise WorkspaceError(
             "directory does not exist", path=start, code="RK100", hint="pass an existing --workspace"
