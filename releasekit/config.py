@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import string
 import typing
 from dataclasses import dataclass, field
@@ -135,13 +136,10 @@ class _Validator:
         self.text = text
 
     def fail(self, key: str, message: str, hint: str, code: str = "RK121") -> ConfigError:
-        from releasekit.tomlio import line_of_key
-
-        leaf = key.rsplit(".", 1)[-1]
         return ConfigError(
             f"[tool.releasekit] {message}",
             path=self.path,
-            line=line_of_key(self.text, leaf) if self.text else None,
+            line=_line_of_config_key(self.text, key) if self.text else None,
             code=code,
             hint=hint,
         )
@@ -232,6 +230,23 @@ class _Validator:
                 )
             values[dashed] = self.value(prefix + dashed, hints[dashed], raw_value)
         return cls(**values)
+
+
+def _line_of_config_key(text: str, key: str) -> int | None:
+    """Line of ``key`` (``index.target``, ``exclude[1]``) searched from its own table's header,
+    so a key of the same name in another table ([tool.uv.workspace] exclude) is not taken."""
+    from releasekit.tomlio import line_of_key
+
+    parts = re.sub(r"\[\d+\]", "", key).split(".")
+    leaf = parts[-1]
+    tables = [".".join(["tool", "releasekit", *parts[:i]]) for i in range(len(parts) - 1, -1, -1)]
+    for table in tables:
+        header = re.search(rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\]", text, re.MULTILINE)
+        if header:
+            line = line_of_key(text[header.start() :], leaf)
+            if line is not None:
+                return text.count("\n", 0, header.start()) + line
+    return line_of_key(text, leaf)
 
 
 def _toml_type(raw: Any) -> str:
