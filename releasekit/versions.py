@@ -35,7 +35,7 @@ class Bump:
     def describe(self) -> str:
         if self.exact:
             return f"set to {self.exact}"
-        parts = [self.kind] if self.kind else []
+        parts: list[str] = [self.kind] if self.kind else []
         if self.pre:
             parts.append(f"pre {self.pre}")
         if self.dev:
