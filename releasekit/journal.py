@@ -177,13 +177,33 @@ class Journal:
         return f"{entry.path}: restored"
 
     def repair(self) -> list[str]:
-        """Restore everything a killed run left behind; also clears orphan backups."""
-        messages = [self.restore(entry) for entry in self.entries()]
+        """Restore everything a killed run left behind; also clears orphan backups.
+
+        A file that cannot be restored (changed by someone else, damaged backup) does not stop
+        the others: every entry is tried, then the problems are raised together.
+        """
+        messages: list[str] = []
+        problems: list[StateError] = []
+        for entry in self.entries():
+            try:
+                messages.append(self.restore(entry))
+            except StateError as exc:
+                problems.append(exc)
         if self.directory.is_dir():
             for orphan in self.directory.glob("*.orig"):
                 if not self._entry_file(orphan.stem).exists():
                     with contextlib.suppress(FileNotFoundError):
                         orphan.unlink()
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            first = problems[0]
+            raise StateError(
+                f"{len(problems)} files could not be restored: "
+                + "; ".join(f"{p.path}: {p.message}" for p in problems),
+                code=first.code,
+                hint=first.hint,
+            )
         return messages
 
     @contextlib.contextmanager
