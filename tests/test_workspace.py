@@ -354,7 +354,6 @@ CASES = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_member_globs_agree_with_real_uv(tmp_path: Path, case: str) -> None:
     members, exclude, pkgs, stray = CASES[case]
