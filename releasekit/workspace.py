@@ -8,9 +8,12 @@ files again, so the data flows one way: pyproject files -> Workspace -> Graph ->
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import fnmatch
+import functools
+import gc
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -129,8 +132,23 @@ class Workspace:
             return str(path)
 
 
+@dataclass(frozen=True)
+class RootManifest:
+    """The workspace root found by :func:`locate`, with its pyproject.toml read and parsed once."""
+
+    root: Path
+    manifest: Path
+    text: str
+    data: dict[str, Any] = field(repr=False)
+
+
 def find_root(start: Path) -> Path:
     """The nearest ancestor of ``start`` (inclusive) whose pyproject.toml has [tool.uv.workspace]."""
+    return locate(start).root
+
+
+def locate(start: Path) -> RootManifest:
+    """:func:`find_root`, keeping the root manifest's text and data for the caller."""
     try:
         start = start.resolve()
     except RuntimeError:  # a symlink loop
@@ -145,10 +163,11 @@ def find_root(start: Path) -> Path:
         manifest = directory / "pyproject.toml"
         if not manifest.is_file():
             continue
-        data = tomlio.load(manifest)
-        if isinstance(data.get("tool"), dict) and isinstance(data["tool"].get("uv"), dict):
-            if "workspace" in data["tool"]["uv"]:
-                return directory
+        text = tomlio.decode(tomlio.read_bytes(manifest), manifest)
+        data = tomlio.parse(text, manifest)
+        tool = data.get("tool")
+        if isinstance(tool, dict) and isinstance(tool.get("uv"), dict) and "workspace" in tool["uv"]:
+            return RootManifest(directory, manifest, text, data)
     raise WorkspaceError(
         "no uv workspace here or in any parent directory",
         path=start,
@@ -157,12 +176,30 @@ def find_root(start: Path) -> Path:
     )
 
 
-def load_workspace(start: Path | None = None) -> Workspace:
-    """Discover and parse the workspace containing ``start`` (default: the current directory)."""
-    root = find_root(start or Path.cwd())
-    manifest = root / "pyproject.toml"
-    text = tomlio.decode(tomlio.read_bytes(manifest), manifest)
-    data = tomlio.parse(text, manifest)
+def load_workspace(start: Path | None = None, *, located: RootManifest | None = None) -> Workspace:
+    """Discover and parse the workspace containing ``start`` (default: the current directory).
+
+    ``located`` (from :func:`locate`) saves reading and parsing the root manifest again.
+    """
+    # Parsing allocates many long-lived objects and no garbage cycles: the cyclic collector
+    # would only rescan them, again and again as the heap grows (measurably superlinear).
+    with _gc_paused():
+        return _load(located or locate(start or Path.cwd()))
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(located: RootManifest) -> Workspace:
+    root, manifest, text, data = located.root, located.manifest, located.text, located.data
     tool = data.get("tool", {})
     uv_table = tool.get("uv", {})
     ws_table = uv_table.get("workspace")
@@ -179,7 +216,7 @@ def load_workspace(start: Path | None = None) -> Workspace:
     raw_config = tool.get("releasekit")
     config = parse_config(raw_config, manifest, text)
 
-    root_sources = _workspace_sources(uv_table, manifest, text)
+    root_sources = frozenset(_workspace_sources(uv_table, manifest, text))
     member_dirs = _expand_members(root, members, excludes, manifest, text)
 
     parsed: list[tuple[Path, dict[str, Any], str, bool]] = []
@@ -207,8 +244,11 @@ def load_workspace(start: Path | None = None) -> Workspace:
             )
         parsed.append((directory, member_data, member_text, False))
 
+    root_sorted = tuple(sorted(root_sources))
     drafts = [
-        _parse_package(root, directory, pdata, ptext, is_root, root_sources)
+        _parse_package(
+            root, directory, pdata, ptext, is_root, root_sources=root_sources, root_sorted=root_sorted
+        )
         for directory, pdata, ptext, is_root in parsed
     ]
     seen: dict[str, Package] = {}
@@ -410,7 +450,9 @@ def _parse_package(
     data: dict[str, Any],
     text: str,
     is_root: bool,
-    root_sources: set[str],
+    *,
+    root_sources: frozenset[str],
+    root_sorted: tuple[str, ...],
 ) -> Package:
     manifest = directory / "pyproject.toml"
 
@@ -499,7 +541,10 @@ def _parse_package(
     classifiers = tuple(c for c in classifiers_raw if isinstance(c, str)) if isinstance(classifiers_raw, list) else ()
     tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
     uv_table = tool.get("uv", {}) if isinstance(tool.get("uv"), dict) else {}
-    sources = set(root_sources) | _workspace_sources(uv_table, manifest, text)
+    # The root's sources apply to every member: share one sorted tuple instead of copying and
+    # sorting it per package (that was quadratic in the number of packages).
+    own_sources = _workspace_sources(uv_table, manifest, text) - root_sources
+    sources = tuple(sorted(root_sources | own_sources)) if own_sources else root_sorted
     build_system = data.get("build-system")
     backend = build_system.get("build-backend") if isinstance(build_system, dict) else None
     uv_package = uv_table.get("package")
@@ -547,7 +592,7 @@ def _parse_package(
         dependencies=tuple(dependencies),
         internal_deps=(),
         self_references=(),
-        workspace_sources=tuple(sorted(sources)),
+        workspace_sources=sources,
         publishable=not reason,
         unpublishable_reason=reason,
         is_root=is_root,
@@ -564,9 +609,19 @@ def _parse_package(
     )
 
 
+@functools.lru_cache(maxsize=8192)
+def _requirement_fields(raw: str) -> tuple[str, str, tuple[str, ...], str | None, str | None]:
+    """(name, specifier, extras, marker, url) of a PEP 508 string; cached, because packaging's
+    parser is the largest cost of loading a big workspace and the same third-party
+    requirement strings recur in many members."""
+    req = Requirement(raw)
+    marker = str(req.marker) if req.marker else None
+    return normalize(req.name), str(req.specifier), tuple(sorted(req.extras)), marker, req.url
+
+
 def _parse_requirement(raw: str, section: str, fail: Any) -> Dependency:
     try:
-        req = Requirement(raw)
+        name, specifier, extras, marker, url = _requirement_fields(raw)
     except InvalidRequirement as exc:
         first = str(exc).splitlines()[0] if str(exc) else "unparsable"
         raise fail(
@@ -576,13 +631,7 @@ def _parse_requirement(raw: str, section: str, fail: Any) -> Dependency:
             needle=raw,
         ) from None
     return Dependency(
-        raw=raw,
-        name=normalize(req.name),
-        specifier=str(req.specifier),
-        extras=tuple(sorted(req.extras)),
-        marker=str(req.marker) if req.marker else None,
-        url=req.url,
-        section=section,
+        raw=raw, name=name, specifier=specifier, extras=extras, marker=marker, url=url, section=section
     )
 
 
