@@ -231,3 +231,26 @@ def test_broken_pipe_is_not_an_error(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0 and proc.stdout.splitlines()[0] == "p000 1.0.0"
     assert proc.stderr == ""
+
+
+def test_json_rendering_is_one_item_per_line_and_round_trips() -> None:
+    from releasekit.render import to_json
+
+    value = {"a": [], "b": {}, "c": [{"x": [1, 2], "é": "ü"}, [3]], "d": None, "e": {"k": {"n": 1}}}
+    text = to_json(value)
+    assert json.loads(text) == value
+    assert text.splitlines() == [
+        "{",
+        '  "a": [],',
+        '  "b": {},',
+        '  "c": [',
+        '    {"x": [1, 2], "\\u00e9": "\\u00fc"},',
+        "    [3]",
+        "  ],",
+        '  "d": null,',
+        '  "e": {',
+        '    "k": {"n": 1}',
+        "  }",
+        "}",
+    ]
+    assert to_json([]) == "[]\n" and to_json(3) == "3\n"
