@@ -25,6 +25,7 @@ from releasekit.fsutil import atomic_write, atomic_write_json, fsync_dir, remove
 
 
 ANY = "any"
+COMMIT_MARK = "commit-in-progress"  # not *.json: never taken for an entry
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ class Journal:
         return found
 
     def is_empty(self) -> bool:
-        return not self.entries()
+        """No entry and no interrupted commit: nothing for :meth:`repair` to do."""
+        return not self.entries() and not (self.directory / COMMIT_MARK).exists()
 
     def record(self, path: Path, original: bytes, new: bytes | None, reason: str) -> Entry:
         """Steps 1 and 2 of the protocol: durable backup and entry before any change.
@@ -140,6 +142,49 @@ class Journal:
         """Keep the new content: forget the backup (used by `bump` after it succeeded)."""
         self._drop(entry)
 
+    def commit_all(self, entries: list[Entry]) -> None:
+        """Keep the new content of several files as one decision.
+
+        A mark listing the entries is written (atomically, fsynced) before any is dropped; a
+        run killed while dropping them leaves the mark, and :meth:`repair` finishes the commit
+        instead of restoring the entries not yet dropped (which would leave a half-bumped
+        workspace: some files new, some old).
+        """
+        if not entries:
+            return
+        mark = self.directory / COMMIT_MARK
+        atomic_write_json(mark, {"ids": [e.id for e in entries], "pid": os.getpid()})
+        for entry in entries:
+            self._drop(entry)
+        self._finish_commit(mark)
+
+    def _finish_commit(self, mark: Path) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            mark.unlink()
+        fsync_dir(self.directory)
+
+    def _complete_interrupted_commit(self) -> None:
+        mark = self.directory / COMMIT_MARK
+        remove_stale_tmp(mark)
+        if not mark.exists():
+            return
+        try:
+            ids = json.loads(mark.read_text(encoding="utf-8"))["ids"]
+            if not isinstance(ids, list):
+                raise TypeError(ids)
+        except (OSError, ValueError, KeyError, TypeError):
+            raise StateError(
+                "unreadable commit mark in the journal",
+                path=mark,
+                code="RK302",
+                hint="inspect it; the files it names were meant to keep their new content",
+            ) from None
+        for entry_id in ids:
+            for item in (self._entry_file(str(entry_id)), self._backup_file(str(entry_id))):
+                with contextlib.suppress(FileNotFoundError):
+                    item.unlink()
+        self._finish_commit(mark)
+
     def restore(self, entry: Entry) -> str:
         """Put the original bytes back; returns what happened, in words."""
         remove_stale_tmp(entry.path)
@@ -184,6 +229,8 @@ class Journal:
         """
         messages: list[str] = []
         problems: list[StateError] = []
+        if self.directory.is_dir():
+            self._complete_interrupted_commit()
         for entry in self.entries():
             try:
                 messages.append(self.restore(entry))

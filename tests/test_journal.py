@@ -219,3 +219,59 @@ def test_atomic_write_keeps_the_mode(tmp_path: Path) -> None:
     atomic_write(path, b"new")
     assert path.read_bytes() == b"new" and (path.stat().st_mode & 0o777) == 0o755
     assert [p.name for p in tmp_path.iterdir()] == ["script"]
+
+
+def _three_rewritten(tmp_path: Path) -> tuple[Journal, list[Path], list[object]]:
+    journal = Journal(tmp_path / ".releasekit")
+    paths, entries = [], []
+    for name in "abc":
+        path = tmp_path / name / "pyproject.toml"
+        path.parent.mkdir()
+        path.write_bytes(ORIGINAL)
+        entries.append(journal.rewrite(path, NEW, "bump"))
+        paths.append(path)
+    return journal, paths, entries
+
+
+def test_commit_all_is_all_or_nothing_for_a_killed_run(tmp_path: Path) -> None:
+    """`bump` rewrites several files and commits them together; a run killed after the first
+    commit must not leave the repair to undo only the rest (a half-bumped workspace)."""
+    journal, paths, entries = _three_rewritten(tmp_path)
+    original_drop = journal._drop
+    calls = 0
+
+    def die_after_first(entry: object) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise SystemExit("SIGKILL")  # stands in for the process dying here
+        original_drop(entry)  # type: ignore[arg-type]
+
+    journal._drop = die_after_first  # type: ignore[method-assign]
+    with pytest.raises(SystemExit):
+        journal.commit_all(entries)  # type: ignore[arg-type]
+    journal._drop = original_drop  # type: ignore[method-assign]
+    Journal(tmp_path / ".releasekit").repair()  # the next run
+    assert [p.read_bytes() for p in paths] == [NEW, NEW, NEW]
+    assert _state(journal) == []
+
+
+def test_killed_before_the_commit_mark_restores_everything(tmp_path: Path) -> None:
+    journal, paths, _ = _three_rewritten(tmp_path)
+    Journal(tmp_path / ".releasekit").repair()
+    assert [p.read_bytes() for p in paths] == [ORIGINAL, ORIGINAL, ORIGINAL]
+    assert _state(journal) == []
+
+
+def test_a_stale_commit_mark_is_finished_by_the_next_command(tmp_path: Path) -> None:
+    from releasekit.journal import COMMIT_MARK
+    from releasekit.state import repair_leftovers
+
+    journal, paths, entries = _three_rewritten(tmp_path)
+    journal.commit_all(entries)  # type: ignore[arg-type]
+    # killed after the last drop, before the mark was removed
+    (journal.directory / COMMIT_MARK).write_text('{"ids": []}')
+    assert not journal.is_empty()
+    repair_leftovers(tmp_path / ".releasekit")
+    assert journal.is_empty() and _state(journal) == []
+    assert [p.read_bytes() for p in paths] == [NEW, NEW, NEW]
