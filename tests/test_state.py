@@ -186,3 +186,22 @@ def test_cli_repairs_a_killed_run_before_anything_else(
     assert result.err_lines == [
         f"releasekit: repaired a file left by an interrupted run: {manifest.resolve()}: restored"
     ]
+
+
+def test_restore_command(example_ws: Path, holder_factory: list[Holder]) -> None:
+    nothing = run_cli("restore", cwd=example_ws)
+    assert nothing.returncode == 0 and nothing.stdout == ""
+    assert nothing.stderr == "nothing to restore: no file is rewritten\n"
+    assert not (example_ws / ".releasekit").exists()
+    manifest = example_ws / "packages" / "log" / "pyproject.toml"
+    original = manifest.read_bytes()
+    holder = Holder(example_ws / ".releasekit", rewrite=manifest)
+    holder_factory.append(holder)
+    busy = run_cli("restore", cwd=example_ws)  # the run is alive: its files are its own
+    assert busy.returncode == EXIT_REFUSED and busy.err_lines[0].startswith("error[RK300] ")
+    assert manifest.read_bytes() != original
+    holder.kill()
+    done = run_cli("restore", cwd=example_ws)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"{manifest.resolve()}: restored\n"
+    assert manifest.read_bytes() == original
