@@ -11,7 +11,7 @@ import pytest
 from releasekit.plan import STAGES, Selection, build_plan
 from releasekit.versions import Bump
 from releasekit.workspace import load_workspace
-from tests.wsbuild import EXAMPLE, make_ws, member_toml, run_cli
+from tests.wsbuild import EXAMPLE, make_ws, member_toml, root_toml, run_cli
 
 
 def _ok(*args: str, cwd: Path = EXAMPLE) -> str:
@@ -254,3 +254,22 @@ def test_json_rendering_is_one_item_per_line_and_round_trips() -> None:
         "}",
     ]
     assert to_json([]) == "[]\n" and to_json(3) == "3\n"
+
+
+def test_exclude_and_group_patterns_match_like_package_names(tmp_path: Path) -> None:
+    # Names compare after PEP 503 normalization; so must the globs that select them.
+    extra = '[tool.releasekit]\nexclude = ["Acme_Internal*"]\ngroups = { web = ["ACME.Web_*"] }\n'
+    make_ws(
+        tmp_path,
+        {
+            "packages/a": member_toml("acme-internal-tools"),
+            "packages/b": member_toml("acme_web_ui"),
+            "packages/c": member_toml("acme-core"),
+        },
+        root=root_toml(extra=extra),
+    )
+    data = json.loads(_ok("plan", "--format", "json", cwd=tmp_path))
+    assert [s["name"] for s in data["skipped"]] == ["acme-internal-tools"]
+    assert data["skipped"][0]["reason"] == "excluded by [tool.releasekit] exclude"
+    web = json.loads(_ok("plan", "--format", "json", "-g", "web", cwd=tmp_path))
+    assert [p["name"] for p in web["packages"]] == ["acme-web-ui"]
