@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-import string
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -286,6 +285,8 @@ def _check_semantics(config: Config, validator: _Validator) -> None:
             f"`tag_format` {config.tag_format!r} must contain {{name}} and {{version}}",
             'e.g. tag_format = "{name}-v{version}"',
         )
+    import string
+
     for key in ("tag_format", "umbrella_tag"):
         template = getattr(config, key)
         try:

@@ -17,7 +17,7 @@ def _string_like(old: Any, value: str) -> String:
 def set_version(text: str, version: str) -> str:
     """Return ``text`` with ``[project].version`` replaced."""
     doc = tomlkit.parse(text)
-    project: Any = doc["project"]
+    project = doc["project"]
     project["version"] = _string_like(project.get("version"), version)
     return tomlkit.dumps(doc)
 
