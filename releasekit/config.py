@@ -200,7 +200,7 @@ class _Validator:
                     key, f"`{key}` must be a number, not {_toml_type(raw)}",
                     f"write it as {key} = 1.5",
                 )
-            if raw < 0 or raw != raw or raw == float("inf"):
+            if not 0 <= raw < float("inf"):  # also false for NaN
                 raise self.fail(
                     key, f"`{key}` must be a finite number >= 0 (got {raw})", "use a number >= 0"
                 )
@@ -370,12 +370,13 @@ def _field_docs(cls: Any) -> dict[str, str]:
     """Attribute docstrings (the string literal after each field) via the AST."""
     import ast
     import inspect
+    import itertools
     import textwrap
 
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
     body = tree.body[0].body  # type: ignore[attr-defined]
     docs: dict[str, str] = {}
-    for node, nxt in zip(body, body[1:], strict=False):
+    for node, nxt in itertools.pairwise(body):
         if (
             isinstance(node, ast.AnnAssign)
             and isinstance(node.target, ast.Name)

@@ -144,7 +144,7 @@ class CommandError(ReleasekitError):
         tail = redact(output.strip())
         lines = tail.splitlines()
         if len(lines) > 12:
-            lines = ["..."] + lines[-12:]
+            lines = ["...", *lines[-12:]]
         detail = " | ".join(line.strip() for line in lines if line.strip())
         message = f"`{shown}` exited with code {returncode}"
         if detail:

@@ -23,7 +23,6 @@ from pathlib import Path
 from releasekit.errors import StateError
 from releasekit.fsutil import atomic_write, atomic_write_json, fsync_dir, remove_stale_tmp, sha256_bytes
 
-
 ANY = "any"
 COMMIT_MARK = "commit-in-progress"  # not *.json: never taken for an entry
 

@@ -432,7 +432,8 @@ def _expand_members(
                     continue  # uv ignores a hidden directory without pyproject.toml
                 if _has_files(resolved):
                     raise WorkspaceError(
-                        f"workspace member {match.relative_to(root).as_posix() if match.is_relative_to(root) else match} "
+                        f"workspace member "
+                        f"{match.relative_to(root).as_posix() if match.is_relative_to(root) else match} "
                         f"has no pyproject.toml (matched by {pattern!r})",
                         path=manifest,
                         line=tomlio.line_of_text(text, pattern),
@@ -505,7 +506,9 @@ def _parse_package(
                 key="version",
             )
         if not isinstance(raw_version, str):
-            raise fail(f"`version` must be a string, not {raw_version!r}", "RK113", 'e.g. version = "1.2.0"', key="version")
+            raise fail(
+                f"`version` must be a string, not {raw_version!r}", "RK113", 'e.g. version = "1.2.0"', key="version"
+            )
         try:
             Version(raw_version)
         except InvalidVersion:
@@ -520,12 +523,22 @@ def _parse_package(
     dependencies: list[Dependency] = []
     raw_deps = project.get("dependencies", [])
     if not isinstance(raw_deps, list) or not all(isinstance(d, str) for d in raw_deps):
-        raise fail("`dependencies` must be an array of strings", "RK119", 'e.g. dependencies = ["requests>=2"]', key="dependencies")
+        raise fail(
+            "`dependencies` must be an array of strings",
+            "RK119",
+            'e.g. dependencies = ["requests>=2"]',
+            key="dependencies",
+        )
     for raw in raw_deps:
         dependencies.append(_parse_requirement(raw, "dependencies", fail))
     optional = project.get("optional-dependencies", {})
     if not isinstance(optional, dict):
-        raise fail("`optional-dependencies` must be a table", "RK119", "write it as [project.optional-dependencies]", key="optional-dependencies")
+        raise fail(
+            "`optional-dependencies` must be a table",
+            "RK119",
+            "write it as [project.optional-dependencies]",
+            key="optional-dependencies",
+        )
     for extra, reqs in optional.items():
         if not isinstance(reqs, list) or not all(isinstance(r, str) for r in reqs):
             raise fail(
@@ -564,7 +577,9 @@ def _parse_package(
     elif isinstance(license_value, dict):
         license_text = str(license_value.get("text") or license_value.get("file") or "") or None
     license_files_raw = project.get("license-files", [])
-    license_files = tuple(x for x in license_files_raw if isinstance(x, str)) if isinstance(license_files_raw, list) else ()
+    license_files = (
+        tuple(x for x in license_files_raw if isinstance(x, str)) if isinstance(license_files_raw, list) else ()
+    )
     if isinstance(license_value, dict) and isinstance(license_value.get("file"), str):
         license_files = (*license_files, license_value["file"])
 
