@@ -7,10 +7,15 @@
     doit demo     rehearse a publish of examples/workspace to a throwaway local index
 """
 
+from pathlib import Path
+
 from tasks.bench import task_bench
 from tasks.demo import task_demo
 from tasks.quality import task_lint, task_quick, task_test
 from tasks.wheelhouse import task_wheelhouse
+
+# doit opens its sqlite DB before running any task: in a fresh clone .cache/ must exist.
+(Path(__file__).resolve().parent / ".cache").mkdir(exist_ok=True)
 
 DOIT_CONFIG = {
     "default_tasks": ["quick"],

@@ -90,8 +90,7 @@ def apply_edits(
             for entry in reversed(entries):
                 journal.restore(entry)
             raise
-        for entry in entries:
-            journal.commit(entry)
+        journal.commit_all(entries)
 
 
 def plan_versions(plan: Plan) -> dict[str, str]:

@@ -169,13 +169,10 @@ class _Validator:
         self.text = text
 
     def fail(self, key: str, message: str, hint: str, code: str = "RK121") -> ConfigError:
-        from releasekit.tomlio import line_of_key
-
-        leaf = key.rsplit(".", 1)[-1]
         return ConfigError(
             f"[tool.releasekit] {message}",
             path=self.path,
-            line=line_of_key(self.text, leaf) if self.text else None,
+            line=_line_of_config_key(self.text, key) if self.text else None,
             code=code,
             hint=hint,
         )
@@ -237,7 +234,7 @@ class _Validator:
                     key, f"`{key}` must be a number, not {_toml_type(raw)}",
                     f"write it as {key} = 1.5",
                 )
-            if raw < 0 or raw != raw or raw == float("inf"):
+            if not 0 <= raw < float("inf"):  # also false for NaN
                 raise self.fail(
                     key, f"`{key}` must be a finite number >= 0 (got {raw})", "use a number >= 0"
                 )
@@ -266,6 +263,23 @@ class _Validator:
                 )
             values[dashed] = self.value(prefix + dashed, hints[dashed], raw_value)
         return cls(**values)
+
+
+def _line_of_config_key(text: str, key: str) -> int | None:
+    """Line of ``key`` (``index.target``, ``exclude[1]``) searched from its own table's header,
+    so a key of the same name in another table ([tool.uv.workspace] exclude) is not taken."""
+    from releasekit.tomlio import line_of_key
+
+    parts = re.sub(r"\[\d+\]", "", key).split(".")
+    leaf = parts[-1]
+    tables = [".".join(["tool", "releasekit", *parts[:i]]) for i in range(len(parts) - 1, -1, -1)]
+    for table in tables:
+        header = re.search(rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\]", text, re.MULTILINE)
+        if header:
+            line = line_of_key(text[header.start() :], leaf)
+            if line is not None:
+                return text.count("\n", 0, header.start()) + line
+    return line_of_key(text, leaf)
 
 
 def _toml_type(raw: Any) -> str:
@@ -305,15 +319,22 @@ def _check_semantics(config: Config, validator: _Validator) -> None:
             f"`tag_format` {config.tag_format!r} must contain {{name}} and {{version}}",
             'e.g. tag_format = "{name}-v{version}"',
         )
-    try:
-        config.tag_format.format(name="x", version="1")
-        config.umbrella_tag.format(version="1", name="x")
-    except (KeyError, IndexError, ValueError) as exc:
-        raise validator.fail(
-            "tag_format",
-            f"tag format has an unknown placeholder or a stray brace ({exc})",
-            "only {name} and {version} are allowed",
-        ) from None
+    import string
+
+    for key in ("tag_format", "umbrella_tag"):
+        template = getattr(config, key)
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+            template.format(name="x", version="1")
+            bad = next((f for f in fields if f not in ("name", "version")), None)
+        except (KeyError, IndexError, ValueError, AttributeError) as exc:
+            bad = f"{type(exc).__name__}: {exc}"
+        if bad is not None:
+            raise validator.fail(
+                key,
+                f"`{key}` {template!r} has an unknown placeholder or a stray brace ({bad})",
+                "only {name} and {version} are allowed; write {{ and }} for literal braces",
+            )
     if config.index.target == "custom" and not (config.index.publish_url and config.index.check_url):
         raise validator.fail(
             "target",
@@ -410,12 +431,13 @@ def _field_docs(cls: Any) -> dict[str, str]:
     """Attribute docstrings (the string literal after each field) via the AST."""
     import ast
     import inspect
+    import itertools
     import textwrap
 
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
     body = tree.body[0].body  # type: ignore[attr-defined]
     docs: dict[str, str] = {}
-    for node, nxt in zip(body, body[1:], strict=False):
+    for node, nxt in itertools.pairwise(body):
         if (
             isinstance(node, ast.AnnAssign)
             and isinstance(node.target, ast.Name)

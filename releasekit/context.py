@@ -6,10 +6,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from releasekit import tomlio
 from releasekit.config import parse_config
 from releasekit.state import repair_leftovers
-from releasekit.workspace import Workspace, find_root, load_workspace
+from releasekit.workspace import Workspace, load_workspace, locate
 
 
 def stderr_notice(message: str) -> None:
@@ -23,12 +22,15 @@ def open_workspace(
     notice: Callable[[str], None] = stderr_notice,
 ) -> Workspace:
     """Locate the workspace, restore files an interrupted run left rewritten, then parse it."""
-    root = find_root(start or Path.cwd())
+    located = locate(start or Path.cwd())
     if repair:
-        manifest = root / "pyproject.toml"
-        text = tomlio.decode(tomlio.read_bytes(manifest), manifest)
-        raw = tomlio.parse(text, manifest).get("tool", {})
-        config = parse_config(raw.get("releasekit") if isinstance(raw, dict) else None, manifest, text)
-        for message in repair_leftovers(config.state_path(root)):
+        raw = located.data.get("tool", {})
+        config = parse_config(
+            raw.get("releasekit") if isinstance(raw, dict) else None, located.manifest, located.text
+        )
+        repaired = repair_leftovers(config.state_path(located.root))
+        for message in repaired:
             notice(f"repaired a file left by an interrupted run: {message}")
-    return load_workspace(root)
+        if repaired:  # the root manifest itself may have been restored: read it again
+            return load_workspace(located.root)
+    return load_workspace(located=located)

@@ -6,6 +6,8 @@ else is a bug and is reported as such (exit 4) with the traceback saved to a fil
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 # Exit codes, documented in the README.
@@ -49,8 +51,12 @@ class ReleasekitError(Exception):
         shown: Path | str = self.path
         if relative_to is not None:
             try:
-                shown = self.path.resolve().relative_to(relative_to.resolve())
-            except (ValueError, OSError):
+                absolute = self.path.resolve()
+            except (OSError, RuntimeError):  # RuntimeError: a symlink loop
+                absolute = Path(os.path.abspath(self.path))
+            try:
+                shown = absolute.relative_to(relative_to.resolve())
+            except (ValueError, OSError, RuntimeError):
                 shown = self.path
         text = str(shown)
         if self.line is not None:
@@ -68,10 +74,24 @@ class ReleasekitError(Exception):
         text += self.message
         if self.hint:
             text += f" (hint: {self.hint})"
-        return " ".join(text.split("\n"))
+        return _single_line(text)
 
     def __str__(self) -> str:
         return self.one_line()
+
+
+_LINE_BREAKS = re.compile(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _single_line(text: str) -> str:
+    """One printable line: line breaks become spaces, other control characters escapes.
+
+    Paths and names come from the user's disk, so a directory called ``"x\\n\\x1b[2J"``
+    must neither split the message nor drive the terminal.
+    """
+    text = _LINE_BREAKS.sub(" ", text)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class WorkspaceError(ReleasekitError):
@@ -124,7 +144,7 @@ class CommandError(ReleasekitError):
         tail = redact(output.strip())
         lines = tail.splitlines()
         if len(lines) > 12:
-            lines = ["..."] + lines[-12:]
+            lines = ["...", *lines[-12:]]
         detail = " | ".join(line.strip() for line in lines if line.strip())
         message = f"`{shown}` exited with code {returncode}"
         if detail:

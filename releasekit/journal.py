@@ -23,8 +23,8 @@ from pathlib import Path
 from releasekit.errors import StateError
 from releasekit.fsutil import atomic_write, atomic_write_json, fsync_dir, remove_stale_tmp, sha256_bytes
 
-
 ANY = "any"
+COMMIT_MARK = "commit-in-progress"  # not *.json: never taken for an entry
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,8 @@ class Journal:
         return found
 
     def is_empty(self) -> bool:
-        return not self.entries()
+        """No entry and no interrupted commit: nothing for :meth:`repair` to do."""
+        return not self.entries() and not (self.directory / COMMIT_MARK).exists()
 
     def record(self, path: Path, original: bytes, new: bytes | None, reason: str) -> Entry:
         """Steps 1 and 2 of the protocol: durable backup and entry before any change.
@@ -140,6 +141,49 @@ class Journal:
         """Keep the new content: forget the backup (used by `bump` after it succeeded)."""
         self._drop(entry)
 
+    def commit_all(self, entries: list[Entry]) -> None:
+        """Keep the new content of several files as one decision.
+
+        A mark listing the entries is written (atomically, fsynced) before any is dropped; a
+        run killed while dropping them leaves the mark, and :meth:`repair` finishes the commit
+        instead of restoring the entries not yet dropped (which would leave a half-bumped
+        workspace: some files new, some old).
+        """
+        if not entries:
+            return
+        mark = self.directory / COMMIT_MARK
+        atomic_write_json(mark, {"ids": [e.id for e in entries], "pid": os.getpid()})
+        for entry in entries:
+            self._drop(entry)
+        self._finish_commit(mark)
+
+    def _finish_commit(self, mark: Path) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            mark.unlink()
+        fsync_dir(self.directory)
+
+    def _complete_interrupted_commit(self) -> None:
+        mark = self.directory / COMMIT_MARK
+        remove_stale_tmp(mark)
+        if not mark.exists():
+            return
+        try:
+            ids = json.loads(mark.read_text(encoding="utf-8"))["ids"]
+            if not isinstance(ids, list):
+                raise TypeError(ids)
+        except (OSError, ValueError, KeyError, TypeError):
+            raise StateError(
+                "unreadable commit mark in the journal",
+                path=mark,
+                code="RK302",
+                hint="inspect it; the files it names were meant to keep their new content",
+            ) from None
+        for entry_id in ids:
+            for item in (self._entry_file(str(entry_id)), self._backup_file(str(entry_id))):
+                with contextlib.suppress(FileNotFoundError):
+                    item.unlink()
+        self._finish_commit(mark)
+
     def restore(self, entry: Entry) -> str:
         """Put the original bytes back; returns what happened, in words."""
         remove_stale_tmp(entry.path)
@@ -177,13 +221,35 @@ class Journal:
         return f"{entry.path}: restored"
 
     def repair(self) -> list[str]:
-        """Restore everything a killed run left behind; also clears orphan backups."""
-        messages = [self.restore(entry) for entry in self.entries()]
+        """Restore everything a killed run left behind; also clears orphan backups.
+
+        A file that cannot be restored (changed by someone else, damaged backup) does not stop
+        the others: every entry is tried, then the problems are raised together.
+        """
+        messages: list[str] = []
+        problems: list[StateError] = []
+        if self.directory.is_dir():
+            self._complete_interrupted_commit()
+        for entry in self.entries():
+            try:
+                messages.append(self.restore(entry))
+            except StateError as exc:
+                problems.append(exc)
         if self.directory.is_dir():
             for orphan in self.directory.glob("*.orig"):
                 if not self._entry_file(orphan.stem).exists():
                     with contextlib.suppress(FileNotFoundError):
                         orphan.unlink()
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            first = problems[0]
+            raise StateError(
+                f"{len(problems)} files could not be restored: "
+                + "; ".join(f"{p.path}: {p.message}" for p in problems),
+                code=first.code,
+                hint=first.hint,
+            )
         return messages
 
     @contextlib.contextmanager

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from releasekit.errors import UsageError, VersionError
 from releasekit.graph import Graph
 from releasekit.versions import Bump, next_version
-from releasekit.workspace import Package, Workspace, normalize
+from releasekit.workspace import Package, Workspace
 
 SCHEMA = "releasekit.plan/1"
 #: Per-package pipeline stages, in order. Each becomes a doit task ``STAGE:PACKAGE``.
@@ -135,7 +136,13 @@ def workspace_graph(ws: Workspace) -> Graph:
 
 
 def _patterns_match(name: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(name, normalize(p) if not any(c in p for c in "*?[") else p) for p in patterns)
+    """``name`` (normalized) against names or globs written in any case and separator style."""
+    return any(fnmatch.fnmatchcase(name, _normalize_pattern(p)) for p in patterns)
+
+
+def _normalize_pattern(pattern: str) -> str:
+    # PEP 503 normalization that leaves the glob characters alone: `Acme_*` -> `acme-*`.
+    return re.sub(r"[-_.]+", "-", pattern).lower()
 
 
 def group_members(ws: Workspace, group: str) -> set[str]:

@@ -13,8 +13,25 @@ from releasekit.workspace import Package, Workspace
 GRAPH_FORMATS = ("levels", "json", "dot", "mermaid", "table", "ascii")
 
 
-def to_json(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=False) + "\n"
+def to_json(value: Any, expanded_levels: int = 2) -> str:
+    """JSON with the outer ``expanded_levels`` of containers one item per line, and every item
+    below that on a single line: ``"packages": [`` then one package per line.
+
+    ``json.dumps(indent=...)`` runs the pure-Python encoder, which made rendering the plan of a
+    1000-package workspace cost more than loading it; single-line items use the C encoder.
+    """
+    return _json(value, expanded_levels, "") + "\n"
+
+
+def _json(value: Any, levels: int, indent: str) -> str:
+    if levels <= 0 or not isinstance(value, dict | list | tuple) or not value:
+        return json.dumps(value)
+    inner = indent + "  "
+    if isinstance(value, dict):
+        items = [f"{inner}{json.dumps(str(k))}: {_json(v, levels - 1, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+    items = [f"{inner}{_json(v, levels - 1, inner)}" for v in value]
+    return "[\n" + ",\n".join(items) + f"\n{indent}]"
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

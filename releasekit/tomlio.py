@@ -100,6 +100,14 @@ def parse(text: str, path: Path) -> dict[str, Any]:
         raise WorkspaceError(
             "invalid TOML: nesting too deep", path=path, code="RK101", hint="flatten the file"
         ) from None
+    except ValueError as exc:
+        # tomllib lets int() errors through, e.g. an integer of more than 4300 digits.
+        raise WorkspaceError(
+            f"invalid TOML: {str(exc).split(';')[0]}",
+            path=path,
+            code="RK101",
+            hint="fix the value; TOML integers are 64-bit",
+        ) from None
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -137,6 +137,7 @@ def _next(v: Version, bump: Bump) -> str:
         label, explicit = parse_pre_label(bump.pre)
         target = _target_release(v, bump.kind)
         number = explicit if explicit is not None else 1
+        dev_suffix = ".dev1" if bump.dev else ""
         if v.pre is not None and target == _release(v):
             cur_label, cur_num = v.pre
             if _PRE_ORDER[label] < _PRE_ORDER[cur_label]:
@@ -148,7 +149,10 @@ def _next(v: Version, bump: Bump) -> str:
             if label == cur_label and explicit is None:
                 # 1.0rc1.dev2 -> 1.0rc1 (finish the dev series); 1.0rc1 -> 1.0rc2
                 number = cur_num if v.dev is not None else cur_num + 1
-        return _fmt(target, v.epoch, f"{label}{number}" + (".dev1" if bump.dev else ""))
+            if bump.dev and v.dev is not None and (label, number) == (cur_label, cur_num):
+                # 1.0rc1.dev2 with --pre rc --dev: continue the dev series, 1.0rc1.dev3
+                dev_suffix = f".dev{v.dev + 1}"
+        return _fmt(target, v.epoch, f"{label}{number}{dev_suffix}")
     if bump.dev:
         if (
             bump.kind is not None
@@ -284,7 +288,8 @@ def _upper_after(new: Version, precision: int) -> str:
     bumped[index] += 1
     for i in range(index + 1, len(bumped)):
         bumped[i] = 0
-    return ".".join(str(p) for p in bumped)
+    epoch = f"{new.epoch}!" if new.epoch else ""
+    return epoch + ".".join(str(p) for p in bumped)
 
 
 def widen_specifier(specifier: str, version: str) -> str | None:

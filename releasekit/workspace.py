@@ -8,9 +8,12 @@ files again, so the data flows one way: pyproject files -> Workspace -> Graph ->
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import fnmatch
+import functools
+import gc
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -129,9 +132,29 @@ class Workspace:
             return str(path)
 
 
+@dataclass(frozen=True)
+class RootManifest:
+    """The workspace root found by :func:`locate`, with its pyproject.toml read and parsed once."""
+
+    root: Path
+    manifest: Path
+    text: str
+    data: dict[str, Any] = field(repr=False)
+
+
 def find_root(start: Path) -> Path:
     """The nearest ancestor of ``start`` (inclusive) whose pyproject.toml has [tool.uv.workspace]."""
-    start = start.resolve()
+    return locate(start).root
+
+
+def locate(start: Path) -> RootManifest:
+    """:func:`find_root`, keeping the root manifest's text and data for the caller."""
+    try:
+        start = start.resolve()
+    except RuntimeError:  # a symlink loop
+        raise WorkspaceError(
+            "directory is a symlink loop", path=start, code="RK100", hint="pass an existing --workspace"
+        ) from None
     if not start.exists():
         raise WorkspaceError(
             "directory does not exist", path=start, code="RK100", hint="pass an existing --workspace"
@@ -140,10 +163,11 @@ def find_root(start: Path) -> Path:
         manifest = directory / "pyproject.toml"
         if not manifest.is_file():
             continue
-        data = tomlio.load(manifest)
-        if isinstance(data.get("tool"), dict) and isinstance(data["tool"].get("uv"), dict):
-            if "workspace" in data["tool"]["uv"]:
-                return directory
+        text = tomlio.decode(tomlio.read_bytes(manifest), manifest)
+        data = tomlio.parse(text, manifest)
+        tool = data.get("tool")
+        if isinstance(tool, dict) and isinstance(tool.get("uv"), dict) and "workspace" in tool["uv"]:
+            return RootManifest(directory, manifest, text, data)
     raise WorkspaceError(
         "no uv workspace here or in any parent directory",
         path=start,
@@ -152,12 +176,30 @@ def find_root(start: Path) -> Path:
     )
 
 
-def load_workspace(start: Path | None = None) -> Workspace:
-    """Discover and parse the workspace containing ``start`` (default: the current directory)."""
-    root = find_root(start or Path.cwd())
-    manifest = root / "pyproject.toml"
-    text = tomlio.decode(tomlio.read_bytes(manifest), manifest)
-    data = tomlio.parse(text, manifest)
+def load_workspace(start: Path | None = None, *, located: RootManifest | None = None) -> Workspace:
+    """Discover and parse the workspace containing ``start`` (default: the current directory).
+
+    ``located`` (from :func:`locate`) saves reading and parsing the root manifest again.
+    """
+    # Parsing allocates many long-lived objects and no garbage cycles: the cyclic collector
+    # would only rescan them, again and again as the heap grows (measurably superlinear).
+    with _gc_paused():
+        return _load(located or locate(start or Path.cwd()))
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(located: RootManifest) -> Workspace:
+    root, manifest, text, data = located.root, located.manifest, located.text, located.data
     tool = data.get("tool", {})
     uv_table = tool.get("uv", {})
     ws_table = uv_table.get("workspace")
@@ -174,7 +216,7 @@ def load_workspace(start: Path | None = None) -> Workspace:
     raw_config = tool.get("releasekit")
     config = parse_config(raw_config, manifest, text)
 
-    root_sources = _workspace_sources(uv_table, manifest, text)
+    root_sources = frozenset(_workspace_sources(uv_table, manifest, text))
     member_dirs = _expand_members(root, members, excludes, manifest, text)
 
     parsed: list[tuple[Path, dict[str, Any], str, bool]] = []
@@ -189,10 +231,24 @@ def load_workspace(start: Path | None = None) -> Workspace:
             continue
         member_manifest = directory / "pyproject.toml"
         member_text = tomlio.decode(tomlio.read_bytes(member_manifest), member_manifest)
-        parsed.append((directory, tomlio.parse(member_text, member_manifest), member_text, False))
+        member_data = tomlio.parse(member_text, member_manifest)
+        member_tool = member_data.get("tool")
+        member_uv = member_tool.get("uv") if isinstance(member_tool, dict) else None
+        if isinstance(member_uv, dict) and "workspace" in member_uv:
+            raise WorkspaceError(
+                "a workspace member has its own [tool.uv.workspace]: nested workspaces are not supported",
+                path=member_manifest,
+                line=tomlio.line_of_text(member_text, "workspace"),
+                code="RK118",
+                hint="remove [tool.uv.workspace] from the member, or exclude it from the root's members",
+            )
+        parsed.append((directory, member_data, member_text, False))
 
+    root_sorted = tuple(sorted(root_sources))
     drafts = [
-        _parse_package(root, directory, pdata, ptext, is_root, root_sources)
+        _parse_package(
+            root, directory, pdata, ptext, is_root, root_sources=root_sources, root_sorted=root_sorted
+        )
         for directory, pdata, ptext, is_root in parsed
     ]
     seen: dict[str, Package] = {}
@@ -269,6 +325,8 @@ def _walk_dirs(base: Path) -> Iterator[Path]:
             continue
         key = (st.st_dev, st.st_ino)
         if key in seen:
+            # Reached again through a symlink: listed, as uv lists it, but never entered.
+            yield current
             continue
         seen.add(key)
         yield current
@@ -290,11 +348,17 @@ def _glob(root: Path, pattern: str) -> list[Path]:
         current, parts = [Path("/")], parts[1:]
     else:
         current = [root]
-    for part in parts:
+    last = len(parts) - 1
+    for index, part in enumerate(parts):
         following: list[Path] = []
         for base in current:
             if part == "**":
-                following.extend(_walk_dirs(base))
+                # uv (the glob crate): a trailing `**` matches the directories below its
+                # base, never the base itself; elsewhere it matches zero or more levels.
+                found = _walk_dirs(base)
+                if index == last:
+                    next(found, None)
+                following.extend(found)
             elif _MAGIC.search(part):
                 try:
                     entries = sorted(os.scandir(base), key=lambda e: e.name)
@@ -314,15 +378,27 @@ def _glob(root: Path, pattern: str) -> list[Path]:
 
 
 def _has_files(directory: Path) -> bool:
+    """True if anything but directories lies below ``directory`` (hidden files count, as in uv)."""
     for sub in _walk_dirs(directory):
         try:
             with os.scandir(sub) as entries:
                 for entry in entries:
-                    if not entry.name.startswith(".") and entry.is_file():
+                    try:
+                        if not entry.is_dir():
+                            return True
+                    except OSError:
                         return True
         except OSError:
             continue
     return False
+
+
+def _resolve(path: Path) -> Path:
+    """``path.resolve()`` that never raises (a symlink loop stays as it is, made absolute)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
 
 
 def _expand_members(
@@ -330,10 +406,15 @@ def _expand_members(
 ) -> list[Path]:
     excluded: set[Path] = set()
     for pattern in excludes:
-        excluded.update(p.resolve() for p in _glob(root, pattern))
+        excluded.update(_resolve(p) for p in _glob(root, pattern))
     found: dict[Path, None] = {}
     for pattern in members:
-        matches = [p for p in _glob(root, pattern) if p.is_dir()]
+        matched = _glob(root, pattern)
+        for path in matched:
+            if path.is_symlink() and not path.exists() and _resolve(path) not in excluded:
+                # uv: "failed to query metadata of file": a dangling or looping symlink.
+                tomlio.read_bytes(path)
+        matches = [p for p in matched if p.is_dir()]
         if not matches:
             raise WorkspaceError(
                 f"member glob {pattern!r} matches no directory",
@@ -346,10 +427,13 @@ def _expand_members(
             resolved = match.resolve()
             if resolved in excluded:
                 continue
-            if not (resolved / "pyproject.toml").is_file():
+            if not os.path.lexists(resolved / "pyproject.toml"):
+                if match.name.startswith("."):
+                    continue  # uv ignores a hidden directory without pyproject.toml
                 if _has_files(resolved):
                     raise WorkspaceError(
-                        f"workspace member {match.relative_to(root).as_posix() if match.is_relative_to(root) else match} "
+                        f"workspace member "
+                        f"{match.relative_to(root).as_posix() if match.is_relative_to(root) else match} "
                         f"has no pyproject.toml (matched by {pattern!r})",
                         path=manifest,
                         line=tomlio.line_of_text(text, pattern),
@@ -367,7 +451,9 @@ def _parse_package(
     data: dict[str, Any],
     text: str,
     is_root: bool,
-    root_sources: set[str],
+    *,
+    root_sources: frozenset[str],
+    root_sorted: tuple[str, ...],
 ) -> Package:
     manifest = directory / "pyproject.toml"
 
@@ -420,7 +506,9 @@ def _parse_package(
                 key="version",
             )
         if not isinstance(raw_version, str):
-            raise fail(f"`version` must be a string, not {raw_version!r}", "RK113", 'e.g. version = "1.2.0"', key="version")
+            raise fail(
+                f"`version` must be a string, not {raw_version!r}", "RK113", 'e.g. version = "1.2.0"', key="version"
+            )
         try:
             Version(raw_version)
         except InvalidVersion:
@@ -435,12 +523,22 @@ def _parse_package(
     dependencies: list[Dependency] = []
     raw_deps = project.get("dependencies", [])
     if not isinstance(raw_deps, list) or not all(isinstance(d, str) for d in raw_deps):
-        raise fail("`dependencies` must be an array of strings", "RK119", 'e.g. dependencies = ["requests>=2"]', key="dependencies")
+        raise fail(
+            "`dependencies` must be an array of strings",
+            "RK119",
+            'e.g. dependencies = ["requests>=2"]',
+            key="dependencies",
+        )
     for raw in raw_deps:
         dependencies.append(_parse_requirement(raw, "dependencies", fail))
     optional = project.get("optional-dependencies", {})
     if not isinstance(optional, dict):
-        raise fail("`optional-dependencies` must be a table", "RK119", "write it as [project.optional-dependencies]", key="optional-dependencies")
+        raise fail(
+            "`optional-dependencies` must be a table",
+            "RK119",
+            "write it as [project.optional-dependencies]",
+            key="optional-dependencies",
+        )
     for extra, reqs in optional.items():
         if not isinstance(reqs, list) or not all(isinstance(r, str) for r in reqs):
             raise fail(
@@ -456,7 +554,10 @@ def _parse_package(
     classifiers = tuple(c for c in classifiers_raw if isinstance(c, str)) if isinstance(classifiers_raw, list) else ()
     tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
     uv_table = tool.get("uv", {}) if isinstance(tool.get("uv"), dict) else {}
-    sources = set(root_sources) | _workspace_sources(uv_table, manifest, text)
+    # The root's sources apply to every member: share one sorted tuple instead of copying and
+    # sorting it per package (that was quadratic in the number of packages).
+    own_sources = _workspace_sources(uv_table, manifest, text) - root_sources
+    sources = tuple(sorted(root_sources | own_sources)) if own_sources else root_sorted
     build_system = data.get("build-system")
     backend = build_system.get("build-backend") if isinstance(build_system, dict) else None
     uv_package = uv_table.get("package")
@@ -476,7 +577,9 @@ def _parse_package(
     elif isinstance(license_value, dict):
         license_text = str(license_value.get("text") or license_value.get("file") or "") or None
     license_files_raw = project.get("license-files", [])
-    license_files = tuple(x for x in license_files_raw if isinstance(x, str)) if isinstance(license_files_raw, list) else ()
+    license_files = (
+        tuple(x for x in license_files_raw if isinstance(x, str)) if isinstance(license_files_raw, list) else ()
+    )
     if isinstance(license_value, dict) and isinstance(license_value.get("file"), str):
         license_files = (*license_files, license_value["file"])
 
@@ -504,7 +607,7 @@ def _parse_package(
         dependencies=tuple(dependencies),
         internal_deps=(),
         self_references=(),
-        workspace_sources=tuple(sorted(sources)),
+        workspace_sources=sources,
         publishable=not reason,
         unpublishable_reason=reason,
         is_root=is_root,
@@ -521,9 +624,19 @@ def _parse_package(
     )
 
 
+@functools.lru_cache(maxsize=8192)
+def _requirement_fields(raw: str) -> tuple[str, str, tuple[str, ...], str | None, str | None]:
+    """(name, specifier, extras, marker, url) of a PEP 508 string; cached, because packaging's
+    parser is the largest cost of loading a big workspace and the same third-party
+    requirement strings recur in many members."""
+    req = Requirement(raw)
+    marker = str(req.marker) if req.marker else None
+    return normalize(req.name), str(req.specifier), tuple(sorted(req.extras)), marker, req.url
+
+
 def _parse_requirement(raw: str, section: str, fail: Any) -> Dependency:
     try:
-        req = Requirement(raw)
+        name, specifier, extras, marker, url = _requirement_fields(raw)
     except InvalidRequirement as exc:
         first = str(exc).splitlines()[0] if str(exc) else "unparsable"
         raise fail(
@@ -533,13 +646,7 @@ def _parse_requirement(raw: str, section: str, fail: Any) -> Dependency:
             needle=raw,
         ) from None
     return Dependency(
-        raw=raw,
-        name=normalize(req.name),
-        specifier=str(req.specifier),
-        extras=tuple(sorted(req.extras)),
-        marker=str(req.marker) if req.marker else None,
-        url=req.url,
-        section=section,
+        raw=raw, name=name, specifier=specifier, extras=extras, marker=marker, url=url, section=section
     )
 
 

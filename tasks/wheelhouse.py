@@ -28,10 +28,15 @@ def make_wheelhouse(directory: Path = WHEELHOUSE) -> Path:
     return directory
 
 
+def _make_wheelhouse_action() -> None:
+    # A doit python-action must return None, True, a str or a dict, not the Path.
+    make_wheelhouse()
+
+
 def task_wheelhouse() -> dict[str, object]:
     """download hatchling wheels for the test index (needs the package registry once)"""
     return {
-        "actions": [make_wheelhouse],
+        "actions": [_make_wheelhouse_action],
         "uptodate": [have_wheelhouse],
         "verbosity": 2,
     }

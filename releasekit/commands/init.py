@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import tomllib
 from typing import Any
 
 import tomlkit
+from tomlkit.items import InlineTable
 
 from releasekit.commands.common import workspace, write
+from releasekit.errors import ConfigError
 from releasekit.fsutil import atomic_write
 
 LOADER_NAME = "releasekit"
@@ -25,47 +28,129 @@ INDEX_DEFAULTS: dict[str, Any] = {"target": "pypi"}
 
 
 def init_text(text: str) -> tuple[str, list[str]]:
-    """``text`` with missing releasekit and doit settings added; existing values are kept."""
+    """``text`` with missing releasekit and doit settings added; existing values are kept.
+
+    New sub-tables are written as ``[tool.releasekit.index]`` tables; when the user wrote
+    ``[tool.releasekit]`` as an inline table or with dotted keys, tomlkit cannot nest a table
+    there (it raises, or renders ``[releasekit.index]`` at the top level), so inline tables
+    are used instead. Every result is re-read and checked before it is returned.
+    """
+    if not _missing(tomllib.loads(text)):
+        return text, []
+    for inline in (False, True):
+        try:
+            new_text, added = _add_settings(text, inline=inline)
+        except (ValueError, TypeError, KeyError):
+            continue  # tomlkit refuses this layout (a table inside an inline table)
+        if _landed(text, new_text):
+            if "\r\n" in text:
+                new_text = new_text.replace("\r\n", "\n").replace("\n", "\r\n")
+            return new_text, added
+    raise ConfigError(
+        "cannot add the releasekit settings to this layout of [tool.releasekit] / [tool.doit]",
+        code="RK122",
+        hint="add them by hand: " + "; ".join(_wanted_lines()),
+    )
+
+
+def _wanted() -> list[tuple[tuple[str, ...], Any]]:
+    wanted: list[tuple[tuple[str, ...], Any]] = [
+        (("tool", "releasekit", key), value) for key, value in DEFAULTS.items()
+    ]
+    wanted += [
+        (("tool", "releasekit", "index", key), value) for key, value in INDEX_DEFAULTS.items()
+    ]
+    wanted.append((("tool", "doit", "loader"), LOADER_NAME))
+    wanted.append((("tool", "doit", "plugins", "loader", LOADER_NAME), LOADER_SPEC))
+    return wanted
+
+
+def _wanted_lines() -> list[str]:
+    return [f"{'.'.join(path)} = {tomlkit.item(value).as_string()}" for path, value in _wanted()]
+
+
+def _lookup(data: Any, path: tuple[str, ...]) -> tuple[bool, Any]:
+    for part in path:
+        if not isinstance(data, dict) or part not in data:
+            return False, None
+        data = data[part]
+    return True, data
+
+
+def _missing(data: dict[str, Any]) -> list[tuple[str, ...]]:
+    return [path for path, _ in _wanted() if not _lookup(data, path)[0]]
+
+
+def _landed(old_text: str, new_text: str) -> bool:
+    """Nothing of ``old_text`` changed, and every setting is now where releasekit reads it."""
+    try:
+        old, new = tomllib.loads(old_text), tomllib.loads(new_text)
+    except tomllib.TOMLDecodeError:
+        return False
+    return _contains(new, old) and not _missing(new) and set(new) == set(old) | {"tool"}
+
+
+def _contains(big: Any, small: Any) -> bool:
+    if isinstance(small, dict):
+        return isinstance(big, dict) and all(
+            k in big and _contains(big[k], v) for k, v in small.items()
+        )
+    return bool(big == small)
+
+
+def _add_settings(text: str, *, inline: bool) -> tuple[str, list[str]]:
     doc = tomlkit.parse(text)
     added: list[str] = []
+
+    def new_table(parent: Any, *, super_table: bool = False) -> Any:
+        if inline or isinstance(parent, InlineTable):
+            return tomlkit.inline_table()
+        return tomlkit.table(is_super_table=super_table)
+
     tool: Any = doc.setdefault("tool", tomlkit.table(is_super_table=True))
     rk: Any = tool.get("releasekit")
     if rk is None:
-        rk = tomlkit.table()
-        rk.comment("releasekit settings; every key is documented in releasekit's README")
+        rk = new_table(tool)
+        if not isinstance(rk, InlineTable):
+            rk.comment("releasekit settings; every key is documented in releasekit's README")
         tool["releasekit"] = rk
+        rk = tool["releasekit"]
     for key, value in DEFAULTS.items():
         if key not in rk:
             rk[key] = value
             added.append(f"[tool.releasekit] {key} = {tomlkit.item(value).as_string()}")
     index: Any = rk.get("index")
     if index is None:
-        index = tomlkit.table()
-        rk["index"] = index
+        rk["index"] = new_table(rk)
+        index = rk["index"]
     for key, value in INDEX_DEFAULTS.items():
         if key not in index:
             index[key] = value
             added.append(f"[tool.releasekit.index] {key} = {tomlkit.item(value).as_string()}")
     doit: Any = tool.get("doit")
     if doit is None:
-        doit = tomlkit.table()
-        doit.comment("lets plain `doit list`, `doit publish` and `doit -n N` load releasekit's tasks")
+        doit = new_table(tool)
+        if not isinstance(doit, InlineTable):
+            doit.comment(
+                "lets plain `doit list`, `doit publish` and `doit -n N` load releasekit's tasks"
+            )
         tool["doit"] = doit
+        doit = tool["doit"]
     if "loader" not in doit:
         doit["loader"] = LOADER_NAME
         added.append(f'[tool.doit] loader = "{LOADER_NAME}"')
     plugins: Any = doit.get("plugins")
     if plugins is None:
-        plugins = tomlkit.table(is_super_table=True)
-        doit["plugins"] = plugins
+        doit["plugins"] = new_table(doit, super_table=True)
+        plugins = doit["plugins"]
     loaders: Any = plugins.get("loader")
     if loaders is None:
-        loaders = tomlkit.table()
-        plugins["loader"] = loaders
+        plugins["loader"] = new_table(plugins)
+        loaders = plugins["loader"]
     if LOADER_NAME not in loaders:
         loaders[LOADER_NAME] = LOADER_SPEC
         added.append(f'[tool.doit.plugins.loader] {LOADER_NAME} = "{LOADER_SPEC}"')
-    return (tomlkit.dumps(doc) if added else text), added
+    return tomlkit.dumps(doc), added
 
 
 def init(args: argparse.Namespace) -> int:

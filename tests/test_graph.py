@@ -1,0 +1,290 @@
+"""The dependency graph: levels, order, cycles with their path, critical path, renderings."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from releasekit import render
+from releasekit.errors import GraphError
+from releasekit.graph import Graph
+from releasekit.plan import Selection, select, workspace_graph
+from releasekit.workspace import load_workspace
+from tests.wsbuild import EXAMPLE, make_ws, member_toml, run_cli
+
+
+@pytest.fixture(scope="module")
+def example() -> Graph:
+    return workspace_graph(load_workspace(EXAMPLE))
+
+
+def test_example_levels_and_order(example: Graph) -> None:
+    assert example.levels == [
+        ["acme-core", "acme-log"],
+        ["acme-devtool", "acme-http", "acme-store"],
+        ["acme-api"],
+        ["acme-cli"],
+    ]
+    order = example.order()
+    for node, deps in example.deps.items():
+        for dep in deps:
+            assert order.index(dep) < order.index(node)
+    assert example.level_of["acme-api"] == 2
+    assert example.edge_count == 8
+
+
+def test_example_dependents(example: Graph) -> None:
+    assert example.dependents["acme-core"] == ("acme-devtool", "acme-http", "acme-store")
+    assert example.dependents["acme-cli"] == ()
+
+
+def test_example_critical_path(example: Graph) -> None:
+    path, weight = example.critical_path()
+    assert path == ["acme-core", "acme-store", "acme-api", "acme-cli"] and weight == 4.0
+    # Weights move the critical path: a slow http build makes it the bottleneck.
+    path, weight = example.critical_path({"acme-http": 10.0})
+    assert path[1:] == ["acme-http", "acme-api", "acme-cli"] and weight == 13.0
+    assert path[0] in ("acme-core", "acme-log")  # equal weights: either is a heaviest chain
+
+
+def test_build_drops_self_edges_and_unknown_nodes() -> None:
+    g = Graph.build({"a": ["a", "b", "zzz"], "b": []})
+    assert g.deps == {"a": ("b",), "b": ()}
+    assert g.find_cycle() is None
+
+
+def test_empty_graph() -> None:
+    g = Graph.build({})
+    assert g.levels == [] and g.order() == [] and g.critical_path() == ([], 0.0)
+    assert g.find_cycle() is None
+
+
+def test_level_is_the_longest_chain() -> None:
+    # d depends on a directly and through b -> c: its level is 3, not 1.
+    g = Graph.build({"a": [], "b": ["a"], "c": ["b"], "d": ["a", "c"]})
+    assert g.level_of == {"a": 0, "b": 1, "c": 2, "d": 3}
+
+
+@pytest.mark.parametrize(
+    ("deps", "cycle"),
+    [
+        ({"a": ["b"], "b": ["a"]}, ["a", "b", "a"]),
+        ({"a": ["b"], "b": ["c"], "c": ["a"]}, ["a", "b", "c", "a"]),
+        ({"x": ["a"], "a": ["b"], "b": ["a"]}, ["a", "b", "a"]),
+        ({"a": [], "b": ["c"], "c": ["d"], "d": ["b"], "e": ["b"]}, ["b", "c", "d", "b"]),
+    ],
+)
+def test_cycle_has_its_full_path(deps: dict[str, list[str]], cycle: list[str]) -> None:
+    g = Graph.build(deps)
+    assert g.find_cycle() == cycle
+    with pytest.raises(GraphError) as info:
+        g.require_acyclic()
+    assert info.value.code == "RK107"
+    assert info.value.message == "dependency cycle: " + " -> ".join(cycle)
+    with pytest.raises(GraphError):
+        _ = g.levels
+
+
+def test_cycle_through_the_workspace(tmp_path: Path) -> None:
+    make_ws(
+        tmp_path,
+        {
+            "packages/a": member_toml("a", deps=["b"]),
+            "packages/b": member_toml("b", optional={"extra": ["a[x]>=1; os_name == 'nt'"]}),
+        },
+    )
+    result = run_cli("graph", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error[RK107] dependency cycle: a -> b -> a (hint: ")
+
+
+def test_selection(example: Graph) -> None:
+    ws = load_workspace(EXAMPLE)
+    assert select(ws, example, Selection(packages=("acme-http",))) == {"acme-http"}
+    assert select(ws, example, Selection(packages=("acme-http",), with_deps=True)) == {
+        "acme-http",
+        "acme-core",
+        "acme-log",
+    }
+    assert select(ws, example, Selection(packages=("acme-store",), with_dependents=True)) == {
+        "acme-store",
+        "acme-api",
+        "acme-cli",
+    }
+    assert select(ws, example, Selection(groups=("foundation",))) == {"acme-core", "acme-log"}
+    assert select(ws, example, Selection(groups=("foundation",), with_dependents=True)) == {
+        p.name for p in ws.packages
+    }
+    assert select(ws, example, Selection()) == {p.name for p in ws.packages}
+    # Both directions: dependencies first, then everything that depends on the result.
+    both = select(
+        ws, example, Selection(packages=("acme-api",), with_deps=True, with_dependents=True)
+    )
+    assert both == {
+        "acme-api",
+        "acme-http",
+        "acme-store",
+        "acme-core",
+        "acme-log",
+        "acme-cli",
+        "acme-devtool",
+    }
+
+
+def test_subgraph_keeps_only_inner_edges(example: Graph) -> None:
+    sub = example.subgraph({"acme-api", "acme-http", "acme-cli"})
+    assert sub.deps == {"acme-api": ("acme-http",), "acme-cli": ("acme-api",), "acme-http": ()}
+    assert sub.levels == [["acme-http"], ["acme-api"], ["acme-cli"]]
+
+
+# --- deep chains ---------------------------------------------------------------------------
+
+
+def _chain(n: int) -> dict[str, list[str]]:
+    return {f"p{i:05d}": [f"p{i - 1:05d}"] if i else [] for i in range(n)}
+
+
+def test_deep_chain_has_no_recursion_limit() -> None:
+    g = Graph.build(_chain(2000))
+    assert len(g.levels) == 2000
+    assert g.find_cycle() is None
+    path, weight = g.critical_path()
+    assert len(path) == 2000 and weight == 2000.0
+    assert len(g.with_dependents(["p00000"])) == 2000
+    assert len(g.with_dependencies(["p01999"])) == 2000
+
+
+def test_deep_cycle_path() -> None:
+    deps = _chain(2000)
+    deps["p00000"] = ["p01999"]
+    cycle = Graph.build(deps).find_cycle()
+    assert cycle is not None and len(cycle) == 2001 and cycle[0] == cycle[-1]
+
+
+class _FakePackage:
+    version = "1.0"
+
+
+class _FakeWorkspace:
+    def __init__(self, names: list[str]) -> None:
+        self.by_name = dict.fromkeys(names, _FakePackage())
+
+
+@pytest.mark.parametrize("fmt", render.GRAPH_FORMATS)
+def test_every_format_renders_a_deep_chain(fmt: str) -> None:
+    deps = _chain(2000)
+    out = render.graph(_FakeWorkspace(list(deps)), Graph.build(deps), fmt)  # type: ignore[arg-type]
+    assert "p01999" in out
+
+
+# --- renderings ----------------------------------------------------------------------------
+
+_DOT_LINE = re.compile(
+    r'^(digraph workspace \{|\}|  rankdir=BT;|  node \[shape=box, fontname="Helvetica"\];'
+    r'|  \{ rank=same;( "[a-z0-9.-]+")+ \}  // level \d+'
+    r'|  "[a-z0-9.-]+" \[label="[a-z0-9.-]+ [^"]+"\];'
+    r'|  "[a-z0-9.-]+" -> "[a-z0-9.-]+";)$'
+)
+
+
+def _graph_out(fmt: str, *extra: str) -> str:
+    result = run_cli("graph", "--format", fmt, *extra, cwd=EXAMPLE)
+    assert result.returncode == 0 and result.stderr == ""
+    return result.stdout
+
+
+def test_format_levels() -> None:
+    assert _graph_out("levels") == (
+        "level 0: acme-core 0.3.0, acme-log 0.3.0\n"
+        "level 1: acme-devtool 0.1.0, acme-http 0.3.0, acme-store 0.3.0\n"
+        "level 2: acme-api 0.3.0\n"
+        "level 3: acme-cli 0.3.0\n"
+    )
+
+
+def test_format_json(example: Graph) -> None:
+    data = json.loads(_graph_out("json"))
+    assert [n["name"] for n in data["nodes"]] == example.order()
+    assert data["levels"] == example.levels
+    assert data["critical_path"] == ["acme-core", "acme-store", "acme-api", "acme-cli"]
+    assert sorted(map(tuple, data["edges"])) == sorted(
+        (n, d) for n, deps in example.deps.items() for d in deps
+    )
+    api = next(n for n in data["nodes"] if n["name"] == "acme-api")
+    assert api == {
+        "name": "acme-api",
+        "version": "0.3.0",
+        "level": 2,
+        "deps": ["acme-http", "acme-log", "acme-store"],
+        "dependents": ["acme-cli"],
+    }
+
+
+def test_format_dot_is_syntactically_sane(example: Graph) -> None:
+    out = _graph_out("dot")
+    lines = out.splitlines()
+    assert lines[0] == "digraph workspace {" and lines[-1] == "}"
+    for line in lines:
+        assert _DOT_LINE.match(line), line
+    assert out.count("{") == out.count("}")
+    edges = re.findall(r'^  "([^"]+)" -> "([^"]+)";$', out, re.M)
+    assert sorted(edges) == sorted((n, d) for n, deps in example.deps.items() for d in deps)
+
+
+def test_format_mermaid_is_syntactically_sane(example: Graph) -> None:
+    out = _graph_out("mermaid")
+    lines = out.splitlines()
+    assert lines[0] == "graph BT"
+    ids: dict[str, str] = {}
+    edges = []
+    for line in lines[1:]:
+        node = re.fullmatch(r'  (n\d+)\["([a-z0-9.-]+) [^"\]]+"\]', line)
+        edge = re.fullmatch(r"  (n\d+) --> (n\d+)", line)
+        assert node or edge, line
+        if node:
+            ids[node.group(1)] = node.group(2)
+        elif edge:
+            edges.append((ids[edge.group(1)], ids[edge.group(2)]))
+    assert sorted(ids.values()) == sorted(example.deps)
+    assert sorted(edges) == sorted((n, d) for n, deps in example.deps.items() for d in deps)
+
+
+def test_format_table() -> None:
+    out = _graph_out("table")
+    assert out.splitlines()[0].split() == [
+        "level",
+        "package",
+        "version",
+        "depends",
+        "on",
+        "needed",
+        "by",
+    ]
+    assert re.search(
+        r"^2 +acme-api +0\.3\.0 +acme-http, acme-log, acme-store +acme-cli$", out, re.M
+    )
+
+
+def test_format_ascii() -> None:
+    out = _graph_out("ascii")
+    assert out.splitlines()[:3] == [
+        "acme-core 0.3.0",
+        "├── acme-devtool 0.1.0",
+        "├── acme-http 0.3.0",
+    ]
+    assert "(see above)" in out
+    for name in ("acme-api", "acme-cli", "acme-log", "acme-store"):
+        assert name in out
+
+
+def test_graph_selection_on_the_cli() -> None:
+    out = _graph_out("levels", "-p", "acme-api", "--with-deps")
+    assert out == (
+        "level 0: acme-core 0.3.0, acme-log 0.3.0\n"
+        "level 1: acme-http 0.3.0, acme-store 0.3.0\n"
+        "level 2: acme-api 0.3.0\n"
+    )
+    assert _graph_out("levels", "-g", "foundation") == "level 0: acme-core 0.3.0, acme-log 0.3.0\n"

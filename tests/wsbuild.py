@@ -1,0 +1,148 @@
+"""Helpers for the foundation tests: build workspaces on disk, run the real CLI, hash trees."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "workspace"
+VENV_BIN = Path(sys.executable).parent
+
+
+def member_toml(
+    name: str,
+    version: str | None = "1.0.0",
+    deps: Iterable[str] = (),
+    *,
+    optional: Mapping[str, Iterable[str]] | None = None,
+    extra: str = "",
+    build_system: bool = True,
+) -> str:
+    """A realistic member pyproject.toml."""
+    lines = ["[project]", f"name = {json.dumps(name)}"]
+    if version is not None:
+        lines.append(f'version = "{version}"')
+    else:
+        lines.append('dynamic = ["version"]')
+    lines.append("dependencies = [" + ", ".join(json.dumps(d) for d in deps) + "]")
+    if optional:
+        lines.append("")
+        lines.append("[project.optional-dependencies]")
+        for key, reqs in optional.items():
+            lines.append(f"{key} = [" + ", ".join(json.dumps(r) for r in reqs) + "]")
+    if build_system:
+        lines += [
+            "",
+            "[build-system]",
+            'requires = ["hatchling"]',
+            'build-backend = "hatchling.build"',
+        ]
+    text = "\n".join(lines) + "\n"
+    if extra:
+        text += "\n" + extra.strip("\n") + "\n"
+    return text
+
+
+def root_toml(
+    members: Iterable[str] = ("packages/*",),
+    exclude: Iterable[str] | None = None,
+    extra: str = "",
+    sources: Iterable[str] = (),
+) -> str:
+    lines = ["[tool.uv.workspace]", "members = [" + ", ".join(json.dumps(m) for m in members) + "]"]
+    if exclude is not None:
+        lines.append("exclude = [" + ", ".join(json.dumps(e) for e in exclude) + "]")
+    sources = list(sources)
+    if sources:
+        lines += ["", "[tool.uv.sources]", *(f"{s} = {{ workspace = true }}" for s in sources)]
+    text = "\n".join(lines) + "\n"
+    if extra:
+        text += "\n" + extra.strip("\n") + "\n"
+    return text
+
+
+def write_tree(base: Path, files: Mapping[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        path = base / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return base
+
+
+def make_ws(base: Path, packages: Mapping[str, str], root: str | None = None) -> Path:
+    """``packages`` maps a member directory (relative) to its pyproject text."""
+    files: dict[str, str] = {"pyproject.toml": root if root is not None else root_toml()}
+    files.update({f"{rel}/pyproject.toml": text for rel, text in packages.items()})
+    return write_tree(base, files)
+
+
+def tree_hash(base: Path) -> dict[str, str]:
+    """Every entry under ``base`` (files hashed, symlinks by target, dirs by presence)."""
+    out: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            rel = path.relative_to(base).as_posix()
+            if path.is_symlink():
+                out[rel] = "link:" + os.readlink(path)
+            elif path.is_dir():
+                out[rel] = "dir"
+            else:
+                try:
+                    out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+                except OSError as exc:
+                    out[rel] = f"unreadable:{exc.errno}"
+    return out
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def err_lines(self) -> list[str]:
+        return self.stderr.splitlines()
+
+
+def cli_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["UV_OFFLINE"] = "1"
+    env["UV_NO_CONFIG"] = "1"
+    env.pop("RELEASEKIT_UV", None)
+    env["PYTHONPATH"] = str(ROOT) + (
+        os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
+    )
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_cli(
+    *args: str | Path, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 60
+) -> Run:
+    """Run ``python -m releasekit ARGS`` as a subprocess, the way a user does."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "releasekit", *map(str, args)],
+        cwd=cwd,
+        env=cli_env(env),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=timeout,
+        check=False,
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
