@@ -83,7 +83,6 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
             atexit.register(self._lock.release)
             Path(prepared.settings.run_dir).mkdir(parents=True, exist_ok=True)
         from releasekit import render
-
         from releasekit.checks import run_for_doit
 
         extra = [
