@@ -1,0 +1,1 @@
+"""Real-parts test harness: a local index with faults, uv environments, git doubles."""
