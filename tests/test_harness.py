@@ -521,6 +521,7 @@ NONET_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare(1)")
 def test_build_and_publish_work_without_any_network(wheelhouse: Path) -> None:
     """In a fresh network namespace only loopback exists: proof that uv stays local."""

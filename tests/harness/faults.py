@@ -76,7 +76,10 @@ class Rule:
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """One request as the client experienced it. ``status`` None: connection dropped."""
+    """One request and what the index answered (``status`` None: connection dropped).
+
+    Logged just before the answer is written, so it is there when the client has it.
+    """
 
     method: str
     path: str

@@ -419,7 +419,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _respond(self, path: str, status: int, reason: str | None,
                  headers: list[tuple[str, str]], body: bytes, *, injected: bool = False,
                  filename: str | None = None) -> None:
-        """Write the answer; a client that went away does not stop it being logged."""
+        """Log, then write the answer: once a client has a response, the log has it too."""
+        self._record(path, status, injected=injected, filename=filename, headers=headers)
         try:
             self.send_response(status, reason)
             for key, value in headers:
@@ -428,9 +429,7 @@ class _Handler(BaseHTTPRequestHandler):
             if self.command != "HEAD":
                 self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-        finally:
-            self._record(path, status, injected=injected, filename=filename, headers=headers)
+            self.close_connection = True  # the client went away; the server still answered
 
     def _forward(self, body: bytes) -> _Upstream:
         """Pass the request to pypiserver; reads share the storage, writes own it."""
@@ -455,8 +454,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _inject(self, path: str, injection: Injection, filename: str | None = None) -> None:
         if injection.drops:
-            self._drop(injection.action == RESET)
             self._record(path, None, injected=True, filename=filename)
+            self._drop(injection.action == RESET)
             return
         status = int(injection.action)
         reason = _REASONS.get(status, "Injected Error")
