@@ -259,6 +259,9 @@ def test_faults_target_filenames_and_a_seeded_probability(make_index: Callable[.
     index.faults.fail_uploads(503, filenames=[dists["wheel"].name])
     assert post_upload(index, dists["wheel"]).status_code == 503
     assert post_upload(index, dists["sdist"]).status_code == 200
+    index.faults.clear()
+    index.faults.add_upload(502, times=1)  # the same rule, spelt as the pipeline tests do
+    assert [post_upload(index, dists["wheel"]).status_code for _ in range(2)] == [502, 200]
 
     def pattern(seed: int) -> list[int]:
         other = make_index(f"p{seed}-{len(index.requests)}", seed=seed)

@@ -12,7 +12,7 @@ import random
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from packaging.utils import canonicalize_name
 
@@ -187,6 +187,15 @@ class Faults:
         with self._lock:
             self._rules.append(rule)
         return rule
+
+    def add_upload(self, action: Action, *, times: int | None = None,
+                   **kwargs: Any) -> Rule:
+        """:meth:`fail_uploads` with ``times`` for ``first`` (the spelling tests use)."""
+        return self.fail_uploads(action, first=times, **kwargs)
+
+    def add_get(self, action: Action, *, times: int | None = None, **kwargs: Any) -> Rule:
+        """:meth:`fail_gets` with ``times`` for ``first``."""
+        return self.fail_gets(action, first=times, **kwargs)
 
     # -- used by the server ---------------------------------------------------------------
 
