@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.harness.fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "workspace"
 
@@ -15,5 +17,6 @@ EXAMPLE = ROOT / "examples" / "workspace"
 def example_ws(tmp_path: Path) -> Path:
     """A private copy of the bundled example workspace."""
     target = tmp_path / "ws"
-    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns(".releasekit", "dist", "__pycache__"))
+    shutil.copytree(EXAMPLE, target,
+                    ignore=shutil.ignore_patterns(".releasekit", "dist", "__pycache__"))
     return target
