@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import multiprocessing.connection
 import os
 import shutil
 import signal
@@ -61,13 +62,13 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _watch_parent(parent: int) -> None:
-    while True:
-        if os.getppid() != parent:
-            # The orchestrator died (SIGKILL): do not linger holding locks or pipes. Files
-            # this worker had rewritten are restored by the next run from the journal.
-            os._exit(70)
-        time.sleep(0.5)
+def _watch_parent(sentinel: int) -> None:
+    # multiprocessing's parent sentinel becomes ready when the orchestrator is gone, under
+    # every start method (under forkserver, getppid() is the fork server, not the parent).
+    multiprocessing.connection.wait([sentinel])
+    # The orchestrator died (SIGKILL): do not linger holding locks or pipes. Files this
+    # worker had rewritten are restored by the next run from the journal.
+    os._exit(70)
 
 
 def worker_init() -> None:
@@ -77,12 +78,13 @@ def worker_init() -> None:
         return
     _worker["ready"] = True
     parent = multiprocessing.parent_process()
-    if parent is None or parent.pid is None or threading.current_thread() is not threading.main_thread():
+    if parent is None or threading.current_thread() is not threading.main_thread():
         return
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    # The pid recorded at spawn time, not getppid() now: the parent may already be gone.
-    threading.Thread(target=_watch_parent, args=(parent.pid,), daemon=True, name="parent-watch").start()
+    sentinel = parent.sentinel
+    if sentinel is not None:
+        threading.Thread(target=_watch_parent, args=(sentinel,), daemon=True, name="parent-watch").start()
 
 
 def _stage(stage: str, package: Package, settings: Settings, body: Callable[[], dict[str, Any]]) -> Result:

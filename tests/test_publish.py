@@ -132,7 +132,7 @@ def test_wheels_carry_exact_pins_with_extras_and_markers(example_ws: Path, local
     requires = sorted(line.split(": ", 1)[1] for line in metadata.splitlines() if line.startswith("Requires-Dist"))
     assert "acme-http==0.3.0" in requires
     assert "acme-store==0.3.0" in requires
-    assert any(r.startswith("acme-log[json]==0.3.0;") and 'extra == "tracing"' in r and "python_version" in r
+    assert any(r.startswith("acme-log[json]==0.3.0;") and "extra == 'tracing'" in r and "python_version" in r
                for r in requires), requires
     # ... while the source keeps the ranges it had.
     assert '"acme-http>=0.3.0"' in (example_ws / "packages/api/pyproject.toml").read_text()
