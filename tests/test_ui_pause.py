@@ -196,7 +196,11 @@ def test_paused_before_the_first_job_starts_nothing_until_resumed(
 
     deadline(60)
     result, c, events = run(
-        tmp_path, monkeypatch, script, {"a": [], "b": ["a"]}, {"default": 0.02},
+        tmp_path,
+        monkeypatch,
+        script,
+        {"a": [], "b": ["a"]},
+        {"default": 0.02},
         before=lambda control: control.pause("before start"),
     )
     assert held == [2], "the first two jobs were not held back"
@@ -218,7 +222,10 @@ def test_sigusr2_resume_and_signal_handlers_restored(
     deadline(60)
     result, c, _ = run(tmp_path, monkeypatch, script, {"a": []}, {"default": 0.05})
     assert result.ok
-    assert [s for _, s, _ in c.states][:3] == [SchedulerState.RUNNING, SchedulerState.PAUSED,
-                                               SchedulerState.RUNNING]
+    assert [s for _, s, _ in c.states][:3] == [
+        SchedulerState.RUNNING,
+        SchedulerState.PAUSED,
+        SchedulerState.RUNNING,
+    ]
     assert "SIGUSR2" in c.states[2][2]
     assert (signal.getsignal(signal.SIGUSR1), signal.getsignal(signal.SIGUSR2)) == before

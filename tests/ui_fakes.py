@@ -36,8 +36,15 @@ def _run(stage: str, package: dict[str, Any], settings: dict[str, Any]) -> Any:
     events = settings.get("events_path", "")
     emit(events, name, stage, "start", version=package["version"], pid=os.getpid())
     for attempt in range(1, int(config.get("retry", {}).get(task, 0)) + 1):
-        emit(events, name, stage, "retry", attempt=attempt, delay=0.01,
-             cause=f"503 from the index [tool.uv] attempt {attempt}")
+        emit(
+            events,
+            name,
+            stage,
+            "retry",
+            attempt=attempt,
+            delay=0.01,
+            cause=f"503 from the index [tool.uv] attempt {attempt}",
+        )
     emit(events, name, stage, "step", step="working", detail=f"fake {stage}")
     time.sleep(float(config.get("delay", {}).get(task, config.get("default", 0.02))))
     failure = config.get("fail", {}).get(task)
@@ -113,9 +120,15 @@ def make_workspace(root: Path, packages: dict[str, list[str]]) -> Path:
 def prepare(root: Path, concurrency: int = 2) -> Prepared:
     ws = load_workspace(root)
     plan = build_plan(ws, smoke_test=False)
-    settings = resolve(ws, target="custom", publish_url="http://127.0.0.1:9/",
-                       check_url="http://127.0.0.1:9/simple/", json_api_url="",
-                       concurrency=concurrency, environ={"UV_PUBLISH_TOKEN": "x"})
+    settings = resolve(
+        ws,
+        target="custom",
+        publish_url="http://127.0.0.1:9/",
+        check_url="http://127.0.0.1:9/simple/",
+        json_api_url="",
+        concurrency=concurrency,
+        environ={"UV_PUBLISH_TOKEN": "x"},
+    )
     return Prepared(ws, plan, settings)
 
 

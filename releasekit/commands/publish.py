@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from releasekit import render
 from releasekit.commands.common import selection, workspace, write
 from releasekit.errors import EXIT_OK, StateError, UsageError
-from releasekit.observer import LogObserver, NullObserver, PublishObserver
+from releasekit.observer import PublishObserver
 from releasekit.plan import Plan, build_plan
-from releasekit.runner import Prepared, execute, render_summary
+from releasekit.runner import Prepared, RunControl, execute, render_summary
 from releasekit.settings import PublishSettings, resolve
 from releasekit.state import StateLock, ensure_state_dir, repair_leftovers
+from releasekit.ui.choose import session
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -45,7 +46,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     run.add_argument("--rehearse", action="store_true",
                      help="run the whole pipeline against a throwaway pypiserver on 127.0.0.1, then tear it down")
     run.add_argument("--format", choices=("table", "json"), default="table",
-                     help="table: progress on stderr, summary on stdout; json: the summary as JSON on stdout")
+                     help="table: progress on stderr, summary table on stdout; "
+                     "json: NDJSON events on stdout, the last line is the summary")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress lines, only the summary")
     run.add_argument("-v", "--verbose", action="store_true", help="also show every step inside a stage")
 
@@ -122,9 +124,10 @@ def _rehearsal(settings: PublishSettings) -> Iterator[PublishSettings]:
 
 
 def observer_for(args: argparse.Namespace) -> PublishObserver:
-    if args.quiet:
-        return NullObserver()
-    return LogObserver(sys.stderr, verbose=args.verbose)
+    # ui: rich table on a terminal, CI log otherwise, NDJSON for --format json (releasekit.ui)
+    from releasekit.ui.choose import front_end
+
+    return front_end(args)
 
 
 def publish(args: argparse.Namespace) -> int:
@@ -143,6 +146,12 @@ def publish(args: argparse.Namespace) -> int:
             )
         return EXIT_OK
     if not plan.packages:
+        if args.format == "json":  # ui: stdout carries NDJSON only; the summary is its last line
+            from releasekit.runner import RunResult
+            from releasekit.ui.ndjson import NdjsonStream
+
+            NdjsonStream(sys.stdout).on_finish(RunResult(settings.run_id, [], False, 0.0))
+            return EXIT_OK
         write("nothing to publish\n")
         return EXIT_OK
     if not args.rehearse and settings.trusted_publishing == "never" and settings.auth == "none":
@@ -156,13 +165,15 @@ def publish(args: argparse.Namespace) -> int:
     with StateLock(state, "publish"):
         repair_leftovers(state, holding_lock=True)
         observer = observer_for(args)
-        if args.rehearse:
-            with _rehearsal(settings) as rehearsed:
-                result = execute(Prepared(ws, plan, rehearsed), observer, start_method=args.start_method)
-        else:
-            result = execute(Prepared(ws, plan, settings), observer, start_method=args.start_method)
-    if args.format == "json":
-        write(render.to_json(result.to_json()))
-    else:
+        control = RunControl(observer)  # ui: keys and SIGUSR1/2 act through it
+        with session(observer, control):  # ui: the terminal mode is restored on every exit path
+            if args.rehearse:
+                with _rehearsal(settings) as rehearsed:
+                    result = execute(Prepared(ws, plan, rehearsed), observer,
+                                     start_method=args.start_method, control=control)
+            else:
+                result = execute(Prepared(ws, plan, settings), observer,
+                                 start_method=args.start_method, control=control)
+    if args.format != "json":  # ui: with json, the NDJSON stream already ended with the summary
         write(render_summary(result))
     return result.exit_code
