@@ -86,7 +86,7 @@ class Row:
         if state == "done":
             return self.final or "published"
         nxt = next((s for s in self.stages if self.status[s] not in FINISHED_STATUSES), "")
-        return nxt
+        return f"→ {nxt}" if nxt else ""  # not running: the stage it waits to start
 
     def elapsed(self, now: float) -> float:
         """From its first stage's start until now, or until it finished, failed or stopped."""
