@@ -16,6 +16,7 @@ import contextlib
 import multiprocessing
 import queue
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -140,6 +141,7 @@ class RunControl:
         self.reason = ""
         self.paused = False  # pause/resume (ui): see the delimited section below
         self._notices: deque[tuple[SchedulerState, str]] = deque()
+        self.front_end_error = ""
 
     def attach(self, runner: MRunner) -> None:
         self.runner = runner
@@ -212,8 +214,14 @@ class RunControl:
             state, detail = self._notices.popleft()
             self.observer.on_state(state, detail)
         on_tick = getattr(self.observer, "on_tick", None)
-        if on_tick is not None:
+        if on_tick is None or self.front_end_error:
+            return
+        try:
             on_tick()
+        except Exception as exc:  # a front-end bug must not stop a release half-way
+            self.front_end_error = f"{type(exc).__name__}: {exc}"
+            sys.stderr.write(f"releasekit: the progress display failed and is off ({exc!r}); "
+                             "the release goes on\n")
 
     # --- end pause / resume / tick -----------------------------------------------------
 

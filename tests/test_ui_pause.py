@@ -229,3 +229,23 @@ def test_sigusr2_resume_and_signal_handlers_restored(
     ]
     assert "SIGUSR2" in c.states[2][2]
     assert (signal.getsignal(signal.SIGUSR1), signal.getsignal(signal.SIGUSR2)) == before
+
+
+def test_a_crashing_display_does_not_stop_the_release(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    deadline: Callable[[float], None],
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    calls: list[float] = []
+
+    def script(c: Controller) -> None:
+        calls.append(time.time())
+        raise RuntimeError("display bug")
+
+    deadline(60)
+    result, c, _ = run(tmp_path, monkeypatch, script, {"a": [], "b": ["a"]}, {"default": 0.05})
+    assert result.ok
+    assert len(calls) == 1  # switched off after the first failure
+    assert c.control is not None and "display bug" in c.control.front_end_error
+    assert "the progress display failed and is off" in capfd.readouterr().err

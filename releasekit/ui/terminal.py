@@ -66,7 +66,8 @@ class TerminalKeys:
         try:
             import termios
 
-            termios.tcsetattr(self._fd, termios.TCSADRAIN, saved)
+            # TCSAFLUSH: keys typed during the drain must not leak into the shell afterwards
+            termios.tcsetattr(self._fd, termios.TCSAFLUSH, saved)
         except (ImportError, OSError, ValueError):
             pass
         atexit.unregister(self.restore)
