@@ -26,16 +26,18 @@ class LineSink:
         self.flush()
 
     def flush(self) -> None:
-        if not self._lock.acquire(blocking=False):
-            return  # the holder (another thread, or the code this handler interrupted) writes it
-        try:
-            wrote = False
-            while self._pending:
-                self.stream.write(self._pending.popleft())
-                wrote = True
-            if wrote:
-                self.stream.flush()
-        except (BrokenPipeError, ValueError):
-            self._pending.clear()  # the reader went away or the stream closed: drop, never crash
-        finally:
-            self._lock.release()
+        while self._pending:
+            if not self._lock.acquire(blocking=False):
+                return  # the holder (another thread, or the code a handler interrupted) writes it
+            try:
+                wrote = False
+                while self._pending:
+                    self.stream.write(self._pending.popleft())
+                    wrote = True
+                if wrote:
+                    self.stream.flush()
+            except (BrokenPipeError, ValueError):
+                self._pending.clear()  # reader gone or stream closed: drop, never crash
+            finally:
+                self._lock.release()
+            # a line queued between the last write and the release is picked up by the loop
