@@ -227,6 +227,8 @@ def test_render_fits_the_screen_and_the_filter_applies() -> None:
     view = View()
     frame = text_of(render(model, view, height=24, interactive=True))
     assert len(frame.splitlines()) <= 24
+    narrow = text_of(render(model, view, height=20, interactive=True), width=60)
+    assert len(narrow.splitlines()) <= 20  # long lines are cut, never wrapped
     assert "more rows" in frame and "keys: p pause" in frame
     view.next_filter()  # active
     active = text_of(render(model, view, height=24))

@@ -155,6 +155,8 @@ def render(
         (f" → {model.target}" if model.target else "", ""),
         (f" · {len(model.rows)} packages · {model.concurrency} workers", "dim"),
         (f" · run {model.run_id}" if model.run_id else "", "dim"),
+        no_wrap=True,
+        overflow="ellipsis",
     )
     banner = _banner(model, interactive and model.finished is None)
     errors = model.errors[-MAX_ERRORS:]
@@ -187,13 +189,14 @@ def render(
         if verbose:
             cells.append(Text(row.step, style="dim"))
         table.add_row(*cells)
+    banner.no_wrap, banner.overflow = True, "ellipsis"
     parts: list[RenderableType] = [header, banner, table]
     if hidden:
-        parts.append(Text(hidden, style="dim"))
+        parts.append(Text(hidden, style="dim", no_wrap=True, overflow="ellipsis"))
     if not rows:
         parts.append(Text(f"no {view.filter} rows (f: change the filter)", style="dim"))
     if errors:
-        lines = Text()
+        lines = Text(no_wrap=True, overflow="ellipsis")  # one line each: the frame must fit
         for i, err in enumerate(errors):
             if i:
                 lines.append("\n")
@@ -204,7 +207,7 @@ def render(
         title = Text(f"errors ({len(model.errors)})", style="bold red")
         parts.append(Panel(lines, title=title, title_align="left", border_style="red", expand=True))
     counts = model.counts()
-    footer = Text()
+    footer = Text(no_wrap=True, overflow="ellipsis")
     for state in ("done", "running", "waiting", "pending", "failed", "blocked", "cancelled"):
         if counts[state] or state in ("done", "running", "pending"):
             footer.append(
@@ -238,6 +241,8 @@ def render(
                 ("f", "bold"),
                 f" filter [{view.filter}]",
                 (f"   view: {'all rows' if view.all_rows else 'window'}", "dim"),
+                no_wrap=True,
+                overflow="ellipsis",
             )
         )
     return Group(*parts)
