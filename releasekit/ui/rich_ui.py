@@ -221,6 +221,8 @@ def render(
             footer.append(" · ETA paused")
         else:
             seconds, partial = model.eta()
+            if partial and seconds is not None and seconds < 1:
+                seconds = None  # "at least 0 s" says nothing
             bound = "≥" if partial and seconds is not None else ""
             footer.append(f" · ETA {bound}{clock_text(seconds)}")
     parts.append(footer)
