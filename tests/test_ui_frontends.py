@@ -137,6 +137,11 @@ def test_publish_format_json_writes_only_ndjson_on_stdout(
 ) -> None:
     use_fakes(monkeypatch, {"default": 0.01})
     ws = make_workspace(tmp_path / "ws", {"a": [], "b": ["a"]})
+    # The preflight gates (where publish has them) need a git repo and a live index; they are
+    # tested on their own, and their report goes to stderr anyway.
+    import releasekit.commands.publish as publish_command
+
+    monkeypatch.setattr(publish_command, "_preflight", lambda *a, **k: None, raising=False)
     monkeypatch.setenv("UV_PUBLISH_TOKEN", "pypi-secret-token-value")
     code = main(
         [
