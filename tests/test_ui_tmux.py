@@ -91,6 +91,20 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float, pane: Pane) ->
     raise AssertionError(f"timed out waiting for {what}; the pane shows:\n{pane.text()}")
 
 
+def commit_all(ws: Path) -> None:
+    git = [
+        "git",
+        "-c",
+        "user.name=releasekit-tests",
+        "-c",
+        "user.email=tests@example.invalid",
+        "-c",
+        "commit.gpgsign=false",
+    ]
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "example"]):
+        subprocess.run([*git, *args], cwd=ws, check=True, capture_output=True)
+
+
 @pytest.fixture
 def index() -> Iterator[SlowIndex]:
     with slow_index(DELAY) as idx:
@@ -102,6 +116,7 @@ def test_live_ui_pause_resume_cancel_in_tmux(tmp_path: Path, index: SlowIndex) -
     shutil.copytree(
         EXAMPLE, ws, ignore=shutil.ignore_patterns(".releasekit", "dist", "__pycache__")
     )
+    commit_all(ws)  # a committed repository, as a release starts from (the preflight gates check)
     manifests = {p: p.read_bytes() for p in ws.rglob("pyproject.toml")}
     # this process's environment (certificates, proxies, uv settings), not the tmux server's
     env = {k: v for k, v in os.environ.items() if k not in DROP and not k.startswith("PYTEST")}
