@@ -54,6 +54,7 @@ class Pane:
         script.chmod(0o755)
         self.rc_file = tmp / "rc"
         self.tmux("new-session", "-d", "-s", self.session, "-x", "120", "-y", "40", str(script))
+        self.socket_path = self.tmux("display-message", "-p", "#{socket_path}").strip()
 
     def tmux(self, *args: str) -> str:
         done = subprocess.run(
@@ -79,6 +80,8 @@ class Pane:
         subprocess.run(
             ["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20, check=False
         )
+        if self.socket_path:
+            Path(self.socket_path).unlink(missing_ok=True)  # a killed server leaves its socket
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float, pane: Pane) -> Any:
