@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import queue
 import signal
+import sys
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any, ClassVar
 
-from doit.runner import ERROR, MRunner
+from doit.runner import ERROR, JobHold, JobTask, JobTaskPickle, MRunner
 
 from releasekit.events import EventTail
 from releasekit.fsutil import atomic_write_json
@@ -136,6 +139,9 @@ class RunControl:
         self.runner: MRunner | None = None
         self.cancelled = False
         self.reason = ""
+        self.paused = False  # pause/resume (ui): see the delimited section below
+        self._notices: deque[tuple[SchedulerState, str]] = deque()
+        self.front_end_error = ""
 
     def attach(self, runner: MRunner) -> None:
         self.runner = runner
@@ -166,6 +172,59 @@ class RunControl:
             raise KeyboardInterrupt
         self.cancel(f"{name} received")
 
+    # --- pause / resume / tick (issue 5, branch ui) ------------------------------------
+    # Pausing only flips a flag: DrainableMRunner holds back every job it would hand out
+    # while the flag is set, and its main loop (which never blocks for more than
+    # POLL_SECONDS) calls tick(), which delivers deferred notices and lets the front end
+    # read keys and redraw in the main thread.
+
+    def pause(self, reason: str = "pause requested", *, defer: bool = False) -> None:
+        """No new stage starts; running ones finish. ``defer``: called from a signal handler."""
+        if self.cancelled or self.paused:
+            return
+        self.paused = True
+        self._notice(SchedulerState.PAUSED,
+                     f"{reason}: no new stage starts, running stages finish (resume: r or SIGUSR2; "
+                     "cancel: q or Ctrl-C)", defer)
+
+    def resume(self, reason: str = "resume requested", *, defer: bool = False) -> None:
+        if not self.paused:
+            return
+        self.paused = False
+        if not self.cancelled:
+            self._notice(SchedulerState.RUNNING, f"{reason}: stages start again", defer)
+
+    def _notice(self, state: SchedulerState, detail: str, defer: bool) -> None:
+        # A signal handler may interrupt the front end half-way through a write, so it
+        # only queues the notice; tick() delivers it from the runner's loop.
+        if defer:
+            self._notices.append((state, detail))
+        else:
+            self.observer.on_state(state, detail)
+
+    def handle_pause_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.pause(f"{signal.Signals(signum).name} received", defer=True)
+
+    def handle_resume_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.resume(f"{signal.Signals(signum).name} received", defer=True)
+
+    def tick(self) -> None:
+        """Called by the runner's main loop at least every POLL_SECONDS, in the main thread."""
+        while self._notices:
+            state, detail = self._notices.popleft()
+            self.observer.on_state(state, detail)
+        on_tick = getattr(self.observer, "on_tick", None)
+        if on_tick is None or self.front_end_error:
+            return
+        try:
+            on_tick()
+        except Exception as exc:  # a front-end bug must not stop a release half-way
+            self.front_end_error = f"{type(exc).__name__}: {exc}"
+            sys.stderr.write(f"releasekit: the progress display failed and is off ({exc!r}); "
+                             "the release goes on\n")
+
+    # --- end pause / resume / tick -----------------------------------------------------
+
 
 class DrainableMRunner(MRunner):  # type: ignore[misc]
     """doit's process runner, attached to the active RunControl; its workers ignore Ctrl-C."""
@@ -173,7 +232,7 @@ class DrainableMRunner(MRunner):  # type: ignore[misc]
     def run_tasks(self, task_dispatcher: Any) -> Any:
         if RunControl.active is not None:
             RunControl.active.attach(self)
-        return super().run_tasks(task_dispatcher)
+        return self._run_tasks_pausable(task_dispatcher)  # ui: doit's loop + pause/resume
 
     def execute_task_subprocess(self, job_q: Any, result_q: Any, reporter_class: Any) -> Any:
         # Runs in the worker from its first instant: arm the parent watchdog before waiting
@@ -192,6 +251,104 @@ class DrainableMRunner(MRunner):  # type: ignore[misc]
         finally:
             signal.signal(signal.SIGINT, previous)
 
+    # --- pause / resume (issue 5, branch ui) -------------------------------------------
+    # doit's loop blocks in result_q.get() and hands out jobs only when a result arrives,
+    # so a pause that merely skipped dispatch could leave every worker idle with nothing
+    # left to wake the loop. Instead:
+    # - get_next_job() still feeds completions to doit's dispatcher (its bookkeeping stays
+    #   exact), but while paused it *holds* each task job it would hand out and gives the
+    #   worker a JobHold (a no-op token: the worker keeps waiting). Every held job thus
+    #   owns exactly one idle worker.
+    # - the loop waits for results with a timeout, so it always comes back to look at the
+    #   controls: on resume it hands the held jobs to their waiting workers; on cancel it
+    #   tells those workers, and the ones doit parked with "hold on", to exit, and counts
+    #   them as finished. Workers still running finish and report as usual.
+
+    POLL_SECONDS: ClassVar[float] = 0.1
+    _held: list[Any]
+    free_proc: int  # doit's count of workers parked with "hold on"
+
+    def get_next_job(self, completed: Any) -> Any:
+        job = super().get_next_job(completed)
+        control = RunControl.active
+        if control is not None and control.paused and isinstance(job, (JobTask, JobTaskPickle)):
+            self._held.append(job)
+            return JobHold()
+        return job
+
+    def _release_held(self, job_q: Any) -> int:
+        """Act on resume/cancel; returns how many workers were told to exit."""
+        held = self._held
+        control = RunControl.active
+        if self._stop_running:
+            # Cancelled: held stages never start; their workers and doit's idle ones exit.
+            idle = len(held) + self.free_proc
+            held.clear()
+            self.free_proc = 0
+            for _ in range(idle):
+                job_q.put(None)
+            return idle
+        if held and not (control is not None and control.paused):
+            for job in held:
+                job_q.put(job)
+            held.clear()
+        return 0
+
+    def _run_tasks_pausable(self, task_dispatcher: Any) -> Any:
+        """doit 0.37's MRunner.run_tasks with a polling wait and the pause/resume/cancel hooks."""
+        from multiprocessing import Process
+
+        self._held = []
+        result_q = self.Queue()
+        job_q = self.Queue()
+        self._run_tasks_init(task_dispatcher)
+        proc_list = self._run_start_processes(job_q, result_q)
+        proc_count = len(proc_list)
+        control = RunControl.active
+        try:
+            while proc_count:
+                if control is not None:
+                    control.tick()
+                proc_count -= self._release_held(job_q)
+                if not proc_count:
+                    break
+                try:
+                    result = result_q.get(timeout=self.POLL_SECONDS)
+                except queue.Empty:
+                    continue
+                if "exit" in result:
+                    raise result["exit"](result["exception"])
+                node = task_dispatcher.nodes[result["name"]]
+                task = node.task
+                if "reporter" in result:
+                    getattr(self.reporter, result["reporter"])(task)
+                    continue
+                self._process_result(node, task, result)
+                free_proc = self.free_proc + 1
+                self.free_proc = 0
+                completed = node
+                for _ in range(free_proc):
+                    next_job = self.get_next_job(completed)
+                    completed = None
+                    if next_job is None:
+                        proc_count -= 1
+                    job_q.put(next_job)
+                # check for cyclic dependencies (held jobs own their workers: never all free)
+                assert len(proc_list) > self.free_proc
+        except (SystemExit, KeyboardInterrupt, Exception):
+            if self.Child == Process:
+                for proc in proc_list:
+                    proc.terminate()
+            raise
+        for proc in proc_list:
+            proc.join()
+        while not result_q.empty():  # teardown reports; safe because the workers joined
+            result = result_q.get()
+            task = task_dispatcher.tasks[result["name"]]
+            getattr(self.reporter, result["reporter"])(task)
+
+    # --- end pause / resume ------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def _signals(control: RunControl) -> Iterator[None]:
@@ -204,6 +361,10 @@ def _signals(control: RunControl) -> Iterator[None]:
     try:
         for s in saved:
             signal.signal(s, control.handle_signal)
+        # ui: SIGUSR1/SIGUSR2 pause/resume non-interactive runs
+        usr = {s: signal.signal(s, h) for s, h in ((signal.SIGUSR1, control.handle_pause_signal),
+                                                  (signal.SIGUSR2, control.handle_resume_signal))}
+        saved.update(usr)
         yield
     finally:
         for s, handler in saved.items():

@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from releasekit import render
 from releasekit.commands.common import selection, workspace, write
 from releasekit.errors import EXIT_OK, UsageError
-from releasekit.observer import LogObserver, NullObserver, PublishObserver
+from releasekit.observer import PublishObserver
 from releasekit.plan import Plan, build_plan
-from releasekit.runner import Prepared, execute, render_summary
+from releasekit.runner import Prepared, RunControl, execute, render_summary
 from releasekit.settings import PublishSettings, resolve
 from releasekit.state import StateLock, ensure_state_dir, repair_leftovers
+from releasekit.ui.choose import session
 from releasekit.workspace import Workspace
 
 
@@ -46,7 +47,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     run.add_argument("--rehearse", action="store_true",
                      help="run the whole pipeline against a throwaway pypiserver on 127.0.0.1, then tear it down")
     run.add_argument("--format", choices=("table", "json"), default="table",
-                     help="table: progress on stderr, summary on stdout; json: the summary as JSON on stdout")
+                     help="table: progress on stderr, summary table on stdout; "
+                     "json: NDJSON events on stdout, the last line is the summary")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress lines, only the summary")
     run.add_argument("-v", "--verbose", action="store_true", help="also show every step inside a stage")
 
@@ -131,9 +133,10 @@ def _preflight(ws: Workspace, plan: Plan, settings: PublishSettings, args: argpa
 
 
 def observer_for(args: argparse.Namespace) -> PublishObserver:
-    if args.quiet:
-        return NullObserver()
-    return LogObserver(sys.stderr, verbose=args.verbose)
+    # ui: rich table on a terminal, CI log otherwise, NDJSON for --format json (releasekit.ui)
+    from releasekit.ui.choose import front_end
+
+    return front_end(args)
 
 
 def publish(args: argparse.Namespace) -> int:
@@ -152,20 +155,27 @@ def publish(args: argparse.Namespace) -> int:
             )
         return EXIT_OK
     if not plan.packages:
+        if args.format == "json":  # ui: stdout carries NDJSON only; the summary is its last line
+            from releasekit.runner import RunResult
+            from releasekit.ui.ndjson import NdjsonStream
+
+            NdjsonStream(sys.stdout).on_finish(RunResult(settings.run_id, [], False, 0.0))
+            return EXIT_OK
         write("nothing to publish\n")
         return EXIT_OK
     state = ensure_state_dir(ws.state_dir)
     with StateLock(state, "publish"):
         repair_leftovers(state, holding_lock=True)
         observer = observer_for(args)
+        control = RunControl(observer)  # keys and SIGUSR1/2 act through it
         with contextlib.ExitStack() as stack:
             if args.rehearse:
                 settings = stack.enter_context(_rehearsal(settings))
             _preflight(ws, plan, settings, args)
-            result = execute(Prepared(ws, plan, settings), observer, start_method=args.start_method)
-    if args.format == "json":
-        write(render.to_json(result.to_json()))
-    else:
+            stack.enter_context(session(observer, control))  # the terminal is restored on every exit
+            result = execute(Prepared(ws, plan, settings), observer,
+                             start_method=args.start_method, control=control)
+    if args.format != "json":  # with json, the NDJSON stream already ended with the summary
         write(render_summary(result))
     tokens = ("RELEASEKIT_GITHUB_TOKEN", "GITHUB_TOKEN", "GH_TOKEN")
     if result.ok and not args.rehearse and any(os.environ.get(t) for t in tokens):
