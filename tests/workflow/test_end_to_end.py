@@ -7,6 +7,8 @@ change nothing: no push, no new PR, tag, release, label or dispatch.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ import pytest
 from releasekit.cli import main
 from releasekit.workflow import Manifest
 from tests.harness.github import FakeGitHub
+from tests.harness.index import LocalIndex
 from tests.workflow.conftest import DOWNSTREAM, Repo, git
 
 
@@ -50,6 +53,8 @@ def test_prepare_merge_release_notify_and_reruns(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
+    local_index: LocalIndex,
+    uv_env: dict[str, str],
 ) -> None:
     ws = str(changed.work)
     outputs = tmp_path / "github_output"
@@ -137,8 +142,27 @@ def test_prepare_merge_release_notify_and_reruns(
     assert "already fully released" in out
     assert writes(fake) == before
 
-    # TODO(lead): `releasekit publish` to the harness's pypiserver goes here, then
-    # `releasekit.workflow.mark_published` relabels the PR; see test_publish_step below.
+    # --- publish the tagged merge commit to a real local index, then the PR says published
+    git(changed.work, "fetch", "-q", "origin", "--tags")
+    git(changed.work, "checkout", "-q", merge_sha)
+    flags = ["--publish-url", local_index.upload_url, "--check-url", local_index.simple_url,
+             "--json-api-url", local_index.json_api_url, "--fallback-url", "", "-j", "3"]
+    published = subprocess.run([sys.executable, "-m", "releasekit", "publish", *flags], cwd=changed.work,
+                               capture_output=True, text=True, timeout=300, check=False)
+    assert published.returncode == 0, published.stderr + published.stdout
+    versions = Manifest.parse(fake.pull(1)["body"], "t").versions
+    on_index = local_index.files()
+    for name, version in versions.items():
+        stem = f"{name.replace('-', '_')}-{version}"
+        assert f"{stem}.tar.gz" in on_index and f"{stem}-py3-none-any.whl" in on_index, name
+    assert fake.label_names(1) == ["autorelease: published"]
+    assert git(changed.work, "status", "--porcelain") == ""
+    posts = len(local_index.requests_for("POST"))
+    again = subprocess.run([sys.executable, "-m", "releasekit", "publish", *flags], cwd=changed.work,
+                           capture_output=True, text=True, timeout=300, check=False)
+    assert again.returncode == 0, again.stderr
+    assert len(local_index.requests_for("POST")) == posts  # nothing uploaded twice
+    assert fake.label_names(1) == ["autorelease: published"]
 
     # --- notify: one dispatch with the released versions, recorded on the PR
     code, out, err = run(capsys, "notify", "-w", ws)
@@ -158,13 +182,3 @@ def test_prepare_merge_release_notify_and_reruns(
     code, out, err = run(capsys, "prepare", "-w", ws, "--format", "json")
     assert code == 0, err
     assert json.loads(out)["status"] == "nothing"
-
-
-@pytest.mark.skip(
-    reason="TODO(lead): wire `releasekit publish` (pipeline not merged yet) between release and "
-    "notify: publish the tagged merge commit to the harness's local pypiserver, assert every "
-    "manifest version is installable, then assert the PR is labelled 'autorelease: published' "
-    "and that a rerun of publish uploads nothing"
-)
-def test_publish_step() -> None:
-    raise AssertionError("not wired yet")
