@@ -4,6 +4,7 @@
     doit quick    tests not marked slow
     doit lint     ruff + mypy --strict
     doit bench    benchmarks -> docs/benchmarks.md
+    doit docs     regenerate the README's config and error-code tables
     doit demo     rehearse a publish of examples/workspace to a throwaway local index
 """
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from tasks.bench import task_bench
 from tasks.demo import task_demo
+from tasks.docs import task_docs
 from tasks.quality import task_lint, task_quick, task_test
 from tasks.wheelhouse import task_wheelhouse
 
@@ -24,4 +26,4 @@ DOIT_CONFIG = {
     "verbosity": 2,
 }
 
-__all__ = ["task_bench", "task_demo", "task_lint", "task_quick", "task_test", "task_wheelhouse"]
+__all__ = ["task_bench", "task_demo", "task_docs", "task_lint", "task_quick", "task_test", "task_wheelhouse"]

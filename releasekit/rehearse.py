@@ -39,7 +39,7 @@ def throwaway_index() -> Iterator[ThrowawayIndex]:
     except ImportError:
         raise UsageError(
             "--rehearse needs pypiserver, passlib and waitress",
-            code="RK151",
+            code="RK153",
             hint="pip install 'releasekit[rehearse]'",
         ) from None
     tmp = Path(tempfile.mkdtemp(prefix="releasekit-rehearse-"))

@@ -122,7 +122,7 @@ def test_config_skip_and_unknown_config_ids(
     assert not of(check(root), "missing_readme")
     bad = simple_workspace(tmp_path / "b", releasekit='checks = { skip = ["nope"] }')
     rc, _, err = cli(capsys, "-w", str(bad), "check")
-    assert rc == 2 and err.startswith("error[RK122]")
+    assert rc == 2 and err.startswith("error[RK123]")
     bad = simple_workspace(
         tmp_path / "c", releasekit='checks = { ignore = { acme-cor = ["cycles"] } }'
     )
@@ -187,7 +187,7 @@ def test_doit_function_returns_false_on_errors(
     manifest = ws / "pyproject.toml"
     manifest.write_text(manifest.read_text() + 'checks = { skip = ["nope"] }\n')
     assert run_for_doit(str(ws)) is False
-    assert capsys.readouterr().err.startswith("error[RK122]")
+    assert capsys.readouterr().err.startswith("error[RK123]")
 
 
 # --- universal checks -----------------------------------------------------------------------

@@ -211,7 +211,7 @@ def _validate(ws: Workspace, owners: dict[str, CheckBackend], skip: Sequence[str
                 f"[tool.releasekit.checks] skip names unknown check {check_id!r}",
                 path=ws.manifest,
                 hint=_close(check_id, owners),
-                code="RK122",
+                code="RK123",
             )
     for pattern, ids in config.ignore.items():
         if not _is_glob(pattern) and normalize(pattern) not in ws.by_name:
@@ -223,7 +223,7 @@ def _validate(ws: Workspace, owners: dict[str, CheckBackend], skip: Sequence[str
                 "package",
                 path=ws.manifest,
                 hint=f"did you mean `{close[0]}`?" if close else "use a package name or a glob",
-                code="RK122",
+                code="RK123",
             )
         for check_id in ids:
             if check_id not in owners:
@@ -231,7 +231,7 @@ def _validate(ws: Workspace, owners: dict[str, CheckBackend], skip: Sequence[str
                     f"[tool.releasekit.checks.ignore] {pattern} names unknown check {check_id!r}",
                     path=ws.manifest,
                     hint=_close(check_id, owners),
-                    code="RK122",
+                    code="RK123",
                 )
 
 
