@@ -8,17 +8,15 @@ import dataclasses
 import os
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from releasekit import render
-from releasekit.commands.common import selection, workspace, write
 from releasekit.errors import EXIT_OK, UsageError
-from releasekit.observer import PublishObserver
-from releasekit.plan import Plan, build_plan
-from releasekit.runner import Prepared, RunControl, execute, render_summary
-from releasekit.settings import PublishSettings, resolve
-from releasekit.state import StateLock, ensure_state_dir, repair_leftovers
-from releasekit.ui.choose import session
-from releasekit.workspace import Workspace
+
+if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that import light
+    from releasekit.observer import PublishObserver
+    from releasekit.plan import Plan
+    from releasekit.settings import PublishSettings
+    from releasekit.workspace import Workspace
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -77,6 +75,8 @@ def _refuse_unreleasable(plan: Plan) -> None:
 
 
 def _settings(args: argparse.Namespace, ws: Workspace) -> PublishSettings:
+    from releasekit.settings import resolve
+
     return resolve(
         ws,
         target=args.target,
@@ -140,6 +140,13 @@ def observer_for(args: argparse.Namespace) -> PublishObserver:
 
 
 def publish(args: argparse.Namespace) -> int:
+    from releasekit import render
+    from releasekit.commands.common import selection, workspace, write
+    from releasekit.plan import build_plan
+    from releasekit.runner import Prepared, RunControl, execute, render_summary
+    from releasekit.state import StateLock, ensure_state_dir, repair_leftovers
+    from releasekit.ui.choose import session
+
     _check_args(args)
     ws = workspace(args)
     plan = build_plan(ws, selection(args), smoke_test=False if args.no_smoke_test else None)
