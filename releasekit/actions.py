@@ -224,7 +224,7 @@ def upload(package: Package, settings: Settings) -> Result:
     return _stage("upload", package, settings, lambda: _upload(package, settings))
 
 
-def _compare(package: Package, local: dict[str, str], remote: dict[str, str | None], settings: Settings) -> None:
+def _compare(local: dict[str, str], remote: dict[str, str | None]) -> None:
     for filename, sha in local.items():
         theirs = remote.get(filename)
         if theirs and theirs != sha:
@@ -248,8 +248,9 @@ def _upload(package: Package, settings: Settings) -> dict[str, Any]:
         found = _retrying(settings, package, "upload", lambda: client.version_files(name, version))
         return {fn: f.sha256 for fn, f in found.items()}
 
+    already = remote()
     try:
-        _compare(package, record.files, remote(), settings)
+        _compare(record.files, already)
     except IntegrityError:
         if settings.get("skip_existing"):
             note(settings["state_dir"], name, version, settings["check_url"], "upload", "existing-differs")
@@ -257,7 +258,7 @@ def _upload(package: Package, settings: Settings) -> dict[str, Any]:
                  detail="different files already on the index; kept them (--skip-existing)")
             return {"status": "existing", "uploaded": []}
         raise
-    missing = [fn for fn in record.files if fn not in remote()]
+    missing = [fn for fn in record.files if fn not in already]
     if not missing:
         note(settings["state_dir"], name, version, settings["check_url"], "upload", "already-published")
         return {"status": "already-published", "uploaded": []}
@@ -340,7 +341,7 @@ def _settle_duplicate(package: Package, settings: Settings, local: dict[str, str
             listed = {fn: f.sha256 for fn, f in client.version_files(name, version).items()}
         except TransientError:
             listed = {}
-        _compare(package, local, listed, settings)
+        _compare(local, listed)
         if all(fn in listed for fn in local):
             emit(settings.get("events_path", ""), name, "upload", "step", step="settled",
                  detail="the index already had identical files")
