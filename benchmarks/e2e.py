@@ -93,7 +93,7 @@ def local_index(directory: Path, seed: Path) -> Iterator[Index]:
     """pypiserver on 127.0.0.1 with upload auth, holding the wheels of ``seed`` (hatchling)."""
     import pypiserver
     import waitress
-    from passlib.apache import HtpasswdFile
+    from passlib.apache import HtpasswdFile  # type: ignore[import-untyped]
 
     packages = directory / "packages"
     packages.mkdir(parents=True)
