@@ -485,15 +485,23 @@ def render(data: Mapping[str, Any]) -> str:
             values = [v for o in runs for v in o["stages"].get(stage, [])]
             cells.append(f"{statistics.median(values):.3f}" if values else "-")
         lines.append(f"| {stage} | " + " | ".join(cells) + " |")
-    if loop:
-        rk1 = [o["wall"] for o in by["releasekit -n 1"]]
-        if rk1:
-            extra = statistics.median(rk1) - loop
-            lines += [
-                "",
-                f"Orchestration overhead (releasekit -n 1 minus the loop): {extra:+.2f} s in all, "
-                f"{extra / len(data['config']['packages']):+.2f} s per package.",
-            ]
+    rk1 = by["releasekit -n 1"]
+    if loop and rk1:
+        extra = statistics.median(o["wall"] for o in rk1) - loop
+        startup = statistics.median(o["wall"] - o["inner"] for o in rk1 if o["inner"] is not None)
+        between = statistics.median(
+            o["inner"] - sum(sum(v) for v in o["stages"].values())
+            for o in rk1
+            if o["inner"] is not None
+        )
+        lines += [
+            "",
+            f"Orchestration overhead (releasekit -n 1 minus the loop, medians): {extra:+.2f} s, "
+            f"{extra / len(data['config']['packages']):+.2f} s per package. Of releasekit's own "
+            f"time, {startup:.2f} s is before `execute()` (interpreter, imports, plan) and "
+            f"{between:.2f} s is inside it but outside every timed stage (doit, worker start, "
+            "dispatch, probes, summary); the rest is the stages, compared above.",
+        ]
     lines += [
         "",
         f"Machine: {data['cpus']} CPUs, Python {data['python']}, load average {data['load']:.1f} "
