@@ -670,9 +670,15 @@ def render(data: Mapping[str, Any]) -> str:
 
 def run(config: Config | None = None) -> str:
     """Measure, save the raw results, return the markdown section."""
+    import multiprocessing
+
     config = config or (QUICK if quick_requested() else Config())
-    with tempfile.TemporaryDirectory(prefix="rk-bench-sched-") as tmp:
-        data = measure(config, Path(tmp))
+    method = multiprocessing.get_start_method(allow_none=True)
+    try:
+        with tempfile.TemporaryDirectory(prefix="rk-bench-sched-") as tmp:
+            data = measure(config, Path(tmp))
+    finally:  # execute() sets the start method for the whole process: leave it as it was
+        multiprocessing.set_start_method(method, force=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "scheduling.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
     return render(data)
