@@ -19,7 +19,6 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +59,9 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _watch_parent(parent: BaseProcess) -> None:
+def _watch_parent(parent: int) -> None:
     while True:
-        if not parent.is_alive():
+        if os.getppid() != parent:
             # The orchestrator died (SIGKILL): do not linger holding locks or pipes. Files
             # this worker had rewritten are restored by the next run from the journal.
             os._exit(70)
@@ -81,10 +80,8 @@ def worker_init() -> None:
         return
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    # The parent's sentinel, not getppid(): under forkserver the OS parent is the fork
-    # server, never the orchestrator (comparing pids made every worker exit at once and doit
-    # wait forever); and the sentinel also tells when the parent is already gone.
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="parent-watch").start()
+    # The pid recorded at spawn time, not getppid() now: the parent may already be gone.
+    threading.Thread(target=_watch_parent, args=(parent.pid,), daemon=True, name="parent-watch").start()
 
 
 def _stage(stage: str, package: Package, settings: Settings, body: Callable[[], dict[str, Any]]) -> Result:
