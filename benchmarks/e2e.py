@@ -498,8 +498,8 @@ def render(data: Mapping[str, Any]) -> str:
             "",
             f"Orchestration overhead (releasekit -n 1 minus the loop, medians): {extra:+.2f} s, "
             f"{extra / len(data['config']['packages']):+.2f} s per package. Of releasekit's own "
-            f"time, {startup:.2f} s is before `execute()` (interpreter, imports, plan) and "
-            f"{between:.2f} s is inside it but outside every timed stage (doit, worker start, "
+            f"time, {startup:.2f} s is before `execute()` (interpreter, imports, plan, preflight) "
+            f"and {between:.2f} s is inside it but outside every timed stage (doit, worker start, "
             "dispatch, probes, summary); the rest is the stages, compared above.",
         ]
     lines += [
