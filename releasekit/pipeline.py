@@ -73,6 +73,9 @@ def upload_is_current(task: Any, values: Any, name: str, version: str, state_dir
 def task_dicts(plan: Plan, settings: PublishSettings, ws: Workspace | None = None) -> dict[str, list[dict[str, Any]]]:
     """Per stage, the doit subtask dicts in dispatch-priority order."""
     data = settings.as_dict()
+    # Only the build needs every member's directory (to fingerprint its own sources); the
+    # other stages get a lighter copy, since every task's arguments travel with its job.
+    light = {k: v for k, v in data.items() if k != "member_dirs"}
     ordered = sorted(plan.packages, key=lambda p: (-p.priority, p.order))
     by_name = {p.name: p for p in plan.packages}
     stages: dict[str, list[dict[str, Any]]] = {s: [] for s in STAGES if plan.smoke_test or s != "smoke"}
@@ -83,7 +86,7 @@ def task_dicts(plan: Plan, settings: PublishSettings, ws: Workspace | None = Non
             spec = specs[f"{stage}:{pkg.name}"]
             task: dict[str, Any] = {
                 "name": pkg.name,
-                "actions": [(ACTIONS[stage], [pdata, data])],
+                "actions": [(ACTIONS[stage], [pdata, data if stage == "build" else light])],
                 "task_dep": list(spec.task_dep),
                 "doc": f"{stage} {pkg.name} {pkg.next_version}: {STAGE_HELP[stage]}",
                 "meta": {"package": pkg.name, "stage": stage, "version": pkg.next_version},

@@ -234,6 +234,16 @@ class DrainableMRunner(MRunner):  # type: ignore[misc]
             RunControl.active.attach(self)
         return self._run_tasks_pausable(task_dispatcher)  # ui: doit's loop + pause/resume
 
+    @property
+    def _ship_tasks(self) -> bool:
+        # fork copies the table into workers for free; only spawn/forkserver pickle it.
+        return multiprocessing.get_start_method() != "fork"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state: dict[str, Any] = super().__getstate__()
+        state["tasks"] = {}  # workers get each task with its job (see get_next_job)
+        return state
+
     def execute_task_subprocess(self, job_q: Any, result_q: Any, reporter_class: Any) -> Any:
         # Runs in the worker from its first instant: arm the parent watchdog before waiting
         # for a job, so a worker whose orchestrator was SIGKILLed never lingers.
@@ -270,6 +280,12 @@ class DrainableMRunner(MRunner):  # type: ignore[misc]
 
     def get_next_job(self, completed: Any) -> Any:
         job = super().get_next_job(completed)
+        if isinstance(job, JobTaskPickle) and self._ship_tasks:
+            # Ship the whole (small) task with its job instead of the whole task table with
+            # every worker: under spawn/forkserver doit pickles the table (~0.5 MB for 200
+            # packages) into each worker's start-up pipe, and the orchestrator blocks there
+            # while the worker imports, starving the running workers (benchmarks/scheduling.py).
+            job = JobTask(self.tasks[job.name])
         control = RunControl.active
         if control is not None and control.paused and isinstance(job, (JobTask, JobTaskPickle)):
             self._held.append(job)
