@@ -240,6 +240,12 @@ class DrainableMRunner(MRunner):  # type: ignore[misc]
         from releasekit.actions import worker_init
 
         worker_init()
+        # SIGTERM is the orchestrator's, like Ctrl-C: a SIGTERM sent to the whole process
+        # group (systemd, `docker stop`, `kill -TERM -PGID`) drains the run, so the stages in
+        # flight finish. Had a worker died of it, doit would have raised its SystemExit in the
+        # orchestrator (exit 1, no summary) or hung joining it. The orchestrator's own hard
+        # stop kills workers instead (see below) and restores their files from the journal.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         return super().execute_task_subprocess(job_q, result_q, reporter_class)
 
     def _run_start_processes(self, job_q: Any, result_q: Any) -> Any:
@@ -337,8 +343,12 @@ class DrainableMRunner(MRunner):  # type: ignore[misc]
                 assert len(proc_list) > self.free_proc
         except (SystemExit, KeyboardInterrupt, Exception):
             if self.Child == Process:
+                # Workers ignore SIGTERM (see execute_task_subprocess): kill them, and wait,
+                # so none can still write a file once the journal is replayed.
                 for proc in proc_list:
-                    proc.terminate()
+                    proc.kill()
+                for proc in proc_list:
+                    proc.join(timeout=10)
             raise
         for proc in proc_list:
             proc.join()
