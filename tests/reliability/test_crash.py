@@ -1,0 +1,53 @@
+"""Crash safety under signals: SIGKILL at random instants, SIGTERM and SIGINT (graceful).
+
+The harness is :mod:`tests.reliability.crash`. CI runs a few seeded trials; the full run is
+``RELEASEKIT_CRASH_TRIALS=30`` (SIGKILL trials; a third as many SIGTERM/SIGINT trials come
+on top). ``RELEASEKIT_CRASH_SEED`` replays a run. The report is printed at the end of the
+session and written to ``crash-report.json`` in the test's tmp dir.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.harness.index import LocalIndex
+from tests.reliability import support
+from tests.reliability.conftest import env_int
+from tests.reliability.crash import CrashHarness, write_report
+
+pytestmark = pytest.mark.slow
+
+CI_KILLS = 5
+CI_GRACEFUL = 3
+DEFAULT_SEED = 20261121
+
+
+def test_signals_at_random_instants_never_lose_a_file_or_upload_twice(
+        ws10: Path, local_index: LocalIndex, tmp_path: Path,
+        reliability_report: Callable[[str], None]) -> None:
+    kills = env_int("RELEASEKIT_CRASH_TRIALS", CI_KILLS)
+    graceful = env_int("RELEASEKIT_GRACEFUL_TRIALS", CI_GRACEFUL if kills == CI_KILLS else max(CI_GRACEFUL, kills // 3))
+    seed = env_int("RELEASEKIT_CRASH_SEED", DEFAULT_SEED)
+    # A short index lag gives the poll phase a window to strike in.
+    local_index.faults.set(lag_s=0.4)
+    print(f"crash harness: seed {seed}, {kills} SIGKILL + {graceful} SIGTERM/SIGINT trials "
+          f"(replay: RELEASEKIT_CRASH_SEED={seed} RELEASEKIT_CRASH_TRIALS={kills})")
+    harness = CrashHarness(ws10, local_index, tmp_path / "runs", seed=seed,
+                           per_round=env_int("RELEASEKIT_CRASH_PER_ROUND", 4))
+    report = harness.run(kills, graceful)
+    path = tmp_path / "crash-report.json"
+    write_report(report, path)
+    print(report.line())
+    print(f"crash report: {path}")
+    reliability_report(report.line() + f" (report: {path})")
+
+    # Across every round: the index holds exactly the bytes built here, each stored once.
+    built = support.records(ws10)
+    assert local_index.files() == built
+    assert all(s.stored == 1 for s in local_index.uploads.values())
+    assert len(report.trials) == kills + graceful
+    assert not report.failures, json.dumps(report.failures, indent=2)
