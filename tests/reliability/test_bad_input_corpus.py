@@ -113,4 +113,4 @@ def test_a_requirement_is_checked_against_the_version_as_written_not_a_bump(tmp_
     bumped = _in_process(("plan", "--major", "--format", "json"), ws)
     assert bumped.returncode == 0, bumped.stderr
     b = next(p for p in json.loads(bumped.stdout)["packages"] if p["name"] == "b")
-    assert b["pins"] == {"a": "2.0.0"}  # `bump` writes b's requirement as >=2.0.0 first
+    assert b["pins"] == {"a": "2.0.0"}  # `bump` widens b's requirement to admit 2.0.0 as it writes it

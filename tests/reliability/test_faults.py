@@ -16,6 +16,7 @@ from tests.harness.faults import RESET
 from tests.harness.index import LocalIndex
 from tests.harness.projects import seed_files, uv_build
 from tests.reliability import support, workspace10
+from tests.reliability.conftest import env_int
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +45,8 @@ def test_thirty_percent_upload_faults_and_a_lagging_index(
         ws10: Path, local_index: LocalIndex, tmp_path: Path,
         reliability_report: Callable[[str], None]) -> None:
     before = support.tree_snapshot(ws10)
-    inject_upload_faults(local_index, seed=7)
+    seed = env_int("RELEASEKIT_FAULT_SEED", 7)
+    inject_upload_faults(local_index, seed=seed)
     started = time.monotonic()
     done = support.rk(ws10, "publish", "-j", "4", "--no-smoke-test", "--max-retries", "8",
                       *support.index_flags(local_index, poll_timeout=60), timeout=400)
@@ -85,13 +87,14 @@ def test_thirty_percent_upload_faults_and_a_lagging_index(
         "stored_twice": sum(1 for s in uploads.values() if s.stored > 1),
         "checksum_errors": len(checksum_errors),
         "lag_s": LAG_S,
+        "seed": seed,
         "seconds": round(seconds, 1),
     }
     (tmp_path / "fault-report.json").write_text(json.dumps(stats, indent=2) + "\n")
-    line = (f"upload faults: {stats['upload_posts']} upload POSTs, {stats['injected_faults']} injected "
+    line = (f"upload faults (30% per POST): {stats['upload_posts']} upload POSTs, {stats['injected_faults']} injected "
             f"({stats['fault_share_of_posts']:.0%}: {stats['injected_by_kind']}), {stats['retries']} retries, "
             f"{stats['duplicates']} duplicates, {stats['checksum_errors']} checksum errors, "
-            f"{stats['requests']} requests in all, {LAG_S:g} s lag, {stats['seconds']} s")
+            f"{stats['requests']} requests in all, {LAG_S:g} s lag, seed {seed}, {stats['seconds']} s")
     print(line)
     reliability_report(line)
 
