@@ -36,6 +36,7 @@ def test_a_second_run_refuses_names_the_holder_and_leaves_its_files_alone(
         ws10: Path, local_index: LocalIndex) -> None:
     before = support.tree_snapshot(ws10)
     flags = support.index_flags(local_index)
+    gate = local_index.hold_uploads()  # the holder cannot finish before the others have tried
     first = support.start_rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
     try:
         _wait_pinned(ws10, first)
@@ -53,6 +54,7 @@ def test_a_second_run_refuses_names_the_holder_and_leaves_its_files_alone(
                                             text=True, timeout=60, check=False)
         still_running = first.poll() is None
     finally:
+        gate.release()
         out, err = first.communicate(timeout=240)
     for what, done in refusals.items():
         lines = done.stderr.strip().splitlines()
