@@ -246,16 +246,27 @@ class DrainableMRunner(MRunner):  # type: ignore[misc]
         # orchestrator (exit 1, no summary) or hung joining it. The orchestrator's own hard
         # stop kills workers instead (see below) and restores their files from the journal.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if hasattr(signal, "pthread_sigmask"):  # inherited blocked from _run_start_processes
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGINT, signal.SIGTERM))
         return super().execute_task_subprocess(job_q, result_q, reporter_class)
 
     def _run_start_processes(self, job_q: Any, result_q: Any) -> Any:
-        # Children inherit an ignored SIGINT (documented CPython behaviour), so Ctrl-C in
-        # a terminal reaches only the orchestrator, which drains.
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # Children inherit ignored SIGINT and SIGTERM (an ignored signal stays ignored across
+        # exec), so a Ctrl-C or a SIGTERM sent to the whole group reaches only the
+        # orchestrator, which drains, even while a worker is still starting up (a worker
+        # that died of it there left the orchestrator waiting for it forever). Meanwhile the
+        # orchestrator blocks them: one arriving now stays pending (Linux never discards a
+        # blocked signal) and is handled once its handler is back.
+        drained = (signal.SIGINT, signal.SIGTERM)
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, drained) if hasattr(signal, "pthread_sigmask") else None
+        previous = {s: signal.signal(s, signal.SIG_IGN) for s in drained}
         try:
             return super()._run_start_processes(job_q, result_q)
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+            if mask is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
     # --- pause / resume (issue 5, branch ui) -------------------------------------------
     # doit's loop blocks in result_q.get() and hands out jobs only when a result arrives,
