@@ -311,6 +311,23 @@ class DrainableMRunner(MRunner):  # type: ignore[misc]
             held.clear()
         return 0
 
+    def _check_workers(self, proc_list: list[Any]) -> None:
+        """A worker that died (OOM killer, a signal) never reports: stop instead of waiting forever.
+
+        Workers exit on their own (code 0) only after being told to, when nothing is left.
+        """
+        from doit.exceptions import InvalidTask
+
+        for proc in proc_list:
+            code = getattr(proc, "exitcode", None)
+            if code not in (None, 0):
+                how = f"exit code {code}"
+                if code < 0:
+                    with contextlib.suppress(ValueError):
+                        how = f"signal {signal.Signals(-code).name}"
+                raise InvalidTask(f"a worker process (pid {proc.pid}) died of {how}; the run was stopped "
+                                  "(rerun the same command to resume)")
+
     def _run_tasks_pausable(self, task_dispatcher: Any) -> Any:
         """doit 0.37's MRunner.run_tasks with a polling wait and the pause/resume/cancel hooks."""
         from multiprocessing import Process
@@ -332,6 +349,7 @@ class DrainableMRunner(MRunner):  # type: ignore[misc]
                 try:
                     result = result_q.get(timeout=self.POLL_SECONDS)
                 except queue.Empty:
+                    self._check_workers(proc_list)
                     continue
                 if "exit" in result:
                     raise result["exit"](result["exception"])
