@@ -37,9 +37,10 @@ from typing import Any
 from tests.harness.index import LocalIndex
 from tests.reliability import support, workspace10
 
-PHASES = ("build", "upload", "poll", "verify", "smoke")
+#: "startup": the scheduler is starting its workers (the run's directory appeared).
+PHASES = ("startup", "build", "upload", "poll", "verify", "smoke")
 #: Seconds after a phase's first stage starts within which the signal lands (uniform).
-JITTER = {"build": 0.4, "upload": 0.3, "poll": 0.3, "verify": 0.2, "smoke": 0.5}
+JITTER = {"startup": 0.3, "build": 0.4, "upload": 0.3, "poll": 0.3, "verify": 0.2, "smoke": 0.5}
 SIGNALS = {"SIGKILL": signal.SIGKILL, "SIGTERM": signal.SIGTERM, "SIGINT": signal.SIGINT}
 
 
@@ -63,12 +64,15 @@ class Trial:
     returncode: int | None = None
     repaired_by: str = ""
     failures: list[str] = field(default_factory=list)
+    started_run: bool = False  # the scheduler had started (else: struck during preflight)
 
     @property
     def phases_hit(self) -> list[str]:
         hit = {s.split(":", 1)[0] for s in self.in_flight}
         if self.pinned:
             hit.add("build(pinned)")
+        if not hit:
+            hit.add("startup" if self.started_run else "preflight")
         return sorted(hit)
 
 
@@ -132,13 +136,15 @@ def make_plans(rng: random.Random, kills: int, graceful: int) -> list[Plan]:
 
     SIGKILL goes to the whole group (a CI runner killing the job's tree) 70% of the time,
     else to the orchestrator alone (the OOM killer); its workers must then go by themselves.
+    The first graceful stop always lands while the workers start (a SIGTERM there once hung
+    the run forever); the other strikes aim at a random phase, or at a random instant.
     """
-    signals = [("SIGKILL", "group" if rng.random() < 0.7 else "parent") for _ in range(kills)]
-    signals += [GRACEFUL[i % len(GRACEFUL)] for i in range(graceful)]
+    signals = [("SIGKILL", "group" if rng.random() < 0.7 else "parent", "") for _ in range(kills)]
+    signals += [(*GRACEFUL[i % len(GRACEFUL)], "startup" if i == 0 else "") for i in range(graceful)]
     rng.shuffle(signals)
     plans = []
-    for sig, target in signals:
-        phase = rng.choice(PHASES) if rng.random() < 0.85 else "time"
+    for sig, target, aim in signals:
+        phase = aim or (rng.choice(PHASES) if rng.random() < 0.85 else "time")
         jitter = rng.uniform(0.5, 12.0) if phase == "time" else rng.uniform(0.0, JITTER[phase])
         plans.append(Plan(sig, target, phase, round(jitter, 3)))
     return plans
@@ -206,10 +212,12 @@ class CrashHarness:
             return self._pinned_now() > 0
         if run_dir is None:
             return False
+        if plan.phase == "startup":
+            return True
         return any(e.get("stage") == plan.phase and e.get("event") == "start"
                    for e in support.read_events(run_dir / "events.ndjson"))
 
-    def _strike(self, plan: Plan, proc: Any, before: set[Path]) -> tuple[bool, float, list[str], int]:
+    def _strike(self, plan: Plan, proc: Any, before: set[Path]) -> tuple[bool, float, list[str], int, bool]:
         """Wait for the trigger, then the jitter, then signal. False if the run ended first."""
         started = time.monotonic()
         deadline = started + 180
@@ -221,8 +229,9 @@ class CrashHarness:
         while proc.poll() is None and time.monotonic() < end:
             time.sleep(0.01)
         if proc.poll() is not None:
-            return False, time.monotonic() - started, [], 0
-        in_flight = self._in_flight(self._run_dir(before))
+            return False, time.monotonic() - started, [], 0, False
+        run_dir = self._run_dir(before)
+        in_flight = self._in_flight(run_dir)
         pinned = self._pinned_now()
         sig = SIGNALS[plan.signal]
         try:
@@ -231,12 +240,13 @@ class CrashHarness:
             else:
                 os.kill(proc.pid, sig)
         except ProcessLookupError:
-            return False, time.monotonic() - started, [], 0
-        return True, time.monotonic() - started, in_flight, pinned
+            return False, time.monotonic() - started, [], 0, False
+        return True, time.monotonic() - started, in_flight, pinned, run_dir is not None
 
     # -- checks ---------------------------------------------------------------------------
 
-    def _check_graceful(self, trial: Trial, proc: Any, run_out: Path, snapshot: dict[str, str]) -> None:
+    def _check_graceful(self, trial: Trial, proc: Any, run_out: Path, snapshot: dict[str, str],
+                        started_run: bool) -> None:
         try:
             proc.wait(timeout=120)
         except Exception:
@@ -248,13 +258,18 @@ class CrashHarness:
         stderr = (run_out / "stderr").read_text()
         if proc.returncode != 130:
             trial.failures.append(f"exit {proc.returncode}, expected 130; stderr tail: {stderr[-600:]!r}")
-        if "cancelled" not in stdout:
+        if not started_run:
+            # Struck before the scheduler started (preflight): nothing ran, nothing to summarize.
+            if "releasekit: interrupted" not in stderr:
+                trial.failures.append(f"stopped before the run without saying so: {stderr[-400:]!r}")
+        elif "cancelled" not in stdout:
             trial.failures.append(f"the summary does not say cancelled: {stdout[-400:]!r}")
-        try:
-            if support.last_run(self.ws).get("cancelled") is not True:
-                trial.failures.append("last-run.json does not record the run as cancelled")
-        except (OSError, ValueError) as exc:
-            trial.failures.append(f"no readable last-run.json: {exc}")
+        else:
+            try:
+                if support.last_run(self.ws).get("cancelled") is not True:
+                    trial.failures.append("last-run.json does not record the run as cancelled")
+            except (OSError, ValueError) as exc:
+                trial.failures.append(f"no readable last-run.json: {exc}")
         if "Traceback" in stderr or "Traceback" in stdout:
             trial.failures.append(f"a traceback was printed: {stderr[-800:]!r}")
         changed = support.diff_snapshots(snapshot, support.tree_snapshot(self.ws))
@@ -368,18 +383,19 @@ class CrashHarness:
             batch.sort(key=lambda p: order.get(p.phase, len(PHASES)))
             proc, run_out, before = self._start()
             for plan in batch:
-                landed, at, in_flight, pinned = self._strike(plan, proc, before)
+                landed, at, in_flight, pinned, started_run = self._strike(plan, proc, before)
                 if not landed:
                     self.report.missed += 1
                     self.log(f"  round {round_no}: {plan.phase} strike missed (the run finished first)")
                     break
                 pending.remove(plan)
                 number += 1
-                trial = Trial(number, round_no, version, plan, round(at, 2), in_flight, pinned)
+                trial = Trial(number, round_no, version, plan, round(at, 2), in_flight, pinned,
+                              started_run=started_run)
                 if plan.signal == "SIGKILL":
                     self._check_killed(trial, proc, snapshot)
                 else:
-                    self._check_graceful(trial, proc, run_out, snapshot)
+                    self._check_graceful(trial, proc, run_out, snapshot, started_run)
                 self.report.trials.append(trial)
                 self.log(f"  trial {number}: {plan.signal} to {plan.target} at {at:.2f}s "
                          f"(aimed at {plan.phase}); hit {', '.join(trial.phases_hit) or 'startup'}; "

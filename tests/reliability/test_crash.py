@@ -9,6 +9,9 @@ session and written to ``crash-report.json`` in the test's tmp dir.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,3 +54,37 @@ def test_signals_at_random_instants_never_lose_a_file_or_upload_twice(
     assert all(s.stored == 1 for s in local_index.uploads.values())
     assert len(report.trials) == kills + graceful
     assert not report.failures, json.dumps(report.failures, indent=2)
+
+
+def test_a_worker_killed_under_the_orchestrator_stops_the_run_instead_of_hanging(
+        ws10: Path, local_index: LocalIndex, tmp_path: Path) -> None:
+    """The OOM killer takes a worker in the middle of a build, with a pyproject.toml pinned.
+    doit's runner would wait for that worker's result forever; releasekit stops the run,
+    says which worker died, restores the file, and the rerun completes."""
+    before = support.tree_snapshot(ws10)
+    args = ["publish", "-j", "2", "-p", "rkz-top", "--with-deps", "--no-smoke-test", *support.index_flags(local_index)]
+    proc = support.start_rk(ws10, *args, out_dir=tmp_path / "killed")
+    deadline = time.monotonic() + 60
+    while not (entries := support.journal_entries(ws10)) and time.monotonic() < deadline:
+        assert proc.poll() is None
+        time.sleep(0.01)
+    worker = json.loads(entries[0].read_text())["pid"]  # the worker that pinned the file
+    assert worker != proc.pid
+    os.kill(worker, signal.SIGKILL)
+    try:
+        proc.wait(timeout=60)
+    finally:
+        support.kill_group(proc.pid)
+    out = (tmp_path / "killed" / "stdout").read_text()
+    err = (tmp_path / "killed" / "stderr").read_text()
+    assert proc.returncode == 1, out + err
+    assert f"a worker process (pid {worker}) died of signal SIGKILL" in out
+    assert "Traceback" not in out + err
+    assert support.tree_snapshot(ws10) == before  # the orchestrator replayed the journal
+    assert not support.journal_entries(ws10)
+
+    again = support.rk(ws10, *args)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert support.tree_snapshot(ws10) == before
+    assert local_index.files() == support.records(ws10)
+    assert all(s.stored == 1 for s in local_index.uploads.values())
