@@ -136,15 +136,22 @@ def make_plans(rng: random.Random, kills: int, graceful: int) -> list[Plan]:
 
     SIGKILL goes to the whole group (a CI runner killing the job's tree) 70% of the time,
     else to the orchestrator alone (the OOM killer); its workers must then go by themselves.
-    The first graceful stop always lands while the workers start (a SIGTERM there once hung
-    the run forever); the other strikes aim at a random phase, or at a random instant.
+    SIGKILLs aim at the pipeline phases in turn (in a seeded order, so any five cover them
+    all), every sixth at worker startup or at a plain random instant instead. The first
+    graceful stop always lands while the workers start (a SIGTERM there once hung the run
+    forever); the other graceful stops aim at a random phase, or at a random instant.
     """
-    signals = [("SIGKILL", "group" if rng.random() < 0.7 else "parent", "") for _ in range(kills)]
-    signals += [(*GRACEFUL[i % len(GRACEFUL)], "startup" if i == 0 else "") for i in range(graceful)]
+    stages = [p for p in PHASES if p != "startup"]
+    rng.shuffle(stages)
+    aims = [("time", "startup")[(i // 6) % 2] if i % 6 == 5 else stages[(i - i // 6) % len(stages)]
+            for i in range(kills)]
+    signals = [("SIGKILL", "group" if rng.random() < 0.7 else "parent", aim) for aim in aims]
+    for i in range(graceful):
+        aim = "startup" if i == 0 else (rng.choice(PHASES) if rng.random() < 0.85 else "time")
+        signals.append((*GRACEFUL[i % len(GRACEFUL)], aim))
     rng.shuffle(signals)
     plans = []
-    for sig, target, aim in signals:
-        phase = aim or (rng.choice(PHASES) if rng.random() < 0.85 else "time")
+    for sig, target, phase in signals:
         jitter = rng.uniform(0.5, 12.0) if phase == "time" else rng.uniform(0.0, JITTER[phase])
         plans.append(Plan(sig, target, phase, round(jitter, 3)))
     return plans
