@@ -32,6 +32,10 @@ def ensure_state_dir(state_dir: Path) -> Path:
     return state_dir
 
 
+def _stderr_notice(message: str) -> None:
+    print(f"releasekit: {message}", file=sys.stderr, flush=True)
+
+
 def _pid_alive(pid: int) -> bool:
     if pid <= 0:
         return False
@@ -49,10 +53,12 @@ def _pid_alive(pid: int) -> bool:
 class StateLock:
     """Exclusive lock on a workspace's state directory, naming its holder."""
 
-    def __init__(self, state_dir: Path, command: str, *, notice: Callable[[str], None] | None = None) -> None:
+    def __init__(self, state_dir: Path, command: str, *,
+                 notice: Callable[[str], None] | None = None) -> None:
         self.path = state_dir / "lock"
         self.command = command
-        self.notice = notice  # told when the lock is taken over from a holder that died
+        # Told when the lock is taken over from a holder that died (default: stderr).
+        self.notice = notice or _stderr_notice
         self._handle: IO[str] | None = None
         self.recovered_from: dict[str, Any] | None = None
 
@@ -87,11 +93,10 @@ class StateLock:
         previous = self.holder()
         if previous and previous.get("pid") and not _pid_alive(int(previous["pid"])):
             self.recovered_from = previous
-            if self.notice is not None:
-                self.notice(
-                    f"the previous `releasekit {previous.get('command', '?')}` (pid {previous['pid']}) died "
-                    "without releasing this workspace; took it over"
-                )
+            self.notice(
+                f"the previous `releasekit {previous.get('command', '?')}` (pid {previous['pid']}) died "
+                "without releasing this workspace; took it over"
+            )
         handle.seek(0)
         handle.truncate()
         handle.write(

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 from releasekit import render
 from releasekit.commands.common import selection, workspace, write
-from releasekit.context import stderr_notice
 from releasekit.errors import EXIT_OK, UsageError
 from releasekit.observer import PublishObserver
 from releasekit.plan import Plan, build_plan
@@ -165,7 +164,7 @@ def publish(args: argparse.Namespace) -> int:
         write("nothing to publish\n")
         return EXIT_OK
     state = ensure_state_dir(ws.state_dir)
-    with StateLock(state, "publish", notice=stderr_notice):
+    with StateLock(state, "publish"):
         repair_leftovers(state, holding_lock=True)
         observer = observer_for(args)
         control = RunControl(observer)  # keys and SIGUSR1/2 act through it
