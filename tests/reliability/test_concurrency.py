@@ -21,11 +21,12 @@ pytestmark = pytest.mark.slow
 SUBSET = ["-p", "rkz-top", "--with-deps", "--no-smoke-test"]  # core, left, right, top
 
 
-def _wait_pinned(ws: Path, proc: object, timeout: float = 60) -> None:
-    """Until the run holds the lock and has a pyproject.toml rewritten for a build."""
+def _wait_pinned(ws: Path, proc: object, before: dict[str, str], timeout: float = 60) -> None:
+    """Until the run holds the lock and has a pyproject.toml rewritten for a build (journaled
+    *and* written: the journal entry comes first)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if support.journal_entries(ws):
+        if support.journal_entries(ws) and support.tree_snapshot(ws) != before:
             return
         assert proc.poll() is None, "the publish ended before it pinned anything"  # type: ignore[attr-defined]
         time.sleep(0.01)
@@ -39,7 +40,7 @@ def test_a_second_run_refuses_names_the_holder_and_leaves_its_files_alone(
     gate = local_index.hold_uploads()  # the holder cannot finish before the others have tried
     first = support.start_rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
     try:
-        _wait_pinned(ws10, first)
+        _wait_pinned(ws10, first, before)
         holder = json.loads((ws10 / support.STATE / "lock").read_text())
         assert holder["pid"] == first.pid and holder["command"] == "publish"
         doit = str(Path(sys.executable).parent / "doit")
@@ -78,7 +79,12 @@ def test_a_dead_holders_lock_is_recovered_without_a_human(ws10: Path, local_inde
     before = support.tree_snapshot(ws10)
     flags = support.index_flags(local_index)
     first = support.start_rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
-    _wait_pinned(ws10, first)
+    while True:  # freeze the run, and kill it only if a pyproject.toml is rewritten right now
+        _wait_pinned(ws10, first, before)
+        os.killpg(first.pid, signal.SIGSTOP)
+        if support.journal_entries(ws10) and support.tree_snapshot(ws10) != before:
+            break
+        os.killpg(first.pid, signal.SIGCONT)
     os.killpg(first.pid, signal.SIGKILL)
     first.communicate(timeout=30)
     # What a human would find: a lock file naming a dead process, a rewritten pyproject.toml.
