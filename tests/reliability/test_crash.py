@@ -8,6 +8,7 @@ session and written to ``crash-report.json`` in the test's tmp dir.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -65,10 +66,13 @@ def test_a_worker_killed_under_the_orchestrator_stops_the_run_instead_of_hanging
     args = ["publish", "-j", "2", "-p", "rkz-top", "--with-deps", "--no-smoke-test", *support.index_flags(local_index)]
     proc = support.start_rk(ws10, *args, out_dir=tmp_path / "killed")
     deadline = time.monotonic() + 60
-    while not (entries := support.journal_entries(ws10)) and time.monotonic() < deadline:
+    worker = 0
+    while not worker and time.monotonic() < deadline:
         assert proc.poll() is None
+        for entry in support.journal_entries(ws10):
+            with contextlib.suppress(OSError, ValueError):
+                worker = json.loads(entry.read_text())["pid"]  # the worker that pinned the file
         time.sleep(0.01)
-    worker = json.loads(entries[0].read_text())["pid"]  # the worker that pinned the file
     assert worker != proc.pid
     os.kill(worker, signal.SIGKILL)
     try:
