@@ -266,10 +266,16 @@ def _upload(package: Package, settings: Settings) -> dict[str, Any]:
     uv = Uv()
     attempts = {"n": 0}
     uploaded: list[str] = []
+    # Files the index has stored: accepted by it in this stage, or settled as identical. A
+    # lagging index may not list them yet, and sending one again would be a duplicate upload
+    # (answered 409/400, which used to end in waiting for files never sent: RK607).
+    stored: set[str] = set()
 
     def attempt() -> None:
         attempts["n"] += 1
-        still = [fn for fn in record.files if fn not in remote()] if attempts["n"] > 1 else missing
+        listed = remote() if attempts["n"] > 1 else {}
+        still = [fn for fn in (record.files if attempts["n"] > 1 else missing)
+                 if fn not in stored and fn not in listed]
         if not still:
             return
         emit(events, name, "upload", "step", step="uv publish", files=still, attempt=attempts["n"])
@@ -281,6 +287,7 @@ def _upload(package: Package, settings: Settings) -> dict[str, Any]:
             env=_publish_env(settings),
         )
         uploaded.extend(fn for fn in outcome.uploaded if fn not in outcome.skipped)
+        stored.update(outcome.accepted)
         if outcome.ok:
             return
         if outcome.kind == "transient":
@@ -290,7 +297,11 @@ def _upload(package: Package, settings: Settings) -> dict[str, Any]:
                 status=outcome.status,
             )
         if outcome.kind == "duplicate":
-            _settle_duplicate(package, settings, record.files, client)
+            # Settle the file the index says it has; uv stopped there, so send the rest.
+            existing = [f for f in still if f == outcome.failed_file] or still
+            _settle_duplicate(package, settings, {fn: record.files[fn] for fn in existing}, client)
+            stored.update(existing)
+            attempt()
             return
         if outcome.kind == "mismatch":
             raise IntegrityError(

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -147,6 +149,11 @@ def _resolve(spec: str) -> Handler:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if argv is None and threading.current_thread() is threading.main_thread():
+        # SIGTERM stops releasekit the way Ctrl-C does, wherever it lands: `finally` blocks
+        # run, and the exit status is 130 with a message, not a silent death by signal.
+        # `publish` installs its draining handlers on top of this while its stages run.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         parser = build_parser()
         args = parser.parse_args(args_list)

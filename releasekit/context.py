@@ -28,7 +28,7 @@ def open_workspace(
         config = parse_config(
             raw.get("releasekit") if isinstance(raw, dict) else None, located.manifest, located.text
         )
-        repaired = repair_leftovers(config.state_path(located.root))
+        repaired = repair_leftovers(config.state_path(located.root), notice=notice)
         for message in repaired:
             notice(f"repaired a file left by an interrupted run: {message}")
         if repaired:  # the root manifest itself may have been restored: read it again

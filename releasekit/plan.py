@@ -15,7 +15,7 @@ from typing import Any
 
 from releasekit.errors import UsageError, VersionError
 from releasekit.graph import Graph
-from releasekit.versions import Bump, next_version
+from releasekit.versions import Bump, admits, next_version
 from releasekit.workspace import Package, Workspace
 
 SCHEMA = "releasekit.plan/1"
@@ -203,6 +203,27 @@ def task_specs(packages: tuple[PackagePlan, ...], smoke_test: bool) -> tuple[Tas
     return tuple(specs)
 
 
+def _require_admitted(ws: Workspace, pkg: Package, pins: Mapping[str, str]) -> None:
+    """Each pin must satisfy what the package declares: pinning ``a>=2`` to ``a==1.0.0`` for the
+    build would publish a wheel that silently drops its author's constraint.
+
+    Only pins at a version as written are checked; a version this plan bumps is admitted by
+    `bump`, which widens the dependents' specifiers when it writes the new version.
+    """
+    for dep in pkg.dependencies:
+        version = pins.get(dep.name)
+        if not dep.internal or version is None or not dep.specifier or version != ws.by_name[dep.name].version:
+            continue
+        if not admits(dep.specifier, version):
+            raise VersionError(
+                f"{pkg.name} requires {dep.raw!r} ({dep.section}), which the workspace's {dep.name} "
+                f"{version} does not satisfy; the build would pin it to =={version} anyway",
+                path=pkg.manifest,
+                code="RK143",
+                hint=f"widen the requirement, or bump {dep.name} to a version it admits",
+            )
+
+
 def build_plan(
     ws: Workspace,
     selection: Selection = Selection(),
@@ -276,6 +297,7 @@ def build_plan(
                         hint=f"give {dep} a static [project].version",
                     )
                 pins[dep] = other.version
+        _require_admitted(ws, pkg, pins)
         stages = tuple(s for s in STAGES if smoke or s != "smoke")
         plans.append(
             PackagePlan(

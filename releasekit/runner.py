@@ -250,16 +250,33 @@ class DrainableMRunner(MRunner):  # type: ignore[misc]
         from releasekit.actions import worker_init
 
         worker_init()
+        # SIGTERM is the orchestrator's, like Ctrl-C: a SIGTERM sent to the whole process
+        # group (systemd, `docker stop`, `kill -TERM -PGID`) drains the run, so the stages in
+        # flight finish. Had a worker died of it, doit would have raised its SystemExit in the
+        # orchestrator (exit 1, no summary) or hung joining it. The orchestrator's own hard
+        # stop kills workers instead (see below) and restores their files from the journal.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if hasattr(signal, "pthread_sigmask"):  # inherited blocked from _run_start_processes
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGINT, signal.SIGTERM))
         return super().execute_task_subprocess(job_q, result_q, reporter_class)
 
     def _run_start_processes(self, job_q: Any, result_q: Any) -> Any:
-        # Children inherit an ignored SIGINT (documented CPython behaviour), so Ctrl-C in
-        # a terminal reaches only the orchestrator, which drains.
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # Children inherit ignored SIGINT and SIGTERM (an ignored signal stays ignored across
+        # exec), so a Ctrl-C or a SIGTERM sent to the whole group reaches only the
+        # orchestrator, which drains, even while a worker is still starting up (a worker
+        # that died of it there left the orchestrator waiting for it forever). Meanwhile the
+        # orchestrator blocks them: one arriving now stays pending (Linux never discards a
+        # blocked signal) and is handled once its handler is back.
+        drained = (signal.SIGINT, signal.SIGTERM)
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, drained) if hasattr(signal, "pthread_sigmask") else None
+        previous = {s: signal.signal(s, signal.SIG_IGN) for s in drained}
         try:
             return super()._run_start_processes(job_q, result_q)
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+            if mask is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
     # --- pause / resume (issue 5, branch ui) -------------------------------------------
     # doit's loop blocks in result_q.get() and hands out jobs only when a result arrives,
@@ -310,6 +327,23 @@ class DrainableMRunner(MRunner):  # type: ignore[misc]
             held.clear()
         return 0
 
+    def _check_workers(self, proc_list: list[Any]) -> None:
+        """A worker that died (OOM killer, a signal) never reports: stop instead of waiting forever.
+
+        Workers exit on their own (code 0) only after being told to, when nothing is left.
+        """
+        from doit.exceptions import InvalidTask
+
+        for proc in proc_list:
+            code = getattr(proc, "exitcode", None)
+            if code not in (None, 0):
+                how = f"exit code {code}"
+                if code < 0:
+                    with contextlib.suppress(ValueError):
+                        how = f"signal {signal.Signals(-code).name}"
+                raise InvalidTask(f"a worker process (pid {proc.pid}) died of {how}; the run was stopped "
+                                  "(rerun the same command to resume)")
+
     def _run_tasks_pausable(self, task_dispatcher: Any) -> Any:
         """doit 0.37's MRunner.run_tasks with a polling wait and the pause/resume/cancel hooks."""
         from multiprocessing import Process
@@ -331,6 +365,7 @@ class DrainableMRunner(MRunner):  # type: ignore[misc]
                 try:
                     result = result_q.get(timeout=self.POLL_SECONDS)
                 except queue.Empty:
+                    self._check_workers(proc_list)
                     continue
                 if "exit" in result:
                     raise result["exit"](result["exception"])
@@ -353,8 +388,12 @@ class DrainableMRunner(MRunner):  # type: ignore[misc]
                 assert len(proc_list) > self.free_proc
         except (SystemExit, KeyboardInterrupt, Exception):
             if self.Child == Process:
+                # Workers ignore SIGTERM (see execute_task_subprocess): kill them, and wait,
+                # so none can still write a file once the journal is replayed.
                 for proc in proc_list:
-                    proc.terminate()
+                    proc.kill()
+                for proc in proc_list:
+                    proc.join(timeout=10)
             raise
         for proc in proc_list:
             proc.join()

@@ -13,6 +13,7 @@ import os
 import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -29,6 +30,10 @@ def ensure_state_dir(state_dir: Path) -> Path:
     if not ignore.exists():
         ignore.write_text(GITIGNORE, encoding="utf-8")
     return state_dir
+
+
+def _stderr_notice(message: str) -> None:
+    print(f"releasekit: {message}", file=sys.stderr, flush=True)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -48,9 +53,12 @@ def _pid_alive(pid: int) -> bool:
 class StateLock:
     """Exclusive lock on a workspace's state directory, naming its holder."""
 
-    def __init__(self, state_dir: Path, command: str) -> None:
+    def __init__(self, state_dir: Path, command: str, *,
+                 notice: Callable[[str], None] | None = None) -> None:
         self.path = state_dir / "lock"
         self.command = command
+        # Told when the lock is taken over from a holder that died (default: stderr).
+        self.notice = notice or _stderr_notice
         self._handle: IO[str] | None = None
         self.recovered_from: dict[str, Any] | None = None
 
@@ -85,6 +93,10 @@ class StateLock:
         previous = self.holder()
         if previous and previous.get("pid") and not _pid_alive(int(previous["pid"])):
             self.recovered_from = previous
+            self.notice(
+                f"the previous `releasekit {previous.get('command', '?')}` (pid {previous['pid']}) died "
+                "without releasing this workspace; took it over"
+            )
         handle.seek(0)
         handle.truncate()
         handle.write(
@@ -145,7 +157,8 @@ else:
         fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def repair_leftovers(state_dir: Path, *, holding_lock: bool = False) -> list[str]:
+def repair_leftovers(state_dir: Path, *, holding_lock: bool = False,
+                     notice: Callable[[str], None] | None = None) -> list[str]:
     """Restore files a killed run left rewritten, unless a live run owns them.
 
     Called at the start of every command. Without the lock we take it briefly; if a live
@@ -156,7 +169,7 @@ def repair_leftovers(state_dir: Path, *, holding_lock: bool = False) -> list[str
         return []
     if holding_lock:
         return journal.repair()
-    lock = StateLock(state_dir, "repair")
+    lock = StateLock(state_dir, "repair", notice=notice)
     try:
         lock.acquire()
     except StateError:

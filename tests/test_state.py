@@ -184,7 +184,9 @@ def test_cli_repairs_a_killed_run_before_anything_else(
     data = json.loads(result.stdout)  # stdout is clean JSON; the notice went to stderr
     assert data["schema"] == "releasekit.plan/1"
     assert result.err_lines == [
-        f"releasekit: repaired a file left by an interrupted run: {manifest.resolve()}: restored"
+        f"releasekit: the previous `releasekit publish` (pid {holder.pid}) died without releasing "
+        "this workspace; took it over",
+        f"releasekit: repaired a file left by an interrupted run: {manifest.resolve()}: restored",
     ]
 
 

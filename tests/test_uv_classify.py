@@ -91,3 +91,25 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert parse_retry_after("-3") == 0.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
     assert parse_retry_after("soon") is None
+
+
+# uv 0.13.9 with RUST_LOG=uv_publish=trace: the wheel is stored, then the sdist gets a 503.
+PARTIAL = (
+    "Publishing 2 files to http://127.0.0.1:45285/\n"
+    "Uploading rk_a-0.1.0-py3-none-any.whl (894B)\n"
+    "DEBUG Response code for http://127.0.0.1:45285/: 200 OK\n"
+    "INFO Upload succeeded\n"
+    "Uploading rk_a-0.1.0.tar.gz (348B)\n"
+    "DEBUG Response code for http://127.0.0.1:45285/: 503 Service Unavailable\n"
+    "error: Failed to publish `/tmp/dist/rk_a-0.1.0.tar.gz` to `http://127.0.0.1:45285/`\n"
+    "  cause: Server returned status code 503 Service Unavailable. Server says: injected 503\n"
+)
+
+
+def test_a_partial_upload_names_what_the_index_stored_and_where_it_stopped() -> None:
+    outcome = classify_publish(_result(PARTIAL))
+    assert outcome.kind == "transient"
+    assert outcome.accepted == ("rk_a-0.1.0-py3-none-any.whl",)  # never to be sent again
+    assert outcome.failed_file == "rk_a-0.1.0.tar.gz"
+    assert classify_publish(_result(CONFLICT)).failed_file == "pkga-0.1.0.tar.gz"
+    assert classify_publish(_result(CONFLICT)).accepted == ()

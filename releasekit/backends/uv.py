@@ -51,6 +51,25 @@ class PublishOutcome:
     message: str
     skipped: tuple[str, ...]
     uploaded: tuple[str, ...]
+    #: Files the index answered with success ("Upload succeeded"): stored, even if a lagging
+    #: index does not list them yet, so they must never be sent again.
+    accepted: tuple[str, ...] = ()
+    #: The file uv stopped at (``error: Failed to publish `PATH` ...``), if it says.
+    failed_file: str | None = None
+
+
+def _accepted(text: str) -> tuple[str, ...]:
+    """Files uv reports as stored: an "Uploading F" line later followed by "Upload succeeded"."""
+    accepted: list[str] = []
+    current: str | None = None
+    for line in text.splitlines():
+        started = re.search(r"Uploading (\S+) \(", line)
+        if started:
+            current = started.group(1)
+        elif current is not None and "Upload succeeded" in line:
+            accepted.append(current)
+            current = None
+    return tuple(accepted)
 
 
 def classify_publish(result: Result) -> PublishOutcome:
@@ -65,8 +84,11 @@ def classify_publish(result: Result) -> PublishOutcome:
     retry_after: float | None = None
     for match in _RETRY_AFTER.findall(text):
         retry_after = parse_retry_after(match)
+    accepted = _accepted(text)
+    failed = re.search(r"Failed to publish `([^`]+)`", visible)
+    failed_file = os.path.basename(failed.group(1)) if failed else None
     if result.returncode == 0:
-        return PublishOutcome(True, "ok", status, None, visible, skipped, uploaded)
+        return PublishOutcome(True, "ok", status, None, visible, skipped, uploaded, accepted)
     lowered = visible.lower()
     if "local file and index file do not match" in lowered:
         kind = "mismatch"
@@ -78,7 +100,7 @@ def classify_publish(result: Result) -> PublishOutcome:
         kind = "transient"
     else:
         kind = "fatal"
-    return PublishOutcome(False, kind, status, retry_after, visible, skipped, uploaded)
+    return PublishOutcome(False, kind, status, retry_after, visible, skipped, uploaded, accepted, failed_file)
 
 
 _CONNECTION_MARKERS = ("failed to send", "error sending request", "connection", "timed out", "timeout", "broken pipe")

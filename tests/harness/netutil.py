@@ -13,6 +13,7 @@ import os
 import selectors
 import socket
 import socketserver
+import sys
 import threading
 from http.server import ThreadingHTTPServer
 from typing import Any
@@ -41,6 +42,12 @@ class TrackingHTTPServer(ThreadingHTTPServer):
             self._handler_threads = [t for t in self._handler_threads if t.is_alive()]
             self._handler_threads.append(thread)
         thread.start()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-request (a killed upload) is not the server's error."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
     def shutdown_request(self, request: Any) -> None:
         with self._conns_lock:

@@ -1,0 +1,161 @@
+"""Helpers shared by the reliability suite: running the real CLI, snapshots, process groups."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from tests.harness.index import LocalIndex
+
+STATE = ".releasekit"
+
+
+def index_flags(index: LocalIndex, *, poll_timeout: float = 60, retry_base_delay: float = 0.2) -> list[str]:
+    """The publish options that point releasekit at ``index`` (and nowhere else)."""
+    return [
+        "--publish-url", index.upload_url,
+        "--check-url", index.simple_url,
+        "--json-api-url", index.json_api_url,
+        "--fallback-url", "",
+        "--retry-base-delay", str(retry_base_delay),
+        "--poll-timeout", str(poll_timeout),
+    ]
+
+
+def rk(ws: Path, *args: str, env: Mapping[str, str] | None = None,
+       timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    """``python -m releasekit ARGS`` in ``ws``, to completion."""
+    return subprocess.run([sys.executable, "-m", "releasekit", *args], cwd=ws, capture_output=True,
+                          text=True, timeout=timeout, env=dict(env or os.environ), check=False)
+
+
+def start_rk(ws: Path, *args: str, env: Mapping[str, str] | None = None,
+             out_dir: Path | None = None) -> subprocess.Popen[str]:
+    """Start ``python -m releasekit ARGS`` in its own session (its pid is its process group).
+
+    With ``out_dir``, stdout and stderr go to files there (never a pipe nobody reads: a
+    killed run's orphans must not be able to block on it).
+    """
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with open(out_dir / "stdout", "w") as out, open(out_dir / "stderr", "w") as err:
+            return subprocess.Popen([sys.executable, "-m", "releasekit", *args], cwd=ws, text=True,
+                                    stdout=out, stderr=err, env=dict(env or os.environ),
+                                    start_new_session=True)
+    return subprocess.Popen([sys.executable, "-m", "releasekit", *args], cwd=ws, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=dict(env or os.environ), start_new_session=True)
+
+
+def tree_snapshot(ws: Path) -> dict[str, str]:
+    """sha256 of every workspace file (symlinks by target), outside the state dir and .git."""
+    out: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(ws):
+        dirnames[:] = sorted(d for d in dirnames if d not in (STATE, ".git"))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            rel = path.relative_to(ws).as_posix()
+            if path.is_symlink():
+                out[rel] = "link:" + os.readlink(path)
+            else:
+                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def diff_snapshots(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:
+    changed = [f"changed {p}" for p in sorted(before) if p in after and before[p] != after[p]]
+    changed += [f"removed {p}" for p in sorted(set(before) - set(after))]
+    changed += [f"added {p}" for p in sorted(set(after) - set(before))]
+    return changed
+
+
+def records(ws: Path) -> dict[str, str]:
+    """filename -> sha256 from every build record in the state directory."""
+    out: dict[str, str] = {}
+    for record in (ws / STATE / "builds").glob("*/*/record.json"):
+        out.update(json.loads(record.read_text())["files"])
+    return out
+
+
+def last_run(ws: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((ws / STATE / "last-run.json").read_text())
+    return data
+
+
+def journal_entries(ws: Path) -> list[Path]:
+    return sorted((ws / STATE / "journal").glob("*.json"))
+
+
+def git_status(ws: Path) -> list[str]:
+    out = subprocess.run(["git", "status", "--porcelain=v1", "--untracked-files=all"], cwd=ws,
+                         capture_output=True, text=True, check=True).stdout
+    return [line for line in out.splitlines() if line.strip()]
+
+
+def group_members(pgid: int) -> list[tuple[int, str]]:
+    """Live (non-zombie) processes of process group ``pgid``: (pid, command)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid pgrp ... ; comm may contain spaces and parentheses
+        rest = stat[stat.rfind(")") + 2:].split()
+        if len(rest) < 3 or rest[0] == "Z" or int(rest[2]) != pgid:
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            cmd = "?"
+        found.append((int(entry.name), cmd))
+    return found
+
+
+def wait_group_gone(pgid: int, timeout: float) -> list[tuple[int, str]]:
+    """Wait until no live process is left in ``pgid``; returns what is still there."""
+    deadline = time.monotonic() + timeout
+    left = group_members(pgid)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = group_members(pgid)
+    return left
+
+
+def kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def events_of_latest_run(ws: Path, after: float = 0.0) -> list[dict[str, Any]]:
+    """Events of the newest run directory created at or after ``after`` (time.time())."""
+    runs = [d for d in (ws / STATE / "runs").glob("*") if d.is_dir() and d.stat().st_mtime >= after - 1]
+    if not runs:
+        return []
+    newest = max(runs, key=lambda d: d.stat().st_mtime)
+    return read_events(newest / "events.ndjson")
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    events = []
+    for line in text.splitlines():
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            continue
+    return events

@@ -1,0 +1,187 @@
+"""Credentials never leak: not to stdout, stderr, logs, state files, the NDJSON stream or
+exception messages, including what releasekit relays from uv, git and GitHub.
+
+Canary values stand in for the secrets. The index really uses the password canary (so a
+successful upload proves it was used); the token canary is what uv sends to an index that
+refuses it; the GitHub canary is a token the fake GitHub accepts, then echoes back in an
+error, and is also embedded in the git remote's URL. Everything a run writes or prints is
+searched for each canary, raw and in the encodings a leak usually takes (base64 as in an
+Authorization header, URL-encoded).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from tests.harness.github import FakeGitHub
+from tests.harness.gitrepo import GitRepo
+from tests.harness.index import LocalIndex
+from tests.harness.netutil import EgressTrap
+from tests.harness.uvenv import SCRUBBED, hermetic_uv_env
+from tests.reliability import support, workspace10
+
+pytestmark = pytest.mark.slow
+
+PASSWORD = "rkcanary-PASSWORD-6f1d0c9e"
+TOKEN = "pypi-rkcanary-TOKEN-0b7e44d2a1"
+GH_TOKEN = "ghs_rkcanaryGITHUB5a7c3e19"
+USERNAME = "rk-secret-tests"
+CANARIES = {"UV_PUBLISH_PASSWORD": PASSWORD, "UV_PUBLISH_TOKEN": TOKEN, "GITHUB_TOKEN": GH_TOKEN}
+
+
+def leak_forms(secret: str) -> dict[str, bytes]:
+    """The secret as text, URL-encoded, and inside the Basic credentials uv would send."""
+    forms = {"raw": secret.encode(), "url-encoded": quote(secret, safe="").encode()}
+    for user in (USERNAME, "__token__", "x-access-token"):
+        forms[f"basic({user})"] = base64.b64encode(f"{user}:{secret}".encode())
+    return forms
+
+
+class Scanner:
+    """Collects everything that leaves releasekit, then looks for the canaries in it."""
+
+    def __init__(self) -> None:
+        self.texts: list[tuple[str, bytes]] = []
+
+    def output(self, label: str, done: subprocess.CompletedProcess[str]) -> None:
+        self.texts.append((f"{label}: stdout", done.stdout.encode()))
+        self.texts.append((f"{label}: stderr", done.stderr.encode()))
+
+    def tree(self, label: str, root: Path) -> None:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                self.texts.append((f"{label}: {path.relative_to(root)}", path.read_bytes()))
+
+    def leaks(self) -> list[str]:
+        found = []
+        for name, secret in CANARIES.items():
+            for form, needle in leak_forms(secret).items():
+                found += [f"{name} ({form}) in {where}" for where, data in self.texts if needle in data]
+        return found
+
+    def size(self) -> int:
+        return sum(len(data) for _, data in self.texts)
+
+
+@pytest.fixture
+def canary_index(tmp_path: Path, wheelhouse: Path, uv_cache_dir: Path, egress_trap: EgressTrap,
+                 monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalIndex]:
+    """An index whose upload password is the canary, and a hermetic environment for it."""
+    index = LocalIndex(tmp_path / "canary-index" / "packages", seed_dirs=[wheelhouse],
+                       username=USERNAME, password=PASSWORD)
+    env = hermetic_uv_env(index, uv_cache_dir, egress_trap.url, tmp_path / "uv-home")
+    for key in list(os.environ):
+        if key.startswith("UV_") or key in SCRUBBED or key in ("GITHUB_TOKEN", "GH_TOKEN", "RELEASEKIT_GITHUB_TOKEN"):
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    # Crash reports (releasekit-crash-*.txt) would land here: they are scanned too.
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    before = len(egress_trap.attempts)
+    try:
+        yield index
+    finally:
+        index.stop()
+    assert not egress_trap.attempts[before:], egress_trap.attempts[before:]
+
+
+def _env(drop: tuple[str, ...] = (), **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    return {**env, **extra}
+
+
+def test_publish_never_shows_or_stores_a_credential(
+        tmp_path: Path, canary_index: LocalIndex, git_env: dict[str, str]) -> None:
+    ws = workspace10.write(tmp_path / "ws10")
+    git = ["git", "-C", str(ws)]
+    # A token in the remote's URL, as actions/checkout leaves it with persist-credentials.
+    subprocess.run([*git, "remote", "add", "origin",
+                    f"https://x-access-token:{GH_TOKEN}@127.0.0.1:9/acme/widgets.git"], check=True)
+    fake = FakeGitHub("acme/widgets", token=GH_TOKEN).start()
+    scan = Scanner()
+    try:
+        github = {"GITHUB_TOKEN": GH_TOKEN, "GITHUB_API_URL": fake.url}
+        # GitHub answers the release-PR lookup after the upload with an error that echoes the token.
+        fake.fail("GET", r"/pulls", 401, body={"message": f"Bad credentials: token {GH_TOKEN} is revoked",
+                                                "documentation_url": "https://docs.github.com/rest"})
+        ok = support.rk(ws, "publish", "--format", "json", "-p", "rkz-left", "--with-deps",
+                        *support.index_flags(canary_index), env=_env(**github))
+        scan.output("publish --format json (password auth, GitHub echoes its token)", ok)
+        assert {p["status"] for p in support.last_run(ws)["packages"]} == {"published"}, ok.stderr
+        assert ok.returncode != 0 and "error[RK72" in ok.stderr  # the label step failed, loudly
+        assert ok.stdout.splitlines()[-1].startswith("{")  # the NDJSON stream is intact
+
+        # The upload URL carries the password (uv echoes the URL of a failed upload), the
+        # index fails every upload, and a table run relays uv's error.
+        canary_index.faults.fail_uploads(500)
+        url = canary_index.upload_url.replace("http://", f"http://{USERNAME}:{PASSWORD}@")
+        flags = support.index_flags(canary_index)
+        flags[flags.index("--publish-url") + 1] = url
+        failed = support.rk(ws, "publish", "-p", "rkz-util", "--max-retries", "1", *flags,
+                            env=_env(**github))
+        scan.output("publish with the password in --publish-url, uploads answered 500", failed)
+        assert failed.returncode == 1 and "RK520" in failed.stdout, failed.stdout + failed.stderr
+
+        # A token the index refuses: uv relays the 403.
+        canary_index.faults.clear()
+        refused = support.rk(ws, "publish", "--format", "json", "-p", "rkz-solo", *support.index_flags(canary_index),
+                             env=_env(UV_PUBLISH_TOKEN=TOKEN, drop=("UV_PUBLISH_USERNAME", "UV_PUBLISH_PASSWORD"),
+                                      **github))
+        scan.output("publish --format json with a refused UV_PUBLISH_TOKEN", refused)
+        assert refused.returncode == 1 and "RK605" in refused.stdout, refused.stdout + refused.stderr
+    finally:
+        fake.stop()
+    scan.tree("state dir", ws / support.STATE)
+    scan.tree("TMPDIR", tmp_path / "tmp")
+    assert list((ws / support.STATE).glob("doit-*.sqlite3")), "the doit DB is part of what is scanned"
+    assert scan.size() > 20_000  # outputs, events, summaries, records, journal, doit DB, artifacts
+    leaks = scan.leaks()
+    assert not leaks, leaks
+
+
+def test_workflow_commands_redact_what_git_and_github_echo(
+        workspace_repo: GitRepo, uv_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = workspace_repo.path
+    workspace_repo.git("remote", "set-url", "origin", f"https://x-access-token:{GH_TOKEN}@127.0.0.1:9/acme/widgets.git")
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    scan = Scanner()
+    with _github(GH_TOKEN) as fake:
+        env = _env(GITHUB_TOKEN=GH_TOKEN, GITHUB_API_URL=fake.url, GITHUB_REPOSITORY="acme/widgets",
+                   UV_PUBLISH_TOKEN=TOKEN, UV_OFFLINE="1")
+        # prepare: GitHub answers, then `git ls-remote` on the token URL fails.
+        prepared = support.rk(ws, "prepare", env=env)
+        scan.output("prepare (git remote with a token in its URL, unreachable)", prepared)
+        assert prepared.returncode == 1 and "error[RK400]" in prepared.stderr and "ls-remote" in prepared.stderr, (
+            prepared.stdout + prepared.stderr)
+        # The same commands with GitHub refusing the token and echoing it.
+        fake.fail("GET", r".*", 401, times=50, body={"message": f"Bad credentials: {GH_TOKEN}"})
+        for args in (("prepare",), ("release",), ("notify",), ("prepare", "--format", "json")):
+            done = support.rk(ws, *args, env=env)
+            scan.output(" ".join(args) + " (GitHub echoes the token)", done)
+            assert "Traceback" not in done.stdout + done.stderr
+            assert done.returncode != 0 or args == ("notify",), done.stdout + done.stderr
+    scan.tree("state dir", ws / ".releasekit")
+    scan.tree("TMPDIR", tmp_path / "tmp")
+    leaks = scan.leaks()
+    assert not leaks, leaks
+
+
+class _github:
+    def __init__(self, token: str) -> None:
+        self.fake = FakeGitHub("acme/widgets", token=token)
+
+    def __enter__(self) -> FakeGitHub:
+        return self.fake.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.fake.stop()
