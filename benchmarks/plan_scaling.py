@@ -77,7 +77,7 @@ def generate(base: Path, n: int, seed: int = SEED) -> int:
         lines = [
             "[project]",
             f'name = "{name}"',
-            f'version = "{rng.randint(0, 3)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}"',
+            f'version = "{rng.randint(0, 3)}.{rng.randint(1, 20)}.{rng.randint(0, 9)}"',
             f'description = "Synthetic package {i} of {n}."',
             'readme = "README.md"',
             'license = "Apache-2.0"',
