@@ -15,6 +15,9 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from packaging.version import Version
 
 from releasekit.backends.git import Git
 from releasekit.backends.registry import IndexClient, IndexFile, file_version
@@ -50,6 +53,10 @@ GATES: tuple[GateInfo, ...] = (
     GateInfo(
         "sdist_and_wheel",
         "each package declares a build backend, so uv builds an sdist and a wheel",
+    ),
+    GateInfo(
+        "public_versions",
+        "no version with a local segment (`1.0+local`) goes to PyPI or TestPyPI, which refuse them",
     ),
     GateInfo("readme_renders", "each README renders for its content type, as PyPI requires"),
     GateInfo(
@@ -307,6 +314,11 @@ def parse_gate_ids(values: Collection[str]) -> list[str]:
     return ids
 
 
+def _is_pypi_url(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("pypi.org", "test.pypi.org", "upload.pypi.org")
+
+
 def _tail(text: str, lines: int = 6) -> tuple[str, ...]:
     kept = [line.rstrip() for line in text.strip().splitlines() if line.strip()]
     return tuple(kept[-lines:])
@@ -522,6 +534,29 @@ class _Gates:
             "sdist_and_wheel",
             "pass",
             f"{len(self.packages())} package(s) declare a build backend; uv builds sdist + wheel",
+        )
+
+    def public_versions(self) -> GateResult:
+        public = self.settings.target in PYPI_TARGETS or _is_pypi_url(self.settings.check_url)
+        local = [
+            f"{name} {version}" for name, version in self.versions() if Version(version).local
+        ]
+        if not local:
+            return GateResult("public_versions", "pass", "no version has a local segment")
+        if not public:
+            return GateResult(
+                "public_versions",
+                "pass",
+                f"{len(local)} local version(s); allowed on this index (only PyPI refuses them)",
+                details=tuple(local),
+            )
+        return GateResult(
+            "public_versions",
+            "fail",
+            f"{len(local)} version(s) with a local segment, which "
+            f"{'TestPyPI' if self.settings.target == 'testpypi' else 'PyPI'} refuses",
+            "release a public version (drop the `+...` part), or publish to another index",
+            tuple(local),
         )
 
     def readme_renders(self) -> GateResult:
@@ -831,6 +866,7 @@ def run_preflight(
         "no_cycles": gates.no_cycles,
         "no_stale_dist": gates.no_stale_dist,
         "sdist_and_wheel": gates.sdist_and_wheel,
+        "public_versions": gates.public_versions,
         "readme_renders": gates.readme_renders,
         "auth": gates.auth_gate,
         "index_reachable": gates.index_reachable,

@@ -24,8 +24,10 @@ from releasekit.checks import (
     run_for_doit,
 )
 from releasekit.cli import main
+from releasekit.errors import VersionError
 from releasekit.fsutil import TMP_MARK
 from releasekit.journal import Journal
+from releasekit.plan import Selection, build_plan
 from releasekit.workspace import load_workspace
 from tests.wsfactory import simple_workspace, write_package, write_root
 
@@ -33,6 +35,7 @@ ALL_CHECKS = {
     "cycles",
     "self_deps",
     "orphan_deps",
+    "internal_pins",
     "missing_license",
     "missing_readme",
     "stale_artifacts",
@@ -78,7 +81,7 @@ def test_bundled_example_passes_every_check(
 ) -> None:
     rc, out, _ = cli(capsys, "-w", str(example_ws), "check")
     assert rc == 0, out
-    assert "0 error(s), 0 warning(s) from 10 checks" in out
+    assert "0 error(s), 0 warning(s) from 11 checks" in out
 
 
 def test_errors_exit_1_warnings_exit_0(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -264,6 +267,32 @@ def test_orphan_deps_absent_excluded_and_private(tmp_path: Path) -> None:
 def test_orphan_deps_quiet_for_plain_third_party_and_internal(ws: Path) -> None:
     write_package(ws, "packages/extra", "acme-extra", deps=["requests>=2", "acme-core"])
     assert not of(check(ws), "orphan_deps")
+
+
+def test_internal_pins_finds_what_publish_would_refuse(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    write_root(root, sources=("core", "gen"))
+    write_package(root, "packages/core", "core", version="1.4.0")
+    write_package(root, "packages/gen", "gen")
+    manifest = root / "packages/gen/pyproject.toml"
+    manifest.write_text(
+        manifest.read_text().replace('version = "0.1.0"', 'dynamic = ["version"]'), encoding="utf-8"
+    )
+    write_package(root, "packages/ok", "ok", deps=["core>=1.2,<2"])
+    write_package(root, "packages/old", "old", deps=["core<1.4"], optional={"x": ["core[y]>=2"]})
+    write_package(root, "packages/uses-gen", "uses-gen", deps=["gen"])
+    write_package(root, "packages/priv", "priv", deps=["core>=9"], private=True)
+    found = of(check(root), "internal_pins")
+    by = sorted((f.package, f.message) for f in found)
+    assert [p for p, _ in by] == ["old", "old", "uses-gen"], by
+    assert "'core<1.4' (dependencies)" in by[0][1] and "core 1.4.0 does not satisfy" in by[0][1]
+    assert "RK143" in by[1][1] and "optional" in by[1][1]
+    assert "dynamic" in by[2][1] and "RK140" in by[2][1]
+    assert all(f.severity == "error" for f in found)
+    loaded = load_workspace(root)
+    with pytest.raises(VersionError) as raised:
+        build_plan(loaded, Selection(packages=("old",)))
+    assert raised.value.code == "RK143"
 
 
 def test_missing_license(tmp_path: Path) -> None:

@@ -107,7 +107,7 @@ def preflight(
     ws = load_workspace(root)
     settings = PreflightSettings.from_config(
         ws.config,
-        check_url=index.url if index else "http://127.0.0.1:9/simple/",
+        check_url=changes.pop("check_url", index.url if index else "http://127.0.0.1:9/simple/"),
         environ=TOKEN_ENV if environ is None else environ,
         max_retries=0,
         retry_base_delay=0.0,
@@ -521,6 +521,25 @@ def test_new_projects_warns_above_the_limit(tmp_path: Path, index: FakeIndex) ->
     )
     index.projects.clear()
     assert preflight(root, index, target="custom", only="new_projects").gate("new_projects").status == "pass"
+
+
+def test_public_versions_refuses_local_versions_for_pypi_only(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    write_root(root)
+    write_package(root, "packages/a", "acme-a", version="1.0.0+cu121")
+    write_package(root, "packages/b", "acme-b", version="1.0.0")
+    commit_all(root)
+    for target in ("pypi", "testpypi"):
+        gate = preflight(root, target=target, only="public_versions").gate("public_versions")
+        assert gate.status == "fail", gate
+        assert gate.details == ("acme-a 1.0.0+cu121",)
+        assert ("TestPyPI" if target == "testpypi" else "PyPI") in gate.reason
+    custom = preflight(root, target="custom", only="public_versions").gate("public_versions")
+    assert custom.status == "pass" and "allowed" in custom.reason
+    on_pypi = preflight(
+        root, target="custom", check_url="https://pypi.org/simple/", only="public_versions"
+    ).gate("public_versions")
+    assert on_pypi.status == "fail"
 
 
 # --- the command ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from releasekit.fsutil import TMP_MARK
 from releasekit.graph import Graph
 from releasekit.journal import Journal
 from releasekit.state import StateLock
+from releasekit.versions import admits
 from releasekit.workspace import normalize
 
 LICENSE_PREFIXES = ("license", "licence", "copying")
@@ -32,6 +33,11 @@ CHECKS = (
         "orphan_deps",
         "an internal dependency that is excluded from, absent in, or never published by the "
         "workspace",
+    ),
+    CheckInfo(
+        "internal_pins",
+        "an internal requirement the workspace's own version of that package does not satisfy, "
+        "or whose version is dynamic, so the build cannot pin it",
     ),
     CheckInfo(
         "missing_license",
@@ -125,7 +131,7 @@ def _live_holder(state_dir: Path) -> dict[str, Any] | None:
 
 
 class UniversalCheckBackend:
-    """cycles, self_deps, orphan_deps, missing_license, missing_readme, stale_artifacts."""
+    """cycles, self_deps, orphan_deps, internal_pins, missing_license, missing_readme, stale_artifacts."""
 
     name = "universal"
 
@@ -137,6 +143,7 @@ class UniversalCheckBackend:
             "cycles": self._cycles,
             "self_deps": self._self_deps,
             "orphan_deps": self._orphan_deps,
+            "internal_pins": self._internal_pins,
             "missing_license": self._missing_license,
             "missing_readme": self._missing_readme,
             "stale_artifacts": self._stale_artifacts,
@@ -280,6 +287,43 @@ class UniversalCheckBackend:
                             f"([tool.uv.sources] {dep.name} = {{ workspace = true }}), but {why}",
                             "add the package to [tool.uv.workspace] members, or drop the "
                             "workspace source",
+                        )
+                    )
+        return found
+
+    # --- internal_pins ------------------------------------------------------------------
+
+    def _internal_pins(self, ctx: CheckContext) -> list[Finding]:
+        """What publish refuses with RK143 / RK140, found before anyone tries to publish."""
+        found = []
+        for pkg in ctx.publishable:
+            for dep in pkg.dependencies:
+                if not dep.internal or dep.name == pkg.name:
+                    continue
+                target = ctx.ws.by_name[dep.name]
+                if target.version is None:
+                    found.append(
+                        Finding(
+                            "internal_pins",
+                            "error",
+                            pkg.name,
+                            ctx.rel(pkg.manifest),
+                            f"{pkg.name} depends on {dep.name} ({dep.section}), whose version is "
+                            "dynamic, so the build cannot pin it (publish: RK140)",
+                            f"give {dep.name} a static [project].version",
+                        )
+                    )
+                elif dep.specifier and not admits(dep.specifier, target.version):
+                    found.append(
+                        Finding(
+                            "internal_pins",
+                            "error",
+                            pkg.name,
+                            ctx.rel(pkg.manifest),
+                            f"{pkg.name} requires {dep.raw!r} ({dep.section}), which the "
+                            f"workspace's {dep.name} {target.version} does not satisfy "
+                            "(publish: RK143)",
+                            f"widen the requirement, or bump {dep.name} to a version it admits",
                         )
                     )
         return found
