@@ -26,6 +26,7 @@ from typing import Any, TypeAlias
 
 from doit.exceptions import TaskError, TaskFailed
 
+from releasekit.backends import process
 from releasekit.backends.registry import IndexClient, file_version
 from releasekit.backends.uv import Uv, venv_python
 from releasekit.builds import (
@@ -73,7 +74,8 @@ def _watch_parent(sentinel: int) -> None:
 
 def worker_init() -> None:
     """Once per worker process: Ctrl-C is the orchestrator's to handle (it drains), SIGTERM
-    unwinds through `finally`, and the worker exits if its parent disappears."""
+    unwinds through `finally`, the worker exits if its parent disappears, and the commands it
+    runs die with it."""
     if _worker["ready"]:
         return
     _worker["ready"] = True
@@ -82,6 +84,7 @@ def worker_init() -> None:
         return
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    process.die_with_parent()
     sentinel = parent.sentinel
     if sentinel is not None:
         threading.Thread(target=_watch_parent, args=(sentinel,), daemon=True, name="parent-watch").start()

@@ -5,8 +5,9 @@ it (measured behaviour in the project notes, doit.md §3-§6):
 - SIGINT/SIGTERM drain instead of killing: nothing new starts, in-flight stages finish,
   files are restored, the DB is flushed, the exit status is non-zero. A second signal stops
   hard; the journal still restores every file.
-- Workers ignore Ctrl-C (the orchestrator owns it) and run uv in its own session, so an
-  interrupt never lands half-way through an upload.
+- Workers ignore Ctrl-C (the orchestrator owns it) and so does the uv they run, so a first
+  interrupt never lands half-way through an upload; after a second one, the workers and
+  their uv die together (PR_SET_PDEATHSIG on Linux), and nothing runs on unwatched.
 - A reporter turns doit's callbacks into observer calls and a per-package result.
 """
 

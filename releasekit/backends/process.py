@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import subprocess
+import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,39 @@ class Result:
     @property
     def output(self) -> str:
         return redact((self.stdout + ("\n" if self.stdout and self.stderr else "") + self.stderr).strip())
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_die_with_parent: dict[str, Callable[..., int] | None] = {"prctl": None}
+
+
+def die_with_parent() -> None:
+    """From now on, commands this process starts are killed if it dies first (Linux).
+
+    For stage workers: when a second Ctrl-C makes the orchestrator kill its workers, or the
+    orchestrator dies and they leave, no `uv publish` or `uv build` may run on unwatched.
+    Whatever it was doing is settled by the next run (the journal, the index probe).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        _die_with_parent["prctl"] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return
+
+
+def _preexec() -> Callable[[], None] | None:
+    prctl = _die_with_parent["prctl"]
+    if prctl is None:
+        return None
+    parent = os.getpid()
+
+    def in_child() -> None:  # between fork and exec: no allocation-heavy work here
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return in_child
 
 
 def run(
@@ -53,6 +89,7 @@ def run(
             errors="replace",
             timeout=timeout,
             check=False,
+            preexec_fn=_preexec(),
         )
     except FileNotFoundError:
         raise CommandError(
