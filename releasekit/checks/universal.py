@@ -302,30 +302,23 @@ class UniversalCheckBackend:
                     continue
                 target = ctx.ws.by_name[dep.name]
                 if target.version is None:
-                    found.append(
-                        Finding(
-                            "internal_pins",
-                            "error",
-                            pkg.name,
-                            ctx.rel(pkg.manifest),
-                            f"{pkg.name} depends on {dep.name} ({dep.section}), whose version is "
-                            "dynamic, so the build cannot pin it (publish: RK140)",
-                            f"give {dep.name} a static [project].version",
-                        )
+                    problem = (
+                        f"{pkg.name} depends on {dep.name} ({dep.section}), whose version is "
+                        "dynamic, so the build cannot pin it (publish: RK140)",
+                        f"give {dep.name} a static [project].version",
                     )
                 elif dep.specifier and not admits(dep.specifier, target.version):
-                    found.append(
-                        Finding(
-                            "internal_pins",
-                            "error",
-                            pkg.name,
-                            ctx.rel(pkg.manifest),
-                            f"{pkg.name} requires {dep.raw!r} ({dep.section}), which the "
-                            f"workspace's {dep.name} {target.version} does not satisfy "
-                            "(publish: RK143)",
-                            f"widen the requirement, or bump {dep.name} to a version it admits",
-                        )
+                    problem = (
+                        f"{pkg.name} requires {dep.raw!r} ({dep.section}), which the "
+                        f"workspace's {dep.name} {target.version} does not satisfy "
+                        "(publish: RK143)",
+                        f"widen the requirement, or bump {dep.name} to a version it admits",
                     )
+                else:
+                    continue
+                found.append(
+                    Finding("internal_pins", "error", pkg.name, ctx.rel(pkg.manifest), *problem)
+                )
         return found
 
     # --- missing_license / missing_readme -----------------------------------------------
