@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 from doit.runner import ERROR, JobHold, JobTask, JobTaskPickle, MRunner
 
+from releasekit.dispatch import prioritize
 from releasekit.events import EventTail
 from releasekit.fsutil import atomic_write_json
 from releasekit.observer import NullObserver, PublishObserver, SchedulerState, TaskEvent, TaskStatus
@@ -233,6 +234,7 @@ class DrainableMRunner(MRunner):  # type: ignore[misc]
     def run_tasks(self, task_dispatcher: Any) -> Any:
         if RunControl.active is not None:
             RunControl.active.attach(self)
+        prioritize(task_dispatcher)  # an upload that unblocks a level goes before a leaf's build
         return self._run_tasks_pausable(task_dispatcher)  # ui: doit's loop + pause/resume
 
     @property
