@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from releasekit import events
 from tests.harness.index import LocalIndex
 
 STATE = ".releasekit"
@@ -148,14 +149,5 @@ def events_of_latest_run(ws: Path, after: float = 0.0) -> list[dict[str, Any]]:
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return []
-    events = []
-    for line in text.splitlines():
-        try:
-            events.append(json.loads(line))
-        except ValueError:
-            continue
-    return events
+    """The run's NDJSON events, read the way releasekit itself reads them."""
+    return events.read_events(path)
