@@ -87,6 +87,10 @@ class Package:
     authors: int
     build_backend: str | None
     project: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
+    #: The member's raw ``[tool]`` and ``[build-system]`` tables: what build backends read
+    #: (import layout, dynamic versions), kept so nothing downstream re-reads the file.
+    tool: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    build_system: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def dynamic_version(self) -> bool:
@@ -621,6 +625,8 @@ def _parse_package(
         authors=len(authors_raw) if isinstance(authors_raw, list) else 0,
         build_backend=backend if isinstance(backend, str) else None,
         project=project,
+        tool=tool,
+        build_system=build_system if isinstance(build_system, dict) else {},
     )
 
 

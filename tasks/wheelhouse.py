@@ -1,4 +1,8 @@
-"""The build backend (hatchling) as wheel files, so tests can serve it from a local index."""
+"""The build backends as wheel files, so tests can serve them from a local index.
+
+Real workspaces build with more than hatchling: VCS versions (hatch-vcs, setuptools-scm,
+uv-dynamic-versioning), setuptools, uv_build, flit and pdm. The shape corpus uses each.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,28 @@ from pathlib import Path
 
 from tasks.paths import WHEELHOUSE
 
-REQUIREMENTS = ("hatchling",)
+REQUIREMENTS = (
+    "hatchling",
+    "hatch-vcs",
+    "setuptools",
+    "setuptools-scm",
+    "wheel",
+    "uv-build",
+    "flit-core",
+    "pdm-backend",
+    "uv-dynamic-versioning",
+)
+#: One wheel file prefix per requirement: the wheelhouse is complete when each is there.
+_PREFIXES = tuple(r.replace("-", "_") + "-" for r in REQUIREMENTS)
 
 
 def have_wheelhouse(directory: Path = WHEELHOUSE) -> bool:
-    return any(directory.glob("hatchling-*.whl"))
+    names = [p.name.lower() for p in directory.glob("*.whl")] if directory.is_dir() else []
+    return all(any(n.startswith(prefix) for n in names) for prefix in _PREFIXES)
 
 
 def make_wheelhouse(directory: Path = WHEELHOUSE) -> Path:
-    """Download hatchling and its dependencies once; a no-op when they are already there."""
+    """Download the build backends and their dependencies once; a no-op when they are there."""
     if have_wheelhouse(directory):
         return directory
     directory.mkdir(parents=True, exist_ok=True)
@@ -34,7 +51,7 @@ def _make_wheelhouse_action() -> None:
 
 
 def task_wheelhouse() -> dict[str, object]:
-    """download hatchling wheels for the test index (needs the package registry once)"""
+    """download the build backends' wheels for the test index (needs the package registry once)"""
     return {
         "actions": [_make_wheelhouse_action],
         "uptodate": [have_wheelhouse],

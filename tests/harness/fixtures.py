@@ -1,6 +1,6 @@
 """pytest fixtures for the real-parts harness (registered by ``tests/conftest.py``).
 
-- ``wheelhouse`` (session): the hatchling wheels the local index serves to ``uv build``.
+- ``wheelhouse`` (session): the build backends' wheels the local index serves to ``uv build``.
 - ``local_index``: a fresh :class:`LocalIndex` per test; ``make_index`` starts more.
 - ``uv_env``: hermetic uv variables for ``local_index`` (also applied to os.environ).
 - ``git_env``, ``git_origin``, ``git_repo``, ``workspace_repo``: real git doubles.
@@ -39,7 +39,7 @@ def wheelhouse() -> Path:
     directory = Path(os.environ.get("RELEASEKIT_WHEELHOUSE") or WHEELHOUSE)
     if not have_wheelhouse(directory):
         pytest.fail(
-            f"no hatchling wheels in {directory}: run `doit wheelhouse` once "
+            f"no complete build-backend wheelhouse in {directory}: run `doit wheelhouse` once "
             "(or set RELEASEKIT_WHEELHOUSE); tests do not reach the package registry",
             pytrace=False,
         )
