@@ -38,9 +38,11 @@ from pathlib import Path, PurePosixPath
 from packaging.version import Version
 
 from releasekit.backends.git import Commit, Git
+from releasekit.depgraph import workspace_graph
 from releasekit.errors import UsageError, WorkflowError
 from releasekit.graph import Graph
-from releasekit.plan import Plan, Selection, build_plan, workspace_graph
+from releasekit.plan import Plan, build_plan, release_set
+from releasekit.selection import Selection
 from releasekit.tags import format_tag, latest, package_tags
 from releasekit.versions import (
     Bump,
@@ -404,7 +406,7 @@ def _zero_rule(kind: BumpKind | None, current: str, breaking_on_0x: BumpKind) ->
 
 def _lockstep_sets(ws: Workspace, releasable: set[str]) -> list[tuple[str, set[str]]]:
     """Lockstep groups as disjoint member sets (groups sharing a member merge)."""
-    from releasekit.plan import group_members
+    from releasekit.selection import group_members
 
     sets: list[tuple[str, set[str]]] = []
     for group in ws.config.lockstep_groups:
@@ -464,11 +466,15 @@ def analyze(
         prerelease_bump(None, prerelease)  # reject a bad label before any work
     require_history(git)
     cfg = ws.config.workflow
-    candidates = [p.name for p in build_plan(ws, selection or Selection()).packages]
-    releasable_plan = build_plan(ws)
-    releasable = {p.name for p in releasable_plan.packages}
-    current = {p.name: p.version for p in releasable_plan.packages}
-    graph: Graph = workspace_graph(ws).subgraph(releasable)
+    # Members outside the selection are read, never validated: a stale pin or an unknown
+    # version elsewhere must not stop a release of the selection (their own plan checks them).
+    candidates = [p.name for p in release_set(ws, selection or Selection()).included]
+    releasable_set = release_set(ws)
+    releasable = releasable_set.names
+    current = {p.name: p.version for p in releasable_set.included}
+    # Only dependency edges pass a bump on: an extra's pin never makes its dependent release
+    # (with batteries extras, every plugin fix would re-release the core and then every plugin).
+    graph: Graph = workspace_graph(ws).hard.subgraph(releasable)
     hist = histories(ws, git, sorted(releasable))
     all_tags = git.tags()
 

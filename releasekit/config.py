@@ -98,6 +98,15 @@ class WorkflowConfig:
 
 
 @dataclass(frozen=True)
+class MemberConfig:
+    """`[tool.releasekit]` in a member's own pyproject.toml (not the workspace root's)."""
+
+    publish: bool = True
+    """`false` keeps this member off every index (samples, demos, test helpers that are members);
+    every command treats it like `Private :: Do Not Upload`."""
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole `[tool.releasekit]` table."""
 
@@ -150,14 +159,14 @@ def _close(key: str, known: list[str]) -> str:
     return "known keys: " + ", ".join(sorted(known))
 
 
-def _type_name(tp: Any) -> str:
+def type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin is Literal:
         return " | ".join(repr(a) for a in typing.get_args(tp))
     if origin is tuple:
-        return f"list of {_type_name(typing.get_args(tp)[0])}"
+        return f"list of {type_name(typing.get_args(tp)[0])}"
     if origin is dict:
-        return f"table of {_type_name(typing.get_args(tp)[1])}"
+        return f"table of {type_name(typing.get_args(tp)[1])}"
     if dataclasses.is_dataclass(tp):
         return "table"
     return {str: "string", int: "integer", float: "number", bool: "boolean"}.get(tp, str(tp))
@@ -193,7 +202,7 @@ class _Validator:
         if origin is tuple:
             if not isinstance(raw, list):
                 raise self.fail(
-                    key, f"`{key}` must be a {_type_name(tp)}, not {_toml_type(raw)}",
+                    key, f"`{key}` must be a {type_name(tp)}, not {_toml_type(raw)}",
                     f'write it as {key} = ["..."]',
                 )
             (item_tp, *_) = typing.get_args(tp)
@@ -201,7 +210,7 @@ class _Validator:
         if origin is dict:
             if not isinstance(raw, dict):
                 raise self.fail(
-                    key, f"`{key}` must be a {_type_name(tp)}, not {_toml_type(raw)}",
+                    key, f"`{key}` must be a {type_name(tp)}, not {_toml_type(raw)}",
                     f"write it as [tool.releasekit.{key}]",
                 )
             _, value_tp = typing.get_args(tp)
@@ -312,6 +321,23 @@ def parse_config(raw: Any, path: Path | None = None, text: str = "") -> Config:
     return config
 
 
+def parse_member_config(raw: Any, path: Path, text: str) -> MemberConfig:
+    """Validate `[tool.releasekit]` of a workspace member (only member-level keys belong there)."""
+    validator = _Validator(path, text)
+    if not isinstance(raw, dict):
+        raise validator.fail("tool.releasekit", "must be a table", "write it as [tool.releasekit]")
+    known = {f.name for f in dataclasses.fields(MemberConfig)}
+    for key in raw:
+        if key.replace("-", "_") not in known and key.replace("-", "_") in {f.name for f in dataclasses.fields(Config)}:
+            raise validator.fail(
+                key, f"`{key}` belongs in the workspace root's [tool.releasekit], not in a member's",
+                "move it to the root pyproject.toml; a member's [tool.releasekit] takes: "
+                + ", ".join(sorted(known)), code="RK120",
+            )
+    member: MemberConfig = validator.table(MemberConfig, raw)
+    return member
+
+
 def _check_semantics(config: Config, validator: _Validator) -> None:
     if "{name}" not in config.tag_format or "{version}" not in config.tag_format:
         raise validator.fail(
@@ -391,60 +417,3 @@ def _check_semantics(config: Config, validator: _Validator) -> None:
             f"`state_dir` {config.state_dir!r} must be a relative path inside the workspace",
             'e.g. state_dir = ".releasekit"',
         )
-
-
-def describe() -> list[tuple[str, str, str, str]]:
-    """(key, type, default, meaning) rows for the README."""
-    rows: list[tuple[str, str, str, str]] = []
-
-    def walk(cls: Any, prefix: str) -> None:
-        hints = typing.get_type_hints(cls)
-        docs = _field_docs(cls)
-        instance = cls()
-        for f in dataclasses.fields(cls):
-            tp = hints[f.name]
-            if dataclasses.is_dataclass(tp):
-                walk(tp, f"{prefix}{f.name}.")
-                continue
-            default = getattr(instance, f.name)
-            if isinstance(default, tuple):
-                default = list(default)
-            rows.append((prefix + f.name, _type_name(tp), _toml_literal(default), docs.get(f.name, "")))
-
-    walk(Config, "")
-    return rows
-
-
-def _toml_literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_literal(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{}" if not value else str(value)
-    return str(value)
-
-
-def _field_docs(cls: Any) -> dict[str, str]:
-    """Attribute docstrings (the string literal after each field) via the AST."""
-    import ast
-    import inspect
-    import itertools
-    import textwrap
-
-    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    body = tree.body[0].body  # type: ignore[attr-defined]
-    docs: dict[str, str] = {}
-    for node, nxt in itertools.pairwise(body):
-        if (
-            isinstance(node, ast.AnnAssign)
-            and isinstance(node.target, ast.Name)
-            and isinstance(nxt, ast.Expr)
-            and isinstance(nxt.value, ast.Constant)
-            and isinstance(nxt.value.value, str)
-        ):
-            docs[node.target.id] = " ".join(nxt.value.value.split())
-    return docs
-

@@ -7,7 +7,7 @@ with a deep chain neither recurses nor slows down.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -70,6 +70,44 @@ class Graph:
                     path.pop()
         return None
 
+    def entangled(self) -> list[list[str]]:
+        """Components with more than one node (Kosaraju, iterative): each holds at least one cycle."""
+        order: list[str] = []
+        seen: set[str] = set()
+        for start in self.deps:
+            if start in seen:
+                continue
+            seen.add(start)
+            stack: list[tuple[str, Iterator[str]]] = [(start, iter(self.deps[start]))]
+            while stack:
+                node, children = stack[-1]
+                for child in children:
+                    if child not in seen:
+                        seen.add(child)
+                        stack.append((child, iter(self.deps[child])))
+                        break
+                else:
+                    stack.pop()
+                    order.append(node)
+        assigned: set[str] = set()
+        components: list[list[str]] = []
+        for start in reversed(order):
+            if start in assigned:
+                continue
+            component = []
+            todo = [start]
+            assigned.add(start)
+            while todo:
+                node = todo.pop()
+                component.append(node)
+                for parent in self.dependents[node]:
+                    if parent not in assigned:
+                        assigned.add(parent)
+                        todo.append(parent)
+            if len(component) > 1:
+                components.append(sorted(component))
+        return sorted(components)
+
     def require_acyclic(self) -> None:
         cycle = self.find_cycle()
         if cycle:
@@ -99,6 +137,23 @@ class Graph:
         levels: list[list[str]] = [[] for _ in range(max(level_of.values(), default=-1) + 1)]
         for node in self.deps:
             levels[level_of[node]].append(node)
+        return [sorted(level) for level in levels]
+
+    def condensed_levels(self) -> list[list[str]]:
+        """Levels that exist even with cycles: the members of a cycle share the level of their
+        component (for drawing a graph that publish would refuse; :attr:`levels` raises)."""
+        component = {n: n for n in self.deps}
+        for members in self.entangled():
+            for node in members:
+                component[node] = members[0]
+        edges: dict[str, list[str]] = {c: [] for c in component.values()}
+        for node, deps in self.deps.items():
+            edges[component[node]].extend(component[d] for d in deps)
+        condensed = Graph.build(edges)
+        level_of = condensed.level_of
+        levels: list[list[str]] = [[] for _ in range(len(condensed.levels))]
+        for node in self.deps:
+            levels[level_of[component[node]]].append(node)
         return [sorted(level) for level in levels]
 
     @cached_property

@@ -6,15 +6,13 @@ execute this value, so the preview is exactly what runs.
 
 from __future__ import annotations
 
-import difflib
-import fnmatch
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from releasekit.depgraph import WorkspaceGraph, workspace_graph
 from releasekit.errors import UsageError, VersionError
-from releasekit.graph import Graph
+from releasekit.selection import EVERYTHING, Selection, select, unreleased_reason
 from releasekit.versions import Bump, admits, next_version
 from releasekit.workspace import Package, Workspace
 
@@ -30,20 +28,6 @@ STAGE_HELP = {
     "smoke": "install from the index into a fresh venv and import it",
     "publish": "package released: record the result",
 }
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which packages a command is about; empty means every package."""
-
-    packages: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
-    with_deps: bool = False
-    with_dependents: bool = False
-
-    @property
-    def everything(self) -> bool:
-        return not self.packages and not self.groups
 
 
 @dataclass(frozen=True)
@@ -131,54 +115,59 @@ class Plan:
         }
 
 
-def workspace_graph(ws: Workspace) -> Graph:
-    return Graph.build({p.name: p.internal_deps for p in ws.packages})
+@dataclass(frozen=True)
+class ReleaseSet:
+    """The chosen members split into those released and those skipped (with why)."""
+
+    included: tuple[Package, ...]
+    skipped: tuple[Skipped, ...]
+
+    @property
+    def names(self) -> set[str]:
+        return {p.name for p in self.included}
 
 
-def _patterns_match(name: str, patterns: tuple[str, ...]) -> bool:
-    """``name`` (normalized) against names or globs written in any case and separator style."""
-    return any(fnmatch.fnmatchcase(name, _normalize_pattern(p)) for p in patterns)
+def release_set(
+    ws: Workspace, selection: Selection = EVERYTHING, graph: WorkspaceGraph | None = None
+) -> ReleaseSet:
+    """Who a release of ``selection`` publishes. Nothing about members outside it is checked.
+
+    A member named with ``-p`` that is never released is bad input (RK148): the command would
+    otherwise say it did something it did not. Members pulled in by a group or by
+    ``--with-deps``/``--with-dependents`` are just listed as skipped.
+    """
+    chosen = select(ws, graph or workspace_graph(ws), selection)
+    named = {ws.get(n).name for n in selection.packages}
+    included: list[Package] = []
+    skipped: list[Skipped] = []
+    for pkg in ws.packages:
+        if pkg.name not in chosen:
+            continue
+        reason = unreleased_reason(ws, pkg)
+        if reason and pkg.name in named:
+            raise UsageError(
+                f"{pkg.name} is never released: {reason}",
+                path=pkg.manifest,
+                code="RK148",
+                hint=f"drop `-p {pkg.name}`, or change what keeps it off the index",
+            )
+        if reason:
+            skipped.append(Skipped(pkg.name, pkg.version, reason))
+        else:
+            included.append(pkg)
+    return ReleaseSet(tuple(included), tuple(skipped))
 
 
-def _normalize_pattern(pattern: str) -> str:
-    # PEP 503 normalization that leaves the glob characters alone: `Acme_*` -> `acme-*`.
-    return re.sub(r"[-_.]+", "-", pattern).lower()
-
-
-def group_members(ws: Workspace, group: str) -> set[str]:
-    groups = ws.config.groups
-    if group not in groups:
-        close = difflib.get_close_matches(group, list(groups), n=1)
-        hint = f"did you mean `{close[0]}`?" if close else (
-            "groups: " + ", ".join(sorted(groups)) if groups else "define groups in [tool.releasekit.groups]"
-        )
-        raise UsageError(f"no release group named {group!r}", hint=hint, code="RK131")
-    return {p.name for p in ws.packages if _patterns_match(p.name, groups[group])}
-
-
-def select(ws: Workspace, graph: Graph, selection: Selection) -> set[str]:
-    chosen: set[str]
-    if selection.everything:
-        chosen = {p.name for p in ws.packages}
-    else:
-        chosen = {ws.get(name).name for name in selection.packages}
-        for group in selection.groups:
-            chosen |= group_members(ws, group)
-    if selection.with_deps:
-        chosen = graph.with_dependencies(chosen)
-    if selection.with_dependents:
-        chosen = graph.with_dependents(chosen)
-    return chosen
-
-
-def _skip_reason(ws: Workspace, pkg: Package) -> str:
-    if not pkg.publishable:
-        return f"not publishable: {pkg.unpublishable_reason}"
-    if _patterns_match(pkg.name, ws.config.exclude):
-        return "excluded by [tool.releasekit] exclude"
-    if pkg.dynamic_version:
-        return "dynamic version: releasekit needs a static [project].version to pin, poll and verify"
-    return ""
+def _require_version(pkg: Package, dependent: Package | None = None) -> str:
+    if pkg.version is not None:
+        return pkg.version
+    what = f"{dependent.name} depends on {pkg.name}, whose" if dependent else f"{pkg.name}'s"
+    raise VersionError(
+        f"{what} version is dynamic and unknown, so releasekit cannot pin, poll or verify it",
+        path=pkg.manifest,
+        code="RK140",
+        hint=f"give {pkg.name} a static [project].version, or exclude it in [tool.releasekit]",
+    )
 
 
 def task_specs(packages: tuple[PackagePlan, ...], smoke_test: bool) -> tuple[TaskSpec, ...]:
@@ -226,77 +215,64 @@ def _require_admitted(ws: Workspace, pkg: Package, pins: Mapping[str, str]) -> N
 
 def build_plan(
     ws: Workspace,
-    selection: Selection = Selection(),
+    selection: Selection = EVERYTHING,
     bumps: Mapping[str, Bump] | None = None,
     *,
     smoke_test: bool | None = None,
     reasons: Mapping[str, str] | None = None,
 ) -> Plan:
-    """Compute the release plan. ``bumps`` maps package names to bumps (missing = as written)."""
-    graph = workspace_graph(ws)
-    graph.require_acyclic()
-    chosen = select(ws, graph, selection)
-    smoke = ws.config.smoke_test if smoke_test is None else smoke_test
+    """Compute the release plan. ``bumps`` maps package names to bumps (missing = as written).
 
-    included: list[Package] = []
-    skipped: list[Skipped] = []
-    for pkg in ws.packages:
-        if pkg.name not in chosen:
-            continue
-        reason = _skip_reason(ws, pkg)
-        if reason:
-            skipped.append(Skipped(pkg.name, pkg.version, reason))
-        else:
-            included.append(pkg)
-    names = {p.name for p in included}
+    Whatever would stop ``publish`` stops here first, with the same code and message: a
+    dependency cycle among the released members (RK107), a version releasekit cannot know
+    (RK140), a pin the dependent's own requirement excludes (RK143).
+    """
+    graph = workspace_graph(ws)
+    chosen = release_set(ws, selection, graph)
+    included = chosen.included
+    smoke = ws.config.smoke_test if smoke_test is None else smoke_test
+    names = chosen.names
+    graph.require_acyclic(within=names)
     bumps = bumps or {}
     unknown = [n for n in bumps if n not in names]
     if unknown:
         pkg = ws.get(unknown[0])
         raise UsageError(
-            f"cannot bump {pkg.name}: {_skip_reason(ws, pkg) or 'it is not selected'}",
-            code="RK140" if pkg.dynamic_version else "RK130",
-            hint="set a static version" if pkg.dynamic_version else "select it or remove it from the command",
+            f"cannot bump {pkg.name}: {unreleased_reason(ws, pkg) or 'it is not selected'}",
+            code="RK148" if unreleased_reason(ws, pkg) else "RK130",
+            hint="select it or remove it from the command",
         )
 
     next_versions: dict[str, str] = {}
     why: dict[str, str] = {}
     for pkg in included:
-        assert pkg.version is not None
+        version = _require_version(pkg)
         bump = bumps.get(pkg.name)
         if bump is not None and not bump.empty:
-            next_versions[pkg.name] = next_version(pkg.version, bump)
+            next_versions[pkg.name] = next_version(version, bump)
             why[pkg.name] = (reasons or {}).get(pkg.name, f"bump: {bump.describe()}")
         else:
-            next_versions[pkg.name] = pkg.version
+            next_versions[pkg.name] = version
             why[pkg.name] = (reasons or {}).get(pkg.name, "version as written in pyproject.toml")
 
-    sub = graph.subgraph(names)
-    critical, _ = sub.critical_path()
+    gating = graph.hard.subgraph(names)
+    # Publish order, levels and priority follow the hard edges plus the extras that close no
+    # cycle; only the hard edges gate uploads (an extra is resolved only when asked for).
+    ordering = graph.order.subgraph(names)
+    critical, _ = ordering.critical_path()
     # Priority = longest chain of dependents below a package (its "bottom level"): packages
-    # that gate the most work are defined first, which is how doit breaks ties.
+    # that gate the most work are dispatched first.
     bottom: dict[str, float] = {}
-    for node in reversed(sub.order()):
-        bottom[node] = 1.0 + max((bottom[d] for d in sub.dependents[node]), default=0.0)
-    order = sub.order()
+    for node in reversed(ordering.order()):
+        bottom[node] = 1.0 + max((bottom[d] for d in ordering.dependents[node]), default=0.0)
+    order = ordering.order()
     position = {n: i for i, n in enumerate(order)}
 
     plans: list[PackagePlan] = []
     for pkg in sorted(included, key=lambda p: position[p.name]):
         pins: dict[str, str] = {}
-        for dep in pkg.internal_deps:
-            if dep in next_versions:
-                pins[dep] = next_versions[dep]
-            else:
-                other = ws.by_name[dep]
-                if other.version is None:
-                    raise VersionError(
-                        f"{pkg.name} depends on {dep}, whose version is dynamic, so it cannot be pinned",
-                        path=other.manifest,
-                        code="RK140",
-                        hint=f"give {dep} a static [project].version",
-                    )
-                pins[dep] = other.version
+        for dep in pkg.pin_targets:
+            pins[dep] = next_versions[dep] if dep in next_versions else _require_version(ws.by_name[dep], pkg)
         _require_admitted(ws, pkg, pins)
         stages = tuple(s for s in STAGES if smoke or s != "smoke")
         plans.append(
@@ -307,10 +283,10 @@ def build_plan(
                 version=pkg.version or "",
                 next_version=next_versions[pkg.name],
                 reason=why[pkg.name],
-                level=sub.level_of[pkg.name],
+                level=ordering.level_of[pkg.name],
                 order=position[pkg.name],
                 priority=bottom[pkg.name],
-                deps=sub.deps[pkg.name],
+                deps=gating.deps[pkg.name],
                 pins=pins,
                 stages=stages,
             )
@@ -319,8 +295,8 @@ def build_plan(
     return Plan(
         root=str(ws.root),
         packages=packages,
-        skipped=tuple(skipped),
-        levels=tuple(tuple(level) for level in sub.levels),
+        skipped=chosen.skipped,
+        levels=tuple(tuple(level) for level in ordering.levels),
         critical_path=tuple(critical),
         smoke_test=smoke,
         tasks=task_specs(packages, smoke),

@@ -24,8 +24,9 @@ from releasekit.backends.registry import IndexClient, IndexFile, file_version
 from releasekit.backends.uv import Uv
 from releasekit.builds import load_record
 from releasekit.config import Config
+from releasekit.depgraph import workspace_graph
 from releasekit.errors import EXIT_REFUSED, ReleasekitError, UsageError
-from releasekit.plan import Plan, workspace_graph
+from releasekit.plan import Plan
 from releasekit.retry import call_with_retries
 from releasekit.settings import PublishSettings, github_oidc_available
 from releasekit.workspace import Package, Workspace
@@ -39,6 +40,9 @@ class GateInfo:
     id: str
     summary: str
     network: bool = False
+    #: False when no override can make publish work: the gate stands for a refusal publish
+    #: itself makes (a dependency cycle leaves no publish order at all).
+    skippable: bool = True
 
 
 GATES: tuple[GateInfo, ...] = (
@@ -48,7 +52,8 @@ GATES: tuple[GateInfo, ...] = (
     ),
     GateInfo("not_shallow", "the git clone has full history (tags and changelogs need it)"),
     GateInfo("lock_current", "`uv lock --check` passes: uv.lock matches every pyproject.toml"),
-    GateInfo("no_cycles", "the internal dependency graph has no cycle"),
+    GateInfo("no_cycles", "no cycle of dependency edges among the packages to release (extras never gate)",
+             skippable=False),
     GateInfo("no_stale_dist", "no dist/ folder with old artifacts in the workspace or a package"),
     GateInfo(
         "sdist_and_wheel",
@@ -298,12 +303,20 @@ class PreflightReport:
         return text
 
 
-def parse_gate_ids(values: Collection[str]) -> list[str]:
+def parse_gate_ids(values: Collection[str], *, from_user: bool = True) -> list[str]:
     """``--skip-preflight a --skip-preflight b,c`` -> [a, b, c]; unknown ids are bad input."""
     import difflib
 
     ids = [part.strip() for value in values for part in value.split(",") if part.strip()]
     for gate_id in ids:
+        if from_user and gate_id in GATE_IDS and not next(g for g in GATES if g.id == gate_id).skippable:
+            raise UsageError(
+                f"preflight gate {gate_id!r} cannot be skipped: a cycle of dependency edges leaves "
+                "no order to publish in, with or without the gate",
+                hint="break the cycle (`releasekit check` names every edge and file); extras never "
+                "make a cycle",
+                code="RK152",
+            )
         if gate_id not in GATE_IDS:
             close = difflib.get_close_matches(gate_id, GATE_IDS, n=1, cutoff=0.6)
             raise UsageError(
@@ -465,15 +478,22 @@ class _Gates:
     # --- graph and files ----------------------------------------------------------------
 
     def no_cycles(self) -> GateResult:
-        cycle = workspace_graph(self.ws).find_cycle()
+        graph = workspace_graph(self.ws)
+        names = {p.name for p in self.packages()}
+        cycle = graph.hard.subgraph(names).find_cycle()
         if cycle:
+            error = graph.cycle_error(cycle)
+            return GateResult("no_cycles", "fail", error.message, error.hint)
+        extras = [edge for edge, _ in graph.extra_cycles() if edge.source in names]
+        if extras:
+            shown = ", ".join(f"{e.source}[{e.extra}] -> {e.target}" for e in extras[:3])
+            more = f" and {len(extras) - 3} more" if len(extras) > 3 else ""
             return GateResult(
-                "no_cycles",
-                "fail",
-                "dependency cycle: " + " -> ".join(cycle),
-                "break the cycle; `releasekit check` lists every one",
+                "no_cycles", "warn",
+                f"no dependency cycle; {len(extras)} extra(s) point back at their dependents ({shown}{more}): "
+                "they are pinned at build and never gate, so the order stands",
             )
-        return GateResult("no_cycles", "pass", "the dependency graph is acyclic")
+        return GateResult("no_cycles", "pass", "no dependency cycle among the packages to release")
 
     def no_stale_dist(self) -> GateResult:
         stale = []
@@ -857,7 +877,7 @@ def run_preflight(
         settings = PreflightSettings.from_config(ws.config)
     elif isinstance(settings, PublishSettings):
         settings = PreflightSettings.from_publish(settings, ws.config)
-    skipped = set(parse_gate_ids(skip))
+    skipped = set(parse_gate_ids(skip, from_user=False))  # the CLI already refused unskippable ones
     gates = _Gates(ws, plan, settings, uv, client)
     runners: dict[str, Callable[[], GateResult]] = {
         "clean_worktree": gates.clean_worktree,

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from releasekit.graph import Graph
 from releasekit.plan import Plan
+from releasekit.selection import unreleased_reason
 from releasekit.workspace import Package, Workspace
-
-GRAPH_FORMATS = ("levels", "json", "dot", "mermaid", "table", "ascii")
 
 
 def to_json(value: Any, expanded_levels: int = 2) -> str:
@@ -34,17 +33,76 @@ def _json(value: Any, levels: int, indent: str) -> str:
     return "[\n" + ",\n".join(items) + f"\n{indent}]"
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """A plain aligned text table (no colour, safe for pipes and logs)."""
+#: Tables stay readable in a 100-column terminal, even with 60+ members and 40-character
+#: names; a wider $COLUMNS gives them more room.
+MIN_WIDTH = 100
+
+
+def table_width() -> int:
+    try:
+        return max(MIN_WIDTH, int(os.environ.get("COLUMNS", "0")))
+    except ValueError:
+        return MIN_WIDTH
+
+
+def table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    shrink: Sequence[int] = (),
+    max_width: int | None = None,
+) -> str:
+    """A plain aligned text table (no colour, safe for pipes and logs).
+
+    Columns listed in ``shrink`` give way, the widest first, until the table fits
+    ``max_width`` (default :func:`table_width`): a list cell keeps its first names and says how
+    many more (``a, b, … +28``).
+    """
     body = [[("" if c is None else str(c)) for c in row] for row in rows]
-    widths = [len(h) for h in headers]
-    for row in body:
-        for i, cell in enumerate(row):
-            widths[i] = max(widths[i], len(cell))
+    limit = table_width() if max_width is None else max_width
+
+    def measure() -> list[int]:
+        widths = [len(h) for h in headers]
+        for row in body:
+            for i, cell in enumerate(row):
+                widths[i] = max(widths[i], len(cell))
+        return widths
+
+    widths = measure()
+    if shrink and sum(widths) + 2 * (len(widths) - 1) > limit:
+        budget = list(widths)
+        floors = {i: max(len(headers[i]), 12) for i in shrink}
+        excess = sum(budget) + 2 * (len(budget) - 1) - limit
+        while excess > 0:
+            column = max((i for i in shrink if budget[i] > floors[i]), key=lambda i: budget[i], default=None)
+            if column is None:
+                break
+            budget[column] -= 1
+            excess -= 1
+        for row in body:
+            for i in shrink:
+                row[i] = elide(row[i], budget[i])
+        widths = measure()
     lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     lines.extend("  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip() for row in body)
     return "\n".join(lines) + "\n"
+
+
+def elide(cell: str, width: int) -> str:
+    """``cell`` cut to ``width``: whole names of a comma list and a count, else a trailing …."""
+    if len(cell) <= width:
+        return cell
+    items = cell.split(", ")
+    if len(items) > 1:
+        for keep in range(len(items) - 1, 0, -1):
+            text = ", ".join(items[:keep]) + f", … +{len(items) - keep}"
+            if len(text) <= width:
+                return text
+        text = f"{len(items)} packages"
+        if len(text) <= width:
+            return text
+    return cell[: max(width - 1, 0)] + "…"
 
 
 # --- discover --------------------------------------------------------------------------
@@ -60,7 +118,10 @@ def package_json(ws: Workspace, pkg: Package) -> dict[str, Any]:
         "is_root": pkg.is_root,
         "publishable": pkg.publishable,
         "unpublishable_reason": pkg.unpublishable_reason or None,
+        "released": not unreleased_reason(ws, pkg),
+        "unreleased_reason": unreleased_reason(ws, pkg) or None,
         "internal_deps": list(pkg.internal_deps),
+        "extra_deps": list(pkg.extra_deps),
         "dependencies": [
             {
                 "requirement": d.raw,
@@ -69,6 +130,7 @@ def package_json(ws: Workspace, pkg: Package) -> dict[str, Any]:
                 "extras": list(d.extras),
                 "marker": d.marker,
                 "section": d.section,
+                "kind": d.kind,
                 "internal": d.internal,
             }
             for d in pkg.dependencies
@@ -96,95 +158,11 @@ def discover(ws: Workspace, fmt: str) -> str:
     rows = []
     for p in ws.packages:
         version = p.version if p.version is not None else "(dynamic)"
-        flags = "publish" if p.publishable else f"private: {p.unpublishable_reason}"
-        rows.append((p.name, version, p.relpath, ", ".join(p.internal_deps) or "-", flags))
+        flags = unreleased_reason(ws, p) or "publish"
+        deps = [*p.internal_deps, *(f"{d} [extra]" for d in p.extra_deps)]
+        rows.append((p.name, version, p.relpath, ", ".join(deps) or "-", flags))
     head = f"workspace {ws.root} ({len(ws.packages)} packages)\n"
-    return head + table(("package", "version", "path", "internal deps", "release"), rows)
-
-
-# --- graph -----------------------------------------------------------------------------
-
-
-def _label(ws: Workspace, name: str) -> str:
-    pkg = ws.by_name[name]
-    return f"{name} {pkg.version or '(dynamic)'}"
-
-
-def graph(ws: Workspace, g: Graph, fmt: str) -> str:
-    if fmt == "json":
-        critical, _ = g.critical_path()
-        return to_json(
-            {
-                "nodes": [
-                    {
-                        "name": n,
-                        "version": ws.by_name[n].version,
-                        "level": g.level_of[n],
-                        "deps": list(g.deps[n]),
-                        "dependents": list(g.dependents[n]),
-                    }
-                    for n in g.order()
-                ],
-                "edges": [[n, d] for n in g.order() for d in g.deps[n]],
-                "levels": g.levels,
-                "critical_path": critical,
-            }
-        )
-    if fmt == "levels":
-        return "".join(
-            f"level {i}: {', '.join(_label(ws, n) for n in level)}\n" for i, level in enumerate(g.levels)
-        )
-    if fmt == "table":
-        rows = [
-            (g.level_of[n], n, ws.by_name[n].version or "(dynamic)", ", ".join(g.deps[n]) or "-",
-             ", ".join(g.dependents[n]) or "-")
-            for n in g.order()
-        ]
-        return table(("level", "package", "version", "depends on", "needed by"), rows)
-    if fmt == "dot":
-        lines = ["digraph workspace {", "  rankdir=BT;", '  node [shape=box, fontname="Helvetica"];']
-        for i, level in enumerate(g.levels):
-            members = " ".join(f'"{n}"' for n in level)
-            lines.append(f"  {{ rank=same; {members} }}  // level {i}")
-        for n in g.order():
-            lines.append(f'  "{n}" [label="{_label(ws, n)}"];')
-            lines.extend(f'  "{n}" -> "{d}";' for d in g.deps[n])
-        lines.append("}")
-        return "\n".join(lines) + "\n"
-    if fmt == "mermaid":
-        ids = {n: f"n{i}" for i, n in enumerate(g.order())}
-        lines = ["graph BT"]
-        lines.extend(f'  {ids[n]}["{_label(ws, n)}"]' for n in g.order())
-        lines.extend(f"  {ids[n]} --> {ids[d]}" for n in g.order() for d in g.deps[n])
-        return "\n".join(lines) + "\n"
-    if fmt == "ascii":
-        return _ascii(ws, g)
-    raise ValueError(fmt)  # pragma: no cover - argparse restricts the choices
-
-
-def _ascii(ws: Workspace, g: Graph) -> str:
-    """Each root package with the tree of packages that depend on it."""
-    out: list[str] = []
-    shown: set[str] = set()
-
-    def children_of(name: str, prefix: str) -> list[tuple[str, str, bool]]:
-        kids = g.dependents[name]
-        return [(kid, prefix, i == len(kids) - 1) for i, kid in reversed(list(enumerate(kids)))]
-
-    for root in g.levels[0] if g.levels else []:
-        out.append(_label(ws, root))
-        shown.add(root)
-        stack = children_of(root, "")
-        while stack:
-            name, prefix, last = stack.pop()
-            branch = "└── " if last else "├── "
-            if name in shown:
-                out.append(f"{prefix}{branch}{_label(ws, name)} (see above)")
-                continue
-            shown.add(name)
-            out.append(f"{prefix}{branch}{_label(ws, name)}")
-            stack.extend(children_of(name, prefix + ("    " if last else "│   ")))
-    return "\n".join(out) + ("\n" if out else "")
+    return head + table(("package", "version", "path", "internal deps", "release"), rows, shrink=(3, 4, 2))
 
 
 # --- plan ------------------------------------------------------------------------------

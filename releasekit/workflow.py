@@ -44,7 +44,7 @@ from releasekit.commits import Analysis, analyze, require_history
 from releasekit.context import stderr_notice
 from releasekit.errors import ConfigError, UsageError, WorkflowError
 from releasekit.fsutil import atomic_write
-from releasekit.plan import Selection
+from releasekit.selection import Selection
 from releasekit.state import StateLock, ensure_state_dir
 from releasekit.tags import format_tag, umbrella_tag
 from releasekit.workspace import Workspace, load_workspace

@@ -27,7 +27,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from releasekit import tomlio
-from releasekit.config import Config, parse_config
+from releasekit.config import Config, MemberConfig, parse_config, parse_member_config
 from releasekit.errors import UsageError, WorkspaceError
 
 PRIVATE_CLASSIFIER = "Private :: Do Not Upload"
@@ -58,6 +58,18 @@ class Dependency:
         prefix = "optional-dependencies."
         return self.section[len(prefix) :] if self.section.startswith(prefix) else None
 
+    @property
+    def kind(self) -> str:
+        """``dependency`` (gates uploads, can make a cycle) or ``extra:<name>`` (pinned, never gates)."""
+        extra = self.extra_group
+        return "dependency" if extra is None else f"extra:{extra}"
+
+    @property
+    def table(self) -> str:
+        """Where the requirement is written, as a user finds it in the file."""
+        extra = self.extra_group
+        return "[project.dependencies]" if extra is None else f"[project.optional-dependencies] {extra}"
+
 
 @dataclass(frozen=True)
 class Package:
@@ -71,6 +83,7 @@ class Package:
     manifest: Path
     relpath: str
     dependencies: tuple[Dependency, ...]
+    #: Internal requirements in ``dependencies``: they gate uploads and can form a cycle.
     internal_deps: tuple[str, ...]
     self_references: tuple[Dependency, ...]
     workspace_sources: tuple[str, ...]
@@ -92,9 +105,20 @@ class Package:
     tool: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
     build_system: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
+    #: Internal requirements reached only through extras: pinned at build, never gating.
+    extra_deps: tuple[str, ...] = ()
+    #: Names required by development-only tables (``[dependency-groups]``,
+    #: ``[tool.uv] dev-dependencies``): never published, so never edges (notes §8).
+    group_requirements: tuple[str, ...] = ()
+
     @property
     def dynamic_version(self) -> bool:
         return self.version is None and "version" in self.dynamic
+
+    @property
+    def pin_targets(self) -> tuple[str, ...]:
+        """Every internal requirement the build pins exactly, extras included."""
+        return tuple(sorted({*self.internal_deps, *self.extra_deps}))
 
     @property
     def import_name(self) -> str:
@@ -111,6 +135,8 @@ class Workspace:
     packages: tuple[Package, ...]
     member_patterns: tuple[str, ...]
     exclude_patterns: tuple[str, ...]
+    #: ``{ workspace = true }`` sources of the root manifest (members inherit them).
+    root_sources: tuple[str, ...] = ()
 
     @cached_property
     def by_name(self) -> dict[str, Package]:
@@ -277,6 +303,7 @@ def _load(located: RootManifest) -> Workspace:
         packages=packages,
         member_patterns=tuple(members),
         exclude_patterns=tuple(excludes),
+        root_sources=root_sorted,
     )
 
 
@@ -566,9 +593,18 @@ def _parse_package(
     backend = build_system.get("build-backend") if isinstance(build_system, dict) else None
     uv_package = uv_table.get("package")
 
+    # The workspace root's [tool.releasekit] is the workspace configuration, parsed elsewhere.
+    member = (
+        parse_member_config(tool["releasekit"], manifest, text)
+        if "releasekit" in tool and directory != root
+        else MemberConfig()
+    )
+
     reason = ""
     if PRIVATE_CLASSIFIER in classifiers:
         reason = f"classifier {PRIVATE_CLASSIFIER!r}"
+    elif not member.publish:
+        reason = "[tool.releasekit] publish = false"
     elif uv_package is False:
         reason = "[tool.uv] package = false"
     elif build_system is None and uv_package is not True:
@@ -627,7 +663,28 @@ def _parse_package(
         project=project,
         tool=tool,
         build_system=build_system if isinstance(build_system, dict) else {},
+        group_requirements=_group_requirements(data, uv_table),
     )
+
+
+def _group_requirements(data: Mapping[str, Any], uv_table: Mapping[str, Any]) -> tuple[str, ...]:
+    """Names in dependency groups and uv's dev-dependencies; uv validates them, so anything
+    unparsable (an include-group table, a typo) is skipped here rather than reported twice."""
+    raw: list[Any] = []
+    groups = data.get("dependency-groups")
+    if isinstance(groups, dict):
+        for items in groups.values():
+            if isinstance(items, list):
+                raw.extend(items)
+    dev = uv_table.get("dev-dependencies")
+    if isinstance(dev, list):
+        raw.extend(dev)
+    names: set[str] = set()
+    for item in raw:
+        if isinstance(item, str):
+            with contextlib.suppress(InvalidRequirement):
+                names.add(_requirement_fields(item)[0])
+    return tuple(sorted(names))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -658,7 +715,8 @@ def _parse_requirement(raw: str, section: str, fail: Any) -> Dependency:
 
 def _link_internal(pkg: Package, names: set[str]) -> Package:
     deps: list[Dependency] = []
-    internal: set[str] = set()
+    hard: set[str] = set()
+    extra: set[str] = set()
     self_refs: list[Dependency] = []
     for dep in pkg.dependencies:
         is_internal = dep.name in names
@@ -668,11 +726,14 @@ def _link_internal(pkg: Package, names: set[str]) -> Package:
             continue
         if dep.name == pkg.name:
             self_refs.append(marked)
+        elif dep.extra_group is None:
+            hard.add(dep.name)
         else:
-            internal.add(dep.name)
+            extra.add(dep.name)
     return dataclasses.replace(
         pkg,
         dependencies=tuple(deps),
-        internal_deps=tuple(sorted(internal)),
+        internal_deps=tuple(sorted(hard)),
+        extra_deps=tuple(sorted(extra - hard)),
         self_references=tuple(self_refs),
     )

@@ -14,13 +14,18 @@ from tasks.paths import ROOT
 README = ROOT / "README.md"
 
 
-def config_table() -> str:
-    from releasekit.config import describe
+def config_table(member: bool = False) -> str:
+    from releasekit.config import Config, MemberConfig
+    from releasekit.configdoc import describe
 
     rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
-    for key, kind, default, meaning in describe():
+    for key, kind, default, meaning in describe(MemberConfig if member else Config):
         rows.append(f"| `{key}` | {kind} | `{default}` | {meaning} |")
     return "\n".join(rows)
+
+
+def member_config_table() -> str:
+    return config_table(member=True)
 
 
 def errors_table() -> str:
@@ -31,7 +36,7 @@ def errors_table() -> str:
     return "\n".join(rows)
 
 
-SECTIONS = {"config": config_table, "errors": errors_table}
+SECTIONS = {"config": config_table, "member-config": member_config_table, "errors": errors_table}
 
 
 def render(text: str) -> str:

@@ -27,7 +27,8 @@ from releasekit.cli import main
 from releasekit.errors import VersionError
 from releasekit.fsutil import TMP_MARK
 from releasekit.journal import Journal
-from releasekit.plan import Selection, build_plan
+from releasekit.plan import build_plan
+from releasekit.selection import Selection
 from releasekit.workspace import load_workspace
 from tests.wsfactory import simple_workspace, write_package, write_root
 
@@ -205,21 +206,40 @@ def test_cycles_reports_the_path(tmp_path: Path) -> None:
     write_package(root, "packages/d", "d", deps=["a"])
     (finding,) = of(check(root), "cycles")
     assert finding.severity == "error"
-    assert finding.message == "dependency cycle: a -> b -> c -> a"
+    assert finding.message == (
+        "dependency cycle: a -> b -> c -> a (a -> b: packages/a/pyproject.toml [project.dependencies] 'b'; "
+        "b -> c: packages/b/pyproject.toml [project.dependencies] 'c'; "
+        "c -> a: packages/c/pyproject.toml [project.dependencies] 'a')"
+    )
     assert finding.file == "packages/a/pyproject.toml"
 
 
-def test_two_separate_cycles_are_two_findings(tmp_path: Path) -> None:
+def test_a_cycle_through_an_extra_is_a_warning_and_a_real_cycle_an_error(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     write_root(root)
     write_package(root, "packages/a", "a", deps=["b"])
     write_package(root, "packages/b", "b", optional={"x": ["a"]})
     write_package(root, "packages/c", "c", deps=["d"])
     write_package(root, "packages/d", "d", deps=["c"])
-    assert [f.message for f in of(check(root), "cycles")] == [
-        "dependency cycle: a -> b -> a",
-        "dependency cycle: c -> d -> c",
+    found = [(f.severity, f.package, f.file, f.message) for f in of(check(root), "cycles")]
+    assert found == [
+        ("error", "c", "packages/c/pyproject.toml",
+         "dependency cycle: c -> d -> c (c -> d: packages/c/pyproject.toml [project.dependencies] 'd'; "
+         "d -> c: packages/d/pyproject.toml [project.dependencies] 'c')"),
+        ("warning", "b", "packages/b/pyproject.toml",
+         "1 extra(s) of b in [project.optional-dependencies] point back at packages that depend on it: "
+         "[x] b -> a -> b; not a publish cycle: b is published first and the extras are pinned exactly at build"),
     ]
+
+
+def test_a_cycle_among_members_never_released_is_only_a_warning(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    write_root(root, members=("packages/*", "samples/*"), releasekit='exclude = ["samples/*"]')
+    write_package(root, "samples/a", "sample-a", deps=["sample-b"])
+    write_package(root, "samples/b", "sample-b", deps=["sample-a"])
+    write_package(root, "packages/core", "core")
+    (finding,) = of(check(root), "cycles")
+    assert finding.severity == "warning" and finding.package == "sample-a"
 
 
 def test_self_deps_errors_but_extras_of_itself_are_fine(tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.plan import STAGES, Selection, build_plan
+from releasekit.plan import STAGES, build_plan
+from releasekit.selection import Selection
 from releasekit.versions import Bump
 from releasekit.workspace import load_workspace
 from tests.wsbuild import EXAMPLE, make_ws, member_toml, root_toml, run_cli
@@ -23,10 +24,12 @@ def _ok(*args: str, cwd: Path = EXAMPLE) -> str:
 def test_discover_table() -> None:
     out = _ok("discover")
     assert out.startswith(f"workspace {EXAMPLE.resolve()} (7 packages)\n")
+    assert max(len(line) for line in out.splitlines()[1:]) <= 100
+    wide = run_cli("discover", cwd=EXAMPLE, env={"COLUMNS": "200"}).stdout
     assert re.search(
-        r"^acme-api +0\.3\.0 +packages/api +acme-http, acme-log, acme-store +publish$", out, re.M
+        r"^acme-api +0\.3\.0 +packages/api +acme-http, acme-store, acme-log \[extra\] +publish$", wide, re.M
     )
-    assert re.search(r"^acme-devtool .* private: classifier 'Private :: Do Not Upload'$", out, re.M)
+    assert re.search(r"^acme-devtool .* not publishable: classifier 'Private :: Do Not Upload'$", wide, re.M)
 
 
 def test_discover_json() -> None:
@@ -44,8 +47,11 @@ def test_discover_json() -> None:
         "extras": ["json"],
         "marker": 'python_version >= "3.9"',
         "section": "optional-dependencies.tracing",
+        "kind": "extra:tracing",
         "internal": True,
     }
+    assert api["internal_deps"] == ["acme-http", "acme-store"] and api["extra_deps"] == ["acme-log"]
+    assert api["released"] is True and api["unreleased_reason"] is None
     assert (
         api["workspace_sources"] == sorted(api["workspace_sources"])
         and "acme-log" in api["workspace_sources"]
@@ -108,9 +114,9 @@ def test_plan_task_list() -> None:
         "build:acme-api",
         "probe:acme-api",
         "verify:acme-http",
-        "verify:acme-log",
         "verify:acme-store",
-    ]
+    ]  # acme-log is only an extra of acme-api (`tracing`): pinned at build, never waited for
+    assert data["packages"][[p["name"] for p in data["packages"]].index("acme-api")]["pins"]["acme-log"] == "0.3.0"
     assert tasks["smoke:acme-api"]["task_dep"] == ["verify:acme-api"]
     assert tasks["publish:acme-api"]["task_dep"] == ["smoke:acme-api"]
     # Every task_dep names a task of the plan, and the task graph has no cycle.
@@ -270,6 +276,6 @@ def test_exclude_and_group_patterns_match_like_package_names(tmp_path: Path) -> 
     )
     data = json.loads(_ok("plan", "--format", "json", cwd=tmp_path))
     assert [s["name"] for s in data["skipped"]] == ["acme-internal-tools"]
-    assert data["skipped"][0]["reason"] == "excluded by [tool.releasekit] exclude"
+    assert data["skipped"][0]["reason"] == "excluded by [tool.releasekit] exclude 'Acme_Internal*'"
     web = json.loads(_ok("plan", "--format", "json", "-g", "web", cwd=tmp_path))
     assert [p["name"] for p in web["packages"]] == ["acme-web-ui"]

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from releasekit.config import Config, describe, parse_config
+from releasekit.config import Config, parse_config
+from releasekit.configdoc import describe
 from releasekit.errors import ConfigError
 from releasekit.workspace import load_workspace
 from tests.wsbuild import EXAMPLE, make_ws, member_toml, root_toml

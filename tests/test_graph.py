@@ -8,17 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from releasekit import render
+from releasekit import graphviews
 from releasekit.errors import GraphError
 from releasekit.graph import Graph
-from releasekit.plan import Selection, select, workspace_graph
+from releasekit.depgraph import Edge, WorkspaceGraph, workspace_graph
+from releasekit.selection import Selection, select
 from releasekit.workspace import load_workspace
 from tests.wsbuild import EXAMPLE, make_ws, member_toml, run_cli
 
 
 @pytest.fixture(scope="module")
 def example() -> Graph:
-    return workspace_graph(load_workspace(EXAMPLE))
+    return workspace_graph(load_workspace(EXAMPLE)).order
 
 
 def test_example_levels_and_order(example: Graph) -> None:
@@ -88,7 +89,7 @@ def test_cycle_has_its_full_path(deps: dict[str, list[str]], cycle: list[str]) -
         _ = g.levels
 
 
-def test_cycle_through_the_workspace(tmp_path: Path) -> None:
+def test_a_cycle_through_an_extra_is_drawn_and_never_refused(tmp_path: Path) -> None:
     make_ws(
         tmp_path,
         {
@@ -97,18 +98,64 @@ def test_cycle_through_the_workspace(tmp_path: Path) -> None:
         },
     )
     result = run_cli("graph", cwd=tmp_path)
-    assert result.returncode == 2
-    assert result.stderr.strip().startswith("error[RK107] dependency cycle: a -> b -> a (hint: ")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        "level 0: b 1.0.0\n"
+        "level 1: a 1.0.0\n"
+        "extra b[extra] -> a points back (b -> a -> b): not a cycle, an extra never gates\n"
+    )
+    plan = run_cli("plan", "--format", "json", cwd=tmp_path)
+    assert plan.returncode == 0, plan.stderr
+    packages = {p["name"]: p for p in json.loads(plan.stdout)["packages"]}
+    assert [p["name"] for p in json.loads(plan.stdout)["packages"]] == ["b", "a"]
+    assert packages["b"]["pins"] == {"a": "1.0.0"} and packages["b"]["deps"] == []
+    assert packages["a"]["pins"] == {"b": "1.0.0"} and packages["a"]["deps"] == ["b"]
 
 
-def test_selection(example: Graph) -> None:
+def test_a_dependency_cycle_is_drawn_but_refused_naming_every_edge(tmp_path: Path) -> None:
+    make_ws(
+        tmp_path,
+        {
+            "packages/a": member_toml("a", deps=["b"]),
+            "packages/b": member_toml("b", deps=["a>=1"]),
+            "packages/c": member_toml("c", deps=["a"]),
+        },
+    )
+    drawn = run_cli("graph", "--format", "json", cwd=tmp_path)
+    assert drawn.returncode == 0, drawn.stderr
+    data = json.loads(drawn.stdout)
+    assert data["cycles"] == [["a", "b", "a"]]
+    assert data["levels"] == [["a", "b"], ["c"]]
+    for command in (("plan",), ("publish", "--dry-run"), ("preflight", "--offline")):
+        result = run_cli(*command, cwd=tmp_path)
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.strip().splitlines()[-1] == (
+            "error[RK107] packages/a/pyproject.toml: dependency cycle: a -> b -> a "
+            "(a -> b: packages/a/pyproject.toml [project.dependencies] 'b'; "
+            "b -> a: packages/b/pyproject.toml [project.dependencies] 'a>=1') "
+            "(hint: a package cannot be published before its own dependencies: remove one of these "
+            "requirements, move it to an extra ([project.optional-dependencies]), or move the shared "
+            "code into a new package)"
+        ), command
+    refused = run_cli("publish", "--skip-preflight", "no_cycles", cwd=tmp_path)
+    assert refused.returncode == 2 and "error[RK152]" in refused.stderr
+    assert "cannot be skipped" in refused.stderr
+
+
+def test_selection() -> None:
     ws = load_workspace(EXAMPLE)
+    example = workspace_graph(ws)
     assert select(ws, example, Selection(packages=("acme-http",))) == {"acme-http"}
     assert select(ws, example, Selection(packages=("acme-http",), with_deps=True)) == {
         "acme-http",
         "acme-core",
         "acme-log",
     }
+    # acme-api reaches acme-log only through its `tracing` extra: pinned, so a dependency...
+    assert select(ws, example, Selection(packages=("acme-api",), with_deps=True)) >= {"acme-log"}
+    # ...but an extra's pin never makes its dependent release.
+    assert select(ws, example, Selection(packages=("acme-log",), with_dependents=True)) == {
+        "acme-log", "acme-http", "acme-api", "acme-cli"}
     assert select(ws, example, Selection(packages=("acme-store",), with_dependents=True)) == {
         "acme-store",
         "acme-api",
@@ -173,10 +220,19 @@ class _FakeWorkspace:
         self.by_name = dict.fromkeys(names, _FakePackage())
 
 
-@pytest.mark.parametrize("fmt", render.GRAPH_FORMATS)
+def _edges_of(deps: dict[str, list[str]]) -> WorkspaceGraph:
+    return WorkspaceGraph(
+        nodes=tuple(deps),
+        edges=tuple(Edge(n, d, "dependency", d, "x/pyproject.toml", "[project.dependencies]")
+                    for n, ds in deps.items() for d in ds),
+    )
+
+
+@pytest.mark.parametrize("fmt", graphviews.GRAPH_FORMATS)
 def test_every_format_renders_a_deep_chain(fmt: str) -> None:
     deps = _chain(2000)
-    out = render.graph(_FakeWorkspace(list(deps)), Graph.build(deps), fmt)  # type: ignore[arg-type]
+    fake = _FakeWorkspace(list(deps))
+    out = graphviews.render(graphviews.view(fake, _edges_of(deps), deps), fmt)  # type: ignore[arg-type]
     assert "p01999" in out
 
 
@@ -186,12 +242,13 @@ _DOT_LINE = re.compile(
     r'^(digraph workspace \{|\}|  rankdir=BT;|  node \[shape=box, fontname="Helvetica"\];'
     r'|  \{ rank=same;( "[a-z0-9.-]+")+ \}  // level \d+'
     r'|  "[a-z0-9.-]+" \[label="[a-z0-9.-]+ [^"]+"\];'
-    r'|  "[a-z0-9.-]+" -> "[a-z0-9.-]+";)$'
+    r'|  "[a-z0-9.-]+" -> "[a-z0-9.-]+"( \[style=dashed, label="\[[a-z]+\]"\])?;)$'
 )
 
 
-def _graph_out(fmt: str, *extra: str) -> str:
-    result = run_cli("graph", "--format", fmt, *extra, cwd=EXAMPLE)
+def _graph_out(fmt: str, *extra: str, columns: int | None = None) -> str:
+    env = {"COLUMNS": str(columns)} if columns else None
+    result = run_cli("graph", "--format", fmt, *extra, cwd=EXAMPLE, env=env)
     assert result.returncode == 0 and result.stderr == ""
     return result.stdout
 
@@ -210,15 +267,23 @@ def test_format_json(example: Graph) -> None:
     assert [n["name"] for n in data["nodes"]] == example.order()
     assert data["levels"] == example.levels
     assert data["critical_path"] == ["acme-core", "acme-store", "acme-api", "acme-cli"]
-    assert sorted(map(tuple, data["edges"])) == sorted(
+    assert sorted((e["from"], e["to"]) for e in data["edges"]) == sorted(
         (n, d) for n, deps in example.deps.items() for d in deps
     )
+    kinds = {(e["from"], e["to"]): e["kind"] for e in data["edges"]}
+    assert kinds[("acme-api", "acme-log")] == "extra:tracing"
+    assert kinds[("acme-api", "acme-store")] == "dependency"
+    tracing = next(e for e in data["edges"] if e["kind"] == "extra:tracing")
+    assert tracing["file"] == "packages/api/pyproject.toml"
+    assert tracing["table"] == "[project.optional-dependencies] tracing"
+    assert data["cycles"] == [] and data["extra_cycles"] == []
     api = next(n for n in data["nodes"] if n["name"] == "acme-api")
     assert api == {
         "name": "acme-api",
         "version": "0.3.0",
         "level": 2,
-        "deps": ["acme-http", "acme-log", "acme-store"],
+        "deps": ["acme-http", "acme-store"],
+        "extra_deps": ["acme-log"],
         "dependents": ["acme-cli"],
     }
 
@@ -230,7 +295,8 @@ def test_format_dot_is_syntactically_sane(example: Graph) -> None:
     for line in lines:
         assert _DOT_LINE.match(line), line
     assert out.count("{") == out.count("}")
-    edges = re.findall(r'^  "([^"]+)" -> "([^"]+)";$', out, re.M)
+    edges = re.findall(r'^  "([^"]+)" -> "([^"]+)"[^\n]*;$', out, re.M)
+    assert '"acme-api" -> "acme-log" [style=dashed, label="[tracing]"];' in out
     assert sorted(edges) == sorted((n, d) for n, deps in example.deps.items() for d in deps)
 
 
@@ -242,7 +308,7 @@ def test_format_mermaid_is_syntactically_sane(example: Graph) -> None:
     edges = []
     for line in lines[1:]:
         node = re.fullmatch(r'  (n\d+)\["([a-z0-9.-]+) [^"\]]+"\]', line)
-        edge = re.fullmatch(r"  (n\d+) --> (n\d+)", line)
+        edge = re.fullmatch(r"  (n\d+) (?:-->|-\. tracing \.->) (n\d+)", line)
         assert node or edge, line
         if node:
             ids[node.group(1)] = node.group(2)
@@ -252,8 +318,14 @@ def test_format_mermaid_is_syntactically_sane(example: Graph) -> None:
     assert sorted(edges) == sorted((n, d) for n, deps in example.deps.items() for d in deps)
 
 
-def test_format_table() -> None:
+def test_format_table_fits_100_columns_and_elides_lists() -> None:
     out = _graph_out("table")
+    assert max(len(line) for line in out.splitlines()) <= 100
+    assert re.search(r"^2 +acme-api +0\.3\.0 +acme-http, … \+2 +acme-cli$", out, re.M)
+
+
+def test_format_table() -> None:
+    out = _graph_out("table", columns=200)
     assert out.splitlines()[0].split() == [
         "level",
         "package",
@@ -264,7 +336,7 @@ def test_format_table() -> None:
         "by",
     ]
     assert re.search(
-        r"^2 +acme-api +0\.3\.0 +acme-http, acme-log, acme-store +acme-cli$", out, re.M
+        r"^2 +acme-api +0\.3\.0 +acme-http, acme-log \[tracing\], acme-store +acme-cli$", out, re.M
     )
 
 

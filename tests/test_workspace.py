@@ -434,7 +434,7 @@ def test_optional_dependencies_keep_extras_and_markers(tmp_path: Path) -> None:
         },
     )
     a = load_workspace(tmp_path).get("a")
-    assert a.internal_deps == ("b", "c")
+    assert a.internal_deps == ("b",) and a.extra_deps == ("c",) and a.pin_targets == ("b", "c")
     by_name = {(d.name, d.section): d for d in a.dependencies}
     b = by_name["b", "dependencies"]
     assert (

@@ -122,6 +122,7 @@ def cli_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env["UV_OFFLINE"] = "1"
     env["UV_NO_CONFIG"] = "1"
     env.pop("RELEASEKIT_UV", None)
+    env.pop("COLUMNS", None)  # tables are 100 columns wide unless a test asks for more
     env["PYTHONPATH"] = str(ROOT) + (
         os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
     )

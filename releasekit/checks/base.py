@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from releasekit.config import ChecksConfig
+from releasekit.depgraph import WorkspaceGraph, workspace_graph
 from releasekit.errors import ConfigError, UsageError
-from releasekit.graph import Graph
+from releasekit.selection import Selection, released, select
 from releasekit.workspace import Package, Workspace, normalize
 
 Severity = Literal["error", "warning"]
@@ -81,21 +82,28 @@ class CheckInfo:
 
 @dataclass
 class CheckContext:
-    """What a check may look at: the workspace records and the checks configuration."""
+    """What a check may look at: the workspace records, the selection and the checks configuration."""
 
     ws: Workspace
+    selection: Selection = field(default_factory=Selection)
 
     @property
     def config(self) -> ChecksConfig:
         return self.ws.config.checks
 
     @cached_property
-    def graph(self) -> Graph:
-        return Graph.build({p.name: p.internal_deps for p in self.ws.packages})
+    def graph(self) -> WorkspaceGraph:
+        return workspace_graph(self.ws)
 
-    @property
+    @cached_property
+    def chosen(self) -> set[str]:
+        """The members the command is about (every member without -p/-g)."""
+        return select(self.ws, self.graph, self.selection)
+
+    @cached_property
     def publishable(self) -> list[Package]:
-        return [p for p in self.ws.packages if p.publishable]
+        """The chosen members that are released: publish-related checks look only at these."""
+        return released(self.ws, self.chosen)
 
     def rel(self, path: Path) -> str:
         return self.ws.relative(path)
@@ -261,6 +269,8 @@ def _collect(
     ignored: list[Finding] = []
     for check_id in enabled:
         for finding in owners[check_id].run(check_id, ctx):
+            if finding.package is not None and finding.package not in ctx.chosen:
+                continue  # a problem outside the selection never fails a command about it
             (ignored if is_ignored(ctx.config, finding) else kept).append(finding)
     return kept, ignored
 
@@ -271,6 +281,7 @@ def run_checks(
     *,
     skip: Collection[str] = (),
     fix: bool = False,
+    selection: Selection | None = None,
 ) -> CheckReport:
     """Run every check of ``backends`` (default: universal + Python) on ``ws``.
 
@@ -284,14 +295,14 @@ def run_checks(
     _validate(ws, owners, skip_list)
     skipped = set(skip_list) | set(ws.config.checks.skip)
     enabled = [check_id for check_id in owners if check_id not in skipped]
-    ctx = CheckContext(ws)
+    ctx = CheckContext(ws, selection or Selection())
     findings, ignored = _collect(ctx, owners, enabled)
     changes: list[Change] = []
     if fix and any(f.fixable for f in findings):
         for finding in findings:
             if finding.fixable:
                 changes.extend(owners[finding.check].fix(finding, ctx))
-        ctx = CheckContext(ws)
+        ctx = CheckContext(ws, selection or Selection())
         findings, ignored = _collect(ctx, owners, enabled)
     order = {"error": 0, "warning": 1}
     findings.sort(

@@ -15,7 +15,7 @@ from packaging.version import Version
 
 from releasekit.checks.base import Change, CheckContext, CheckInfo, Finding
 from releasekit.config import ChecksConfig
-from releasekit.plan import group_members
+from releasekit.selection import group_members
 from releasekit.workspace import Package, normalize
 
 TYPED_CLASSIFIER = "Typing :: Typed"

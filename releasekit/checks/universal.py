@@ -7,15 +7,15 @@ import glob
 import os
 import shutil
 import tomllib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from releasekit.checks.base import Change, CheckContext, CheckInfo, Finding
 from releasekit.errors import StateError
 from releasekit.fsutil import TMP_MARK
-from releasekit.graph import Graph
 from releasekit.journal import Journal
+from releasekit.selection import unreleased_reason
 from releasekit.state import StateLock
 from releasekit.versions import admits
 from releasekit.workspace import normalize
@@ -51,45 +51,6 @@ CHECKS = (
         fixable=True,
     ),
 )
-
-
-def strongly_connected(graph: Graph) -> list[list[str]]:
-    """Components with more than one node (Kosaraju, iterative): each holds at least one cycle."""
-    order: list[str] = []
-    seen: set[str] = set()
-    for start in graph.deps:
-        if start in seen:
-            continue
-        seen.add(start)
-        stack: list[tuple[str, Iterator[str]]] = [(start, iter(graph.deps[start]))]
-        while stack:
-            node, children = stack[-1]
-            for child in children:
-                if child not in seen:
-                    seen.add(child)
-                    stack.append((child, iter(graph.deps[child])))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    assigned: set[str] = set()
-    components: list[list[str]] = []
-    for start in reversed(order):
-        if start in assigned:
-            continue
-        component = []
-        todo = [start]
-        assigned.add(start)
-        while todo:
-            node = todo.pop()
-            component.append(node)
-            for parent in graph.dependents[node]:
-                if parent not in assigned:
-                    assigned.add(parent)
-                    todo.append(parent)
-        if len(component) > 1:
-            components.append(sorted(component))
-    return sorted(components)
 
 
 def _has_file(directory: Path, prefixes: Sequence[str]) -> bool:
@@ -152,25 +113,46 @@ class UniversalCheckBackend:
     # --- cycles -------------------------------------------------------------------------
 
     def _cycles(self, ctx: CheckContext) -> list[Finding]:
+        """Cycles of dependency edges (errors when a released member is in one) and extras that
+        point back at their dependents (warnings: an extra never gates, so nothing is stuck)."""
         found = []
-        for component in strongly_connected(ctx.graph):
-            cycle = ctx.graph.subgraph(component).find_cycle() or component
-            first = ctx.ws.by_name[cycle[0]]
-            extra = (
-                ""
-                if len(component) == len(set(cycle))
-                else f" (all of {', '.join(component)} are entangled)"
+        hard = ctx.graph.hard
+        releasing = {p.name for p in ctx.publishable}
+        for component in hard.entangled():
+            cycle = hard.subgraph(component).find_cycle() or component
+            error = ctx.graph.cycle_error(cycle)
+            entangled = (
+                "" if len(component) == len(set(cycle)) else f"; all of {', '.join(component)} are entangled"
             )
+            first = ctx.ws.by_name[cycle[0]]
             found.append(
                 Finding(
                     "cycles",
-                    "error",
+                    "error" if releasing & set(component) else "warning",
                     first.name,
                     ctx.rel(first.manifest),
-                    "dependency cycle: " + " -> ".join(cycle) + extra,
-                    "remove one of these dependencies (or move the shared code into a new "
-                    "package): "
-                    "a package cannot be published before its own dependencies",
+                    error.message + entangled,
+                    error.hint,
+                )
+            )
+        closing: dict[str, list[tuple[str, list[str]]]] = {}
+        for edge, cycle in ctx.graph.extra_cycles():
+            closing.setdefault(edge.source, []).append((edge.extra or "", cycle))
+        for source, extras in sorted(closing.items()):
+            pkg = ctx.ws.by_name[source]
+            shown = "; ".join(f"[{extra}] {' -> '.join(cycle)}" for extra, cycle in extras[:3])
+            more = f" (and {len(extras) - 3} more)" if len(extras) > 3 else ""
+            found.append(
+                Finding(
+                    "cycles",
+                    "warning",
+                    source,
+                    ctx.rel(pkg.manifest),
+                    f"{len(extras)} extra(s) of {source} in [project.optional-dependencies] point back at "
+                    f"packages that depend on it: {shown}{more}; not a publish cycle: {source} is "
+                    "published first and the extras are pinned exactly at build",
+                    "nothing to do if these are batteries extras; otherwise move the shared code into "
+                    "a new package",
                 )
             )
         return found
@@ -248,10 +230,10 @@ class UniversalCheckBackend:
             sources = set(pkg.workspace_sources)
             for dep in pkg.dependencies:
                 if dep.internal:
-                    if dep.name == pkg.name or not pkg.publishable:
+                    if dep.name == pkg.name or unreleased_reason(ctx.ws, pkg):
                         continue
-                    target = ctx.ws.by_name[dep.name]
-                    if target.publishable:
+                    why_not = unreleased_reason(ctx.ws, ctx.ws.by_name[dep.name])
+                    if not why_not:
                         continue
                     optional = dep.extra_group is not None
                     found.append(
@@ -260,12 +242,11 @@ class UniversalCheckBackend:
                             "warning" if optional else "error",
                             pkg.name,
                             ctx.rel(pkg.manifest),
-                            f"{pkg.name} depends on {dep.name} ({dep.section}), which is never "
-                            "published "
-                            f"({target.unpublishable_reason}), so {pkg.name} cannot be installed "
+                            f"{pkg.name} depends on {dep.name} ({dep.table}), which is never "
+                            f"published ({why_not}), so {pkg.name} cannot be installed "
                             "from the index"
                             + (f" with [{dep.extra_group}]" if optional else ""),
-                            f"make {dep.name} publishable, or drop the dependency",
+                            f"release {dep.name} too, or drop the dependency",
                         )
                     )
                 elif dep.name in sources:
@@ -289,6 +270,43 @@ class UniversalCheckBackend:
                             "workspace source",
                         )
                     )
+        found.extend(self._unused_sources(ctx))
+        return found
+
+    def _unused_sources(self, ctx: CheckContext) -> list[Finding]:
+        """A member's own `{ workspace = true }` source that none of its requirements names: with
+        dynamic dependencies it may be the only static trace of an edge, so a stale one misleads.
+        The root's sources serve every member (a virtual root often lists them all): they only
+        need a requirement somewhere."""
+        everywhere: set[str] = set()
+        for pkg in ctx.ws.packages:
+            everywhere.update(d.name for d in pkg.dependencies)
+            everywhere.update(pkg.group_requirements)
+        root_sources = set(ctx.ws.root_sources)
+        dynamic = any("dependencies" in p.dynamic for p in ctx.ws.packages)
+        vague = " (as far as releasekit can read them)" if dynamic else ""
+        found = []
+        for pkg in ctx.ws.packages:
+            if pkg.is_root:
+                declared, wanted = root_sources, everywhere
+            else:
+                declared = set(pkg.workspace_sources) - root_sources
+                wanted = {d.name for d in pkg.dependencies} | set(pkg.group_requirements)
+            for name in sorted(declared - wanted):
+                if name not in ctx.ws.by_name:
+                    continue  # no such member: the loop above reports it where it is required
+                found.append(
+                    Finding(
+                        "orphan_deps",
+                        "warning",
+                        pkg.name,
+                        ctx.rel(pkg.manifest),
+                        f"[tool.uv.sources] {name} = {{ workspace = true }}, but no requirement of "
+                        f"{'the workspace' if pkg.is_root else pkg.name} (dependencies, extras, dependency "
+                        f"groups) names {name}{vague}",
+                        f"drop the source, or add the requirement on {name} where it is used",
+                    )
+                )
         return found
 
     # --- internal_pins ------------------------------------------------------------------

@@ -9,7 +9,8 @@ from releasekit.backends.uv import Uv
 from releasekit.bumping import apply_edits, plan_versions, version_edits
 from releasekit.commands.common import bump_from_args, workspace, write
 from releasekit.errors import UsageError, VersionError
-from releasekit.plan import Selection, build_plan
+from releasekit.plan import build_plan
+from releasekit.selection import Selection
 
 
 def bump(args: argparse.Namespace) -> int:

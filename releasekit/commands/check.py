@@ -10,7 +10,7 @@ import sys
 
 from releasekit.checks import render_report, run_checks
 from releasekit.commands.common import selection, workspace, write
-from releasekit.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, GraphError
+from releasekit.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, ReleasekitError, UsageError
 from releasekit.plan import Plan, build_plan
 from releasekit.preflight import NETWORK_GATES, parse_gate_ids, run_preflight
 from releasekit.settings import resolve
@@ -36,12 +36,16 @@ def preflight(args: argparse.Namespace) -> int:
     if args.offline:
         for gate in sorted(NETWORK_GATES):
             reasons.setdefault(gate, "skipped by --offline (asks the index)")
-    plan: Plan | None
+    # What makes publish refuse makes preflight fail the same way (same code, same line), after
+    # the other gates have reported: a bad selection stops at once, a refused plan does not.
+    plan: Plan | None = None
+    refusal: ReleasekitError | None = None
     try:
         plan = build_plan(ws, selection(args))
-    except GraphError as exc:
-        print(f"releasekit: cannot plan the release: {exc.message}", file=sys.stderr)
-        plan = None
+    except UsageError:
+        raise
+    except ReleasekitError as exc:
+        refusal = exc
     # The same resolution as publish, so the gates see the index and credentials it would use.
     settings = resolve(
         ws, target=args.target, check_url=args.check_url, trusted_publishing=args.trusted_publishing
@@ -54,4 +58,6 @@ def preflight(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     write(report.render(args.format))
+    if refusal is not None:
+        raise refusal
     return EXIT_REFUSED if report.failed else EXIT_OK

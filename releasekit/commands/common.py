@@ -7,7 +7,7 @@ import sys
 
 from releasekit.context import open_workspace
 from releasekit.errors import UsageError
-from releasekit.plan import Selection
+from releasekit.selection import Selection
 from releasekit.versions import Bump
 from releasekit.workspace import Workspace
 

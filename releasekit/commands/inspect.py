@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from releasekit import render
+from releasekit import graphviews, render
 from releasekit.commands.common import bump_from_args, selection, workspace, write
-from releasekit.plan import build_plan, select, workspace_graph
+from releasekit.depgraph import workspace_graph
+from releasekit.plan import build_plan
+from releasekit.selection import select
 
 
 def discover(args: argparse.Namespace) -> int:
@@ -15,11 +17,10 @@ def discover(args: argparse.Namespace) -> int:
 
 
 def graph(args: argparse.Namespace) -> int:
+    """Always draws, cycles included (marked): seeing the cycle is how a user fixes it."""
     ws = workspace(args)
     full = workspace_graph(ws)
-    full.require_acyclic()
-    g = full.subgraph(select(ws, full, selection(args)))
-    write(render.graph(ws, g, args.format))
+    write(graphviews.render(graphviews.view(ws, full, select(ws, full, selection(args))), args.format))
     return 0
 
 

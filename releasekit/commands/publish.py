@@ -60,6 +60,9 @@ def _check_args(args: argparse.Namespace) -> None:
         value = getattr(args, flag)
         if value is not None and value < 0:
             raise UsageError(f"--{flag.replace('_', '-')} must not be negative", hint="use seconds >= 0")
+    from releasekit.preflight import parse_gate_ids
+
+    parse_gate_ids(args.skip_preflight)  # an unknown or unskippable gate is bad input, before any work
     if args.rehearse and (args.publish_url or args.check_url or args.target):
         raise UsageError("--rehearse picks its own throwaway index", hint="drop --target/--publish-url/--check-url")
 

@@ -10,7 +10,7 @@ from releasekit.backends.git import Git
 from releasekit.cli import main
 from releasekit.commits import analyze
 from releasekit.errors import UsageError, WorkflowError
-from releasekit.plan import Selection
+from releasekit.selection import Selection
 from releasekit.workspace import load_workspace
 from tests.workflow.conftest import Repo, git, make_repo
 
