@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from releasekit import graphviews
+from releasekit.depgraph import Edge, WorkspaceGraph, workspace_graph
 from releasekit.errors import GraphError
 from releasekit.graph import Graph
-from releasekit.depgraph import Edge, WorkspaceGraph, workspace_graph
 from releasekit.selection import Selection, select
 from releasekit.workspace import load_workspace
 from tests.wsbuild import EXAMPLE, make_ws, member_toml, run_cli
