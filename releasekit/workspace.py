@@ -33,6 +33,10 @@ from releasekit.errors import UsageError, WorkspaceError
 PRIVATE_CLASSIFIER = "Private :: Do Not Upload"
 _NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 _MAGIC = re.compile(r"[*?[]")
+#: What a workspace root's manifest says, as text: ``[tool.uv.workspace]`` or a dotted key.
+_ROOT_HEADER = re.compile(
+    r"^\s*(\[\s*tool\s*\.\s*uv\s*\.\s*workspace\s*\]|(tool\s*\.\s*)?uv\s*\.\s*workspace\s*=|workspace\s*=\s*\{)", re.M
+)
 
 
 def normalize(name: str) -> str:
@@ -194,7 +198,14 @@ def locate(start: Path) -> RootManifest:
         if not manifest.is_file():
             continue
         text = tomlio.decode(tomlio.read_bytes(manifest), manifest)
-        data = tomlio.parse(text, manifest)
+        try:
+            data = tomlio.parse(text, manifest)
+        except WorkspaceError:
+            if _ROOT_HEADER.search(text):
+                raise  # a broken workspace root: say so, with its line and column
+            # Not a root: a template (`templates/{{cookiecutter.x}}/` holds Jinja), a fixture or
+            # anything else no member glob matches. The root is above it; keep looking.
+            continue
         tool = data.get("tool")
         if isinstance(tool, dict) and isinstance(tool.get("uv"), dict) and "workspace" in tool["uv"]:
             return RootManifest(directory, manifest, text, data)

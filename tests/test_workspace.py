@@ -6,6 +6,7 @@ The glob cases marked "uv:" were checked against real ``uv lock --offline`` (uv 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 
 from releasekit.errors import WorkspaceError
 from releasekit.workspace import PRIVATE_CLASSIFIER, find_root, load_workspace, normalize
-from tests.wsbuild import EXAMPLE, VENV_BIN, make_ws, member_toml, root_toml, write_tree
+from tests.wsbuild import EXAMPLE, VENV_BIN, make_ws, member_toml, root_toml, run_cli, write_tree
 
 # --- the root ---------------------------------------------------------------------------
 
@@ -542,3 +543,26 @@ def test_a_member_with_its_own_workspace_table_is_an_error(tmp_path: Path) -> No
         load_workspace(tmp_path)
     assert info.value.code == "RK118"
     assert info.value.path == (tmp_path / "packages" / "a" / "pyproject.toml").resolve()
+
+
+def test_the_root_is_found_from_inside_a_template_directory(tmp_path: Path) -> None:
+    """A cookiecutter template's pyproject.toml holds Jinja, not TOML; no member glob matches it,
+    so it is never parsed as a member, and a command run inside it finds the root above."""
+    make_ws(tmp_path, {"packages/a": member_toml("a")})
+    template = tmp_path / "templates" / "{{cookiecutter.project_slug}}"
+    template.mkdir(parents=True)
+    (template / "pyproject.toml").write_text(
+        '[project]\nname = "{{ cookiecutter.project_slug }}"\n{% if cookiecutter.typed %}\n'
+        'classifiers = ["Typing :: Typed"]\n{% endif %}\n[tool.uv.sources]\ncore = { workspace = true }\n'
+    )
+    result = run_cli("discover", "--format", "json", cwd=template)
+    assert result.returncode == 0, result.stderr
+    assert [p["name"] for p in json.loads(result.stdout)["packages"]] == ["a"]
+
+
+def test_a_broken_root_manifest_is_still_reported_from_below(tmp_path: Path) -> None:
+    make_ws(tmp_path, {"packages/a": member_toml("a")})
+    with (tmp_path / "pyproject.toml").open("a") as handle:
+        handle.write("broken = [\n")
+    result = run_cli("discover", cwd=tmp_path / "packages" / "a")
+    assert result.returncode == 2 and result.stderr.startswith("error[RK101] ")
