@@ -96,10 +96,6 @@ class Package:
     def dynamic_version(self) -> bool:
         return self.version is None and "version" in self.dynamic
 
-    @property
-    def import_name(self) -> str:
-        return self.name.replace("-", "_").replace(".", "_")
-
 
 @dataclass(frozen=True)
 class Workspace:
