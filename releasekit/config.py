@@ -58,9 +58,11 @@ class ChecksConfig:
     """Per package (name or glob): check ids whose findings are ignored for it."""
     naming_pattern: str = ""
     """Regex the distribution name must match, e.g. `^acme-`; empty = no constraint."""
-    import_name_pattern: str = "{name_underscored}"
-    """Expected import package name; `{name_underscored}` is the distribution name with `-` as
-    `_`, `{dir_underscored}` the member directory's."""
+    import_name_pattern: str = ""
+    """Import package every publishable member must ship (read from its build backend's
+    configuration; dotted for namespaces, e.g. `acme.plugins.{dir_underscored}`);
+    `{name_underscored}` is the distribution name with `-` as `_`, `{dir_underscored}` the
+    member directory's; empty = not checked."""
     max_new_projects: int = 4
     """Preflight warns when more brand-new projects than this would be created on the index."""
     version_groups: tuple[str, ...] = ()

@@ -124,11 +124,6 @@ class Package:
         """Every internal requirement the build pins exactly, extras included."""
         return tuple(sorted({*self.internal_deps, *self.extra_deps}))
 
-    @property
-    def import_name(self) -> str:
-        return self.name.replace("-", "_").replace(".", "_")
-
-
 @dataclass(frozen=True)
 class Workspace:
     """The uv workspace: root, validated configuration and members sorted by name."""

@@ -413,7 +413,6 @@ def test_names_are_normalized_and_declared_names_kept(tmp_path: Path) -> None:
     ws = load_workspace(tmp_path)
     pkg = ws.get("my-cool-package")
     assert pkg.declared_name == "My_Cool.Package" and pkg.name == "my-cool-package"
-    assert pkg.import_name == "my_cool_package"
     assert ws.get("b").internal_deps == ("my-cool-package",)
     assert normalize("A__B..c") == "a-b-c"
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 import fnmatch
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from packaging.version import Version
 
 from releasekit.checks.base import Change, CheckContext, CheckInfo, Finding
-from releasekit.config import ChecksConfig
+from releasekit.layout import HOW_TO_DECLARE, ImportLayout, import_layout
 from releasekit.selection import group_members
 from releasekit.workspace import Package, normalize
 
@@ -46,37 +45,25 @@ def _underscored(text: str) -> str:
     return text.replace("-", "_").replace(".", "_")
 
 
-def expected_import_name(pkg: Package, config: ChecksConfig) -> str:
+def expected_import_name(pkg: Package, pattern: str) -> str:
     """The import package ``checks.import_name_pattern`` asks for (dotted for namespaces)."""
-    return config.import_name_pattern.format(
-        name_underscored=pkg.import_name,
+    return pattern.format(
+        name_underscored=_underscored(pkg.name),
         dir=pkg.path.name,
         dir_underscored=_underscored(pkg.path.name),
     )
 
 
-def find_import(pkg: Package, dotted: str) -> Path | None:
-    """The directory (or single module) of import package ``dotted``, in a src/ or flat layout."""
-    parts = [p for p in dotted.split(".") if p]
-    if not parts:
-        return None
-    for base in (pkg.path / "src", pkg.path):
-        candidate = base.joinpath(*parts)
-        if candidate.is_dir():
-            return candidate
-        module = base.joinpath(*parts[:-1], parts[-1] + ".py")
-        if module.is_file():
-            return module
-    return None
-
-
-def _only_package(pkg: Package) -> Path | None:
-    """The single top-level package under src/, when the layout leaves no doubt."""
-    src = pkg.path / "src"
-    if not src.is_dir():
-        return None
-    found = [d for d in src.iterdir() if d.is_dir() and (d / "__init__.py").is_file()]
-    return found[0] if len(found) == 1 else None
+def _unread(check: str, pkg: Package, file: str, what: str, layout: ImportLayout) -> Finding:
+    """The one warning for a layout releasekit could not read: what was skipped and how to fix it."""
+    return Finding(
+        check,
+        "warning",
+        pkg.name,
+        file,
+        f"{what}, but its import packages could not be read ({layout.problem})",
+        f"{HOW_TO_DECLARE}; or ignore {check} for {pkg.name} in [tool.releasekit.checks.ignore]",
+    )
 
 
 class PythonCheckBackend:
@@ -98,58 +85,48 @@ class PythonCheckBackend:
     # --- type_markers -------------------------------------------------------------------
 
     def _type_markers(self, ctx: CheckContext) -> list[Finding]:
-        found = []
+        found: list[Finding] = []
         for pkg in ctx.publishable:
-            file = ctx.rel(pkg.manifest)
-            expected = expected_import_name(pkg, ctx.config)
-            location = find_import(pkg, expected) or _only_package(pkg)
+            layout = import_layout(pkg)
+            code = [layout.paths[name] for name in layout.packages if name in layout.paths]
             declared = TYPED_CLASSIFIER in pkg.classifiers
-            stubs = (
-                location is not None
-                and location.is_dir()
-                and next(location.rglob("*.pyi"), None) is not None
-            )
+            stubs = any(p.is_dir() and next(p.rglob("*.pyi"), None) is not None for p in code)
             if not (declared or stubs):
                 continue
             why = f"declares {TYPED_CLASSIFIER!r}" if declared else "ships .pyi stubs"
-            if location is None:
-                found.append(
-                    Finding(
-                        "type_markers",
-                        "error",
-                        pkg.name,
-                        file,
-                        f"{pkg.name} {why}, but its import package {expected!r} was not found "
-                        f"(looked in {pkg.relpath}/src and {pkg.relpath})",
-                        "set [tool.releasekit.checks] import_name_pattern to match the layout",
+            if layout.problem:
+                found.append(_unread("type_markers", pkg, ctx.rel(pkg.manifest), f"{pkg.name} {why}", layout))
+                continue
+            for name in layout.packages:
+                location = layout.paths.get(name)
+                if location is None:  # compiled by the backend (maturin): nothing on disk to mark
+                    continue
+                if location.is_file():
+                    found.append(
+                        Finding(
+                            "type_markers",
+                            "error",
+                            pkg.name,
+                            ctx.rel(location),
+                            f"{pkg.name} {why}, but {name} is a single module, which cannot carry "
+                            "py.typed (PEP 561)",
+                            f"turn {location.name} into a package directory with a py.typed file",
+                        )
                     )
-                )
-            elif location.is_file():
-                found.append(
-                    Finding(
-                        "type_markers",
-                        "error",
-                        pkg.name,
-                        ctx.rel(location),
-                        f"{pkg.name} {why}, but it is a single module, which cannot carry "
-                        "py.typed (PEP 561)",
-                        f"turn {location.name} into a package directory with a py.typed file",
+                elif not (location / MARKER).is_file():
+                    found.append(
+                        Finding(
+                            "type_markers",
+                            "error",
+                            pkg.name,
+                            ctx.rel(location / MARKER),
+                            f"{pkg.name} {why}, but its import package {name} ({ctx.rel(location)}, "
+                            f"from {layout.source}) has no py.typed, so type checkers ignore its "
+                            "annotations",
+                            "add an empty py.typed file (releasekit check --fix does)",
+                            fixable=True,
+                        )
                     )
-                )
-            elif not (location / MARKER).is_file():
-                found.append(
-                    Finding(
-                        "type_markers",
-                        "error",
-                        pkg.name,
-                        ctx.rel(location / MARKER),
-                        f"{pkg.name} {why}, but {ctx.rel(location)} has no py.typed, so type "
-                        "checkers "
-                        "ignore its annotations",
-                        "add an empty py.typed file (releasekit check --fix does)",
-                        fixable=True,
-                    )
-                )
         return found
 
     def fix(self, finding: Finding, ctx: CheckContext) -> Sequence[Change]:
@@ -239,22 +216,29 @@ class PythonCheckBackend:
                                 )
                             )
                         break
-            if pkg.publishable:
-                expected = expected_import_name(pkg, config)
-                if find_import(pkg, expected) is None:
-                    found.append(
-                        Finding(
-                            "naming_convention",
-                            "warning",
-                            pkg.name,
-                            file,
-                            f"import package {expected!r} not found in {pkg.relpath}/src or "
-                            f"{pkg.relpath}",
-                            "rename the import package, or set [tool.releasekit.checks] "
-                            "import_name_pattern",
-                        )
-                    )
+            if pkg.publishable and config.import_name_pattern:
+                found.extend(self._import_name(pkg, file, config.import_name_pattern))
         return found
+
+    def _import_name(self, pkg: Package, file: str, pattern: str) -> list[Finding]:
+        expected = expected_import_name(pkg, pattern)
+        layout = import_layout(pkg)
+        if layout.problem:
+            return [_unread("naming_convention", pkg, file, f"import_name_pattern asks for {expected!r}", layout)]
+        if expected in layout.packages or expected in layout.namespaces:
+            return []
+        ships = ", ".join(layout.packages) or "no import package"
+        return [
+            Finding(
+                "naming_convention",
+                "warning",
+                pkg.name,
+                file,
+                f"import package {expected!r} (import_name_pattern {pattern!r}) is not what "
+                f"{pkg.name} ships: {ships} (read from {layout.source})",
+                "rename the import package, or change [tool.releasekit.checks] import_name_pattern",
+            )
+        ]
 
     # --- metadata_completeness ----------------------------------------------------------
 
