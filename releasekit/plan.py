@@ -205,12 +205,24 @@ def _require_admitted(ws: Workspace, pkg: Package, pins: Mapping[str, str]) -> N
             continue
         if not admits(dep.specifier, version):
             raise VersionError(
-                f"{pkg.name} requires {dep.raw!r} ({dep.section}), which the workspace's {dep.name} "
+                f"{pkg.name} requires {dep.raw!r} in {dep.table}, which the workspace's {dep.name} "
                 f"{version} does not satisfy; the build would pin it to =={version} anyway",
                 path=pkg.manifest,
+                line=_line_of(pkg, dep.raw),
                 code="RK143",
-                hint=f"widen the requirement, or bump {dep.name} to a version it admits",
+                hint=f"change it to admit {dep.name} {version} (or bump {dep.name} to a version it admits), "
+                f"or leave {pkg.name} out of this release (-p/-g, or [tool.releasekit] exclude)",
             )
+
+
+def _line_of(pkg: Package, needle: str) -> int | None:
+    """The line of ``needle`` in ``pkg``'s manifest, for an error message (read on that path only)."""
+    from releasekit import tomlio
+
+    try:
+        return tomlio.line_of_text(pkg.manifest.read_text(encoding="utf-8"), needle)
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def build_plan(

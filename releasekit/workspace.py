@@ -35,7 +35,7 @@ _NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECAS
 _MAGIC = re.compile(r"[*?[]")
 #: What a workspace root's manifest says, as text: ``[tool.uv.workspace]`` or a dotted key.
 _ROOT_HEADER = re.compile(
-    r"^\s*(\[\s*tool\s*\.\s*uv\s*\.\s*workspace\s*\]|(tool\s*\.\s*)?uv\s*\.\s*workspace\s*=|workspace\s*=\s*\{)", re.M
+    r"^\s*(\[\s*tool\s*\.\s*uv\s*\.\s*workspace\b|(tool\s*\.\s*)?uv\s*\.\s*workspace\s*=|workspace\s*=\s*\{)", re.M
 )
 
 

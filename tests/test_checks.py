@@ -305,7 +305,7 @@ def test_internal_pins_finds_what_publish_would_refuse(tmp_path: Path) -> None:
     found = of(check(root), "internal_pins")
     by = sorted((f.package, f.message) for f in found)
     assert [p for p, _ in by] == ["old", "old", "uses-gen"], by
-    assert "'core<1.4' (dependencies)" in by[0][1] and "core 1.4.0 does not satisfy" in by[0][1]
+    assert "'core<1.4' ([project.dependencies])" in by[0][1] and "core 1.4.0 does not satisfy" in by[0][1]
     assert "RK143" in by[1][1] and "optional" in by[1][1]
     assert "dynamic" in by[2][1] and "RK140" in by[2][1]
     assert all(f.severity == "error" for f in found)

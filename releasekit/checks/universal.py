@@ -321,13 +321,13 @@ class UniversalCheckBackend:
                 target = ctx.ws.by_name[dep.name]
                 if target.version is None:
                     problem = (
-                        f"{pkg.name} depends on {dep.name} ({dep.section}), whose version is "
+                        f"{pkg.name} depends on {dep.name} ({dep.table}), whose version is "
                         "dynamic, so the build cannot pin it (publish: RK140)",
                         f"give {dep.name} a static [project].version",
                     )
                 elif dep.specifier and not admits(dep.specifier, target.version):
                     problem = (
-                        f"{pkg.name} requires {dep.raw!r} ({dep.section}), which the "
+                        f"{pkg.name} requires {dep.raw!r} ({dep.table}), which the "
                         f"workspace's {dep.name} {target.version} does not satisfy "
                         "(publish: RK143)",
                         f"widen the requirement, or bump {dep.name} to a version it admits",
