@@ -14,10 +14,11 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from releasekit.edit import rewrite_requirements, set_version
 from releasekit.journal import Entry, Journal
+from releasekit.package import normalize
 from releasekit.plan import Plan
 from releasekit.state import StateLock, ensure_state_dir
 from releasekit.versions import widen_requirement
-from releasekit.workspace import Workspace, normalize
+from releasekit.workspace import Workspace
 
 
 @dataclass

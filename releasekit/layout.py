@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from releasekit.layout_backends import Root, ShippedFiles, is_reserved, reader_for, strings
-from releasekit.workspace import Package
+from releasekit.package import Package
 
 _EXTENSIONS = (".so", ".pyd")
 _SKIPPED_DIRS = frozenset({"__pycache__", "tests", "test", "node_modules", "site-packages"})

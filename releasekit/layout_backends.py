@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from releasekit.workspace import Package
+from releasekit.package import Package
 
 _GLOB = re.compile(r"[*?\[]")
 # setuptools' flat-layout discovery never takes these top-level names for the project's code.

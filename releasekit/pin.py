@@ -10,8 +10,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from releasekit.edit import rewrite_requirements
 from releasekit.journal import Journal
+from releasekit.package import normalize
 from releasekit.versions import pin_requirement
-from releasekit.workspace import normalize
 
 
 def pinned_text(text: str, pins: Mapping[str, str]) -> tuple[str, list[tuple[str, str]]]:

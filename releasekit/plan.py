@@ -12,9 +12,10 @@ from typing import Any
 
 from releasekit.depgraph import WorkspaceGraph, workspace_graph
 from releasekit.errors import UsageError, VersionError
+from releasekit.package import Package
 from releasekit.selection import EVERYTHING, Selection, select, unreleased_reason
 from releasekit.versions import Bump, admits, next_version
-from releasekit.workspace import Package, Workspace
+from releasekit.workspace import Workspace
 
 SCHEMA = "releasekit.plan/1"
 #: Per-package pipeline stages, in order. Each becomes a doit task ``STAGE:PACKAGE``.

@@ -26,10 +26,11 @@ from releasekit.builds import load_record
 from releasekit.config import Config
 from releasekit.depgraph import workspace_graph
 from releasekit.errors import EXIT_REFUSED, ReleasekitError, UsageError
+from releasekit.package import Package
 from releasekit.plan import Plan
 from releasekit.retry import call_with_retries
 from releasekit.settings import PublishSettings, github_oidc_available
-from releasekit.workspace import Package, Workspace
+from releasekit.workspace import Workspace
 
 Status = Literal["pass", "warn", "fail", "skipped"]
 SCHEMA = "releasekit.preflight/1"

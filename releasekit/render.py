@@ -7,9 +7,10 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from releasekit.package import Package
 from releasekit.plan import Plan
 from releasekit.selection import unreleased_reason
-from releasekit.workspace import Package, Workspace
+from releasekit.workspace import Workspace
 
 
 def to_json(value: Any, expanded_levels: int = 2) -> str:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from releasekit.depgraph import WorkspaceGraph
 from releasekit.errors import UsageError
-from releasekit.workspace import Package, Workspace
+from releasekit.package import Package
+from releasekit.workspace import Workspace
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ import pytest
 
 from releasekit.backends.uv import Uv
 from releasekit.layout import ImportLayout, import_layout, wheel_import_packages
-from releasekit.workspace import Package, load_workspace
+from releasekit.package import Package
+from releasekit.workspace import load_workspace
 from tests.harness.index import LocalIndex
 from tests.wsfactory import write_root
 

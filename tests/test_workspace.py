@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from releasekit.errors import WorkspaceError
-from releasekit.workspace import PRIVATE_CLASSIFIER, find_root, load_workspace, normalize
+from releasekit.package import PRIVATE_CLASSIFIER, normalize
+from releasekit.workspace import find_root, load_workspace
 from tests.wsbuild import EXAMPLE, VENV_BIN, make_ws, member_toml, root_toml, run_cli, write_tree
 
 # --- the root ---------------------------------------------------------------------------

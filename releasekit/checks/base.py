@@ -19,8 +19,9 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from releasekit.config import ChecksConfig
 from releasekit.depgraph import WorkspaceGraph, workspace_graph
 from releasekit.errors import ConfigError, UsageError
+from releasekit.package import Package, normalize
 from releasekit.selection import Selection, released, select
-from releasekit.workspace import Package, Workspace, normalize
+from releasekit.workspace import Workspace
 
 Severity = Literal["error", "warning"]
 SCHEMA = "releasekit.check/1"

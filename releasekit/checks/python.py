@@ -14,8 +14,8 @@ from packaging.version import Version
 
 from releasekit.checks.base import Change, CheckContext, CheckInfo, Finding
 from releasekit.layout import HOW_TO_DECLARE, ImportLayout, import_layout
+from releasekit.package import Package, normalize
 from releasekit.selection import group_members
-from releasekit.workspace import Package, normalize
 
 TYPED_CLASSIFIER = "Typing :: Typed"
 MARKER = "py.typed"

@@ -15,10 +15,10 @@ from releasekit.checks.base import Change, CheckContext, CheckInfo, Finding
 from releasekit.errors import StateError
 from releasekit.fsutil import TMP_MARK
 from releasekit.journal import Journal
+from releasekit.package import normalize
 from releasekit.selection import unreleased_reason
 from releasekit.state import StateLock
 from releasekit.versions import admits
-from releasekit.workspace import normalize
 
 LICENSE_PREFIXES = ("license", "licence", "copying")
 README_PREFIX = "readme"
