@@ -218,6 +218,11 @@ CODES: dict[str, str] = {
     "RK141": "a bump that would not move the version forward, or an unknown prerelease label",
     "RK143": "a pin that the dependent's own requirement excludes (bump the dependency or widen the requirement)",
     "RK142": "an internal dependency written as a direct URL cannot be pinned",
+    "RK144": (
+        "a version derived from git tags or computed by the build backend cannot be written "
+        "(the release tag is the version)"
+    ),
+    "RK145": "the build backend could not compute a member's metadata (dynamic version or dependencies)",
     "RK150": "invalid command-line usage",
     "RK151": "an unknown check id in --skip",
     "RK152": "an unknown preflight gate id in --skip-preflight",
