@@ -36,7 +36,7 @@ from releasekit.pep517 import (
     meaningful_line,
     run_hooks,
 )
-from releasekit.versionsource import version_source
+from releasekit.versionsource import VersionSource, version_source
 from releasekit.workspace import Package
 
 #: Bumped when what is cached (or how it is computed) changes, so old entries are ignored.
@@ -80,14 +80,17 @@ def backend_metadata(
     """
     meta_dir = state_dir / "metadata"
     interpreter = python or sys.executable
-    python_tag = f"{interpreter}|{platform.python_version()}" if python is None else interpreter
-    needs_git = any(version_source(p).kind in ("vcs", "backend") for p in packages)
-    git_state = _git_state(root) if needs_git else ""
-    keys: dict[str, str] = {}
+    sources = {p.name: version_source(p) for p in packages}
+    needs_git = any(s.kind in ("vcs", "backend") for s in sources.values())
+    keying = _Keying(
+        python=f"{interpreter}|{platform.python_version()}" if python is None else interpreter,
+        git=_git_state(root) if needs_git else "",
+        members=tuple(sorted({os.path.realpath(d) for d in member_dirs})),
+        state_dir=os.path.realpath(state_dir),
+    )
     found: dict[str, Outcome] = {}
     for pkg in packages:
-        keys[pkg.name] = _cache_key(pkg, state_dir, member_dirs, python_tag, git_state)
-        cached = _load_cached(meta_dir, pkg.name, keys[pkg.name])
+        cached = _load_cached(meta_dir, pkg.name, keying.key(pkg, sources[pkg.name]))
         if cached is not None:
             found[pkg.name] = cached
     misses = [p for p in packages if p.name not in found]
@@ -97,7 +100,7 @@ def backend_metadata(
             outcome = computed[pkg.name]
             if isinstance(outcome, BuiltMetadata):
                 # Keyed by the sources as the backend left them (a version file it wrote counts).
-                key = _cache_key(pkg, state_dir, member_dirs, python_tag, git_state)
+                key = keying.key(pkg, sources[pkg.name])
                 atomic_write_json(meta_dir / f"{pkg.name}.json", {"key": key, **_to_json(outcome)})
             found[pkg.name] = outcome
     return {p.name: found[p.name] for p in packages}
@@ -146,22 +149,32 @@ def _git_state(root: Path) -> str:
     return result.stdout.strip()
 
 
-def _cache_key(pkg: Package, state_dir: Path, member_dirs: Sequence[Path], python_tag: str, git_state: str) -> str:
-    others = [d for d in member_dirs if os.path.realpath(d) != os.path.realpath(pkg.path)]
-    source = version_source(pkg)
-    key: dict[str, object] = {
-        "format": CACHE_FORMAT,
-        "sources": fingerprint(pkg.path, {}, exclude=[*map(str, others), str(state_dir)]),
-        "build_system": pkg.build_system,
-        "python": python_tag,
-        "git": git_state if source.kind in ("vcs", "backend") else "",
-    }
-    if source.path is not None and not source.path.is_relative_to(pkg.path):
-        try:
-            key["version_file"] = sha256_file(source.path)  # e.g. path = "../../VERSION"
-        except OSError:
-            key["version_file"] = "missing"
-    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+@dataclass(frozen=True)
+class _Keying:
+    """What a cached answer depends on besides the member's own files."""
+
+    python: str
+    git: str  # HEAD, nearest tag, dirtiness: only for versions git or code computes
+    members: tuple[str, ...]  # every member's directory, resolved
+    state_dir: str
+
+    def key(self, pkg: Package, source: VersionSource) -> str:
+        own = os.path.realpath(pkg.path)
+        # Only members nested below this one (a root that is itself a package) can be in its tree.
+        nested = [d for d in self.members if d.startswith(own + os.sep)]
+        key: dict[str, object] = {
+            "format": CACHE_FORMAT,
+            "sources": fingerprint(pkg.path, {}, exclude=[*nested, self.state_dir]),
+            "build_system": pkg.build_system,
+            "python": self.python,
+            "git": self.git if source.kind in ("vcs", "backend") else "",
+        }
+        if source.path is not None and not source.path.is_relative_to(pkg.path):
+            try:
+                key["version_file"] = sha256_file(source.path)  # e.g. path = "../../VERSION"
+            except OSError:
+                key["version_file"] = "missing"
+        return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _load_cached(meta_dir: Path, name: str, key: str) -> BuiltMetadata | None:
@@ -243,7 +256,7 @@ def _run_batch(batch: _Batch, meta_dir: Path, uv: Uv, timeout: float) -> dict[st
         waiting = [pkg for pkg in batch.members if results[pkg.name].status == "needs"]
         try:
             install_more(batch.env, needs, uv=uv)
-        except CommandError as exc:
+        except (CommandError, OSError) as exc:
             reason = f"cannot install what the backend asked for ({', '.join(needs)})"
             return {**_convert(results, jobs, batch.system), **_fail_all(waiting, meta_dir, reason, exc)}
         again = [jobs[pkg.name] for pkg in waiting]

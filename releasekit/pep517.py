@@ -104,7 +104,7 @@ def ensure_env(envs_dir: Path, system: BuildSystem, python: str, *, uv: Uv) -> B
         return existing
     shutil.rmtree(final, ignore_errors=True)  # incomplete or its interpreter is gone
     envs_dir.mkdir(parents=True, exist_ok=True)
-    _remove_abandoned(envs_dir)
+    _remove_abandoned(envs_dir, _TMP_PREFIX)
     tmp = envs_dir / f"{_TMP_PREFIX}{final.name}-{os.getpid()}-{secrets.token_hex(4)}"
     try:
         uv.venv(tmp, python)
@@ -134,10 +134,10 @@ def _load_env(path: Path) -> BuildEnv | None:
     return BuildEnv(path, set(meta.get("installed", [])))
 
 
-def _remove_abandoned(envs_dir: Path) -> None:
-    """Temporary environments of runs that died before renaming theirs into place."""
-    for entry in envs_dir.iterdir():
-        if not entry.name.startswith(_TMP_PREFIX):
+def _remove_abandoned(directory: Path, prefix: str) -> None:
+    """Scratch directories (``<prefix><...>-<pid>-<random>``) of runs that died before cleaning up."""
+    for entry in directory.iterdir():
+        if not entry.name.startswith(prefix):
             continue
         try:
             pid = int(entry.name.split("-")[-2])
@@ -168,8 +168,9 @@ def run_hooks(
     results: dict[str, HookResult] = {}
     pending = list(jobs)
     work_dir.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(work_dir, "batch-")
     while pending:
-        batch = Path(tempfile.mkdtemp(prefix="batch-", dir=work_dir))
+        batch = Path(tempfile.mkdtemp(prefix=f"batch-{os.getpid()}-", dir=work_dir))
         try:
             done, died = _run_batch(env, system, pending, batch, timeout)
         finally:

@@ -3,6 +3,7 @@ local index, real git tags. Every test builds a small workspace in tmp_path."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -72,8 +73,12 @@ def hook_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return calls
 
 
+def refuse(*args: object, **kwargs: object) -> None:
+    raise AssertionError(f"a process was started: {args}")
+
+
 def test_hatchling_static_path_and_templated_dependencies_share_one_env(
-    tmp_path: Path, uv_env: dict[str, str], hook_runs: list[list[str]]
+    tmp_path: Path, uv_env: dict[str, str], hook_runs: list[list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hook = (
         "from hatchling.metadata.plugin.interface import MetadataHookInterface\n\n"
@@ -103,8 +108,10 @@ def test_hatchling_static_path_and_templated_dependencies_share_one_env(
     assert hook_runs == [["acme-about", "acme-meta", "corepkg"]]  # one env, one process
     assert len(list((ws.state_dir / "metadata" / "envs").iterdir())) == 1
 
-    assert metadata(ws) == found
-    assert len(hook_runs) == 1, "a warm call starts no hook process"
+    with monkeypatch.context() as patched:
+        patched.setattr(subprocess, "run", refuse)
+        patched.setattr(subprocess, "Popen", refuse)
+        assert metadata(ws) == found, "a warm call starts no process at all"
 
     (tmp_path / "about/acme_about/__about__.py").write_text('__version__ = "0.9.4"\n')
     again = metadata(ws)
@@ -184,13 +191,35 @@ def test_setuptools_attr_uv_build_flit_and_pdm(tmp_path: Path, uv_env: dict[str,
     assert len(list((ws.state_dir / "metadata" / "envs").iterdir())) == 4
 
 
-def test_a_backend_without_prepare_metadata_builds_a_wheel(tmp_path: Path, uv_env: dict[str, str]) -> None:
-    backend = "from hatchling.build import build_sdist, build_wheel  # no prepare_metadata_for_build_wheel\n"
+MINIMAL_BACKEND = """\
+# An in-tree backend without the optional prepare_metadata_for_build_wheel hook, which needs
+# one more requirement than [build-system] says (its get_requires_for_build_wheel answer).
+from hatchling.build import build_sdist
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return ["flit_core>=3"]
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    import flit_core  # installed only because get_requires_for_build_wheel asked for it
+    from hatchling.build import build_wheel as hatchling_build_wheel
+    return hatchling_build_wheel(wheel_directory, config_settings, metadata_directory)
+"""
+
+
+def test_an_in_tree_backend_without_prepare_metadata_and_with_extra_requires(
+    tmp_path: Path, uv_env: dict[str, str], hook_runs: list[list[str]]
+) -> None:
     ws = workspace(tmp_path, {"intree": {
         "pyproject.toml": project("acme-intree", version="3.3.3", deps=("attrs",))
         + build_system("hatchling", backend="minimal_backend", backend_path="_build"),
-        "_build/minimal_backend.py": backend, "acme_intree/__init__.py": ""}})
+        "_build/minimal_backend.py": MINIMAL_BACKEND, "acme_intree/__init__.py": ""}})
     assert built(metadata(ws)["acme-intree"]) == BuiltMetadata("acme-intree", "3.3.3", ("attrs",), ())
+    assert hook_runs == [["acme-intree"], ["acme-intree"]], "asked, installed flit_core, asked again"
+    (tmp_path / "intree/acme_intree/__init__.py").write_text("# changed\n")
+    assert built(metadata(ws)["acme-intree"]).version == "3.3.3"
+    assert len(hook_runs) == 3, "the environment remembers what it installed"
 
 
 def test_a_backend_that_raises_is_a_failure_with_its_error_line_and_a_log(

@@ -109,16 +109,9 @@ def test_setuptools_attr_finds_the_module_file(
     source = version_source(member(tmp_path, DYNAMIC + SETUPTOOLS + config, layout))
     assert (source.kind, source.tool, source.relpath) == ("file", "setuptools attr", where)
     assert read_file_version(source) == "3.1.0"
-    text = (source.path or Path()).read_text()
-    assert read_version_after(source, text, "3.2.0") == "3.2.0"
-
-
-def read_version_after(source: object, text: str, new: str) -> str | None:
-    from releasekit.versionsource import VersionSource
-
-    assert isinstance(source, VersionSource) and source.path is not None
-    source.path.write_text(replace_file_version(source, text, new))
-    return read_file_version(source)
+    assert source.path is not None
+    source.path.write_text(replace_file_version(source, source.path.read_text(), "3.2.0"))
+    assert read_file_version(source) == "3.2.0"
 
 
 def test_setuptools_attr_of_a_module_that_does_not_exist_is_backend(tmp_path: Path) -> None:
