@@ -13,11 +13,10 @@ import contextlib
 import hashlib
 import json
 import os
-import secrets
 import shutil
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -34,7 +33,6 @@ DEFAULT_REQUIRES = ("setuptools>=40.8.0",)
 ENV_META = "releasekit-env.json"
 #: Installing build requirements may compile or download a lot: a limit apart from the hooks'.
 INSTALL_TIMEOUT = 900.0
-_TMP_PREFIX = ".tmp-"
 
 
 @dataclass(frozen=True)
@@ -94,34 +92,42 @@ class HookResult:
 def ensure_env(envs_dir: Path, system: BuildSystem, python: str, *, uv: Uv) -> BuildEnv:
     """The environment for ``system``, created once and reused across runs.
 
-    It is built in a temporary directory and renamed into place when complete, so an
-    environment a killed run left half-made is never used (its leftovers are removed).
-    Raises :class:`CommandError` when uv cannot create it or install the requirements.
+    Created in place (console scripts carry their interpreter's absolute path, so a venv
+    cannot be moved) with its ``releasekit-env.json`` written last: an environment a killed
+    run left without it is removed and made again, never used. Raises :class:`CommandError`
+    when uv cannot create it or install the requirements.
     """
     final = envs_dir / system.env_id(python)
     existing = _load_env(final)
     if existing is not None:
         return existing
-    shutil.rmtree(final, ignore_errors=True)  # incomplete or its interpreter is gone
-    envs_dir.mkdir(parents=True, exist_ok=True)
-    _remove_abandoned(envs_dir, _TMP_PREFIX)
-    tmp = envs_dir / f"{_TMP_PREFIX}{final.name}-{os.getpid()}-{secrets.token_hex(4)}"
-    try:
-        uv.venv(tmp, python)
-        if system.requires:
-            uv.install_requirements(venv_python(tmp), system.requires, timeout=INSTALL_TIMEOUT)
-        atomic_write_json(tmp / ENV_META, {"requires": sorted(system.requires), "python": python, "installed": []})
+    with _creating(envs_dir, final.name):
+        existing = _load_env(final)  # another run may have made it while this one waited
+        if existing is not None:
+            return existing
+        shutil.rmtree(final, ignore_errors=True)
         try:
-            tmp.rename(final)
-        except OSError:
-            if _load_env(final) is None:  # not another run that got there first
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    loaded = _load_env(final)
-    if loaded is None:  # pragma: no cover - the rename above succeeded or raised
-        raise OSError(f"build environment {final} vanished")
-    return loaded
+            uv.venv(final, python)
+            if system.requires:
+                uv.install_requirements(venv_python(final), system.requires, timeout=INSTALL_TIMEOUT)
+            meta = {"requires": sorted(system.requires), "python": python, "installed": []}
+            atomic_write_json(final / ENV_META, meta)
+        except BaseException:
+            shutil.rmtree(final, ignore_errors=True)
+            raise
+    return BuildEnv(final)
+
+
+@contextlib.contextmanager
+def _creating(envs_dir: Path, env_id: str) -> Iterator[None]:
+    """One run at a time creates a given environment; the others wait for it (POSIX)."""
+    envs_dir.mkdir(parents=True, exist_ok=True)
+    with open(envs_dir / f".{env_id}.lock", "a+b") as handle:
+        if os.name == "posix":
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # released by the OS if this process dies
+        yield
 
 
 def _load_env(path: Path) -> BuildEnv | None:

@@ -53,6 +53,10 @@ def metadata(ws: Workspace, **options: object) -> dict[str, BuiltMetadata | Meta
                             member_dirs=[p.path for p in ws.packages], **options)  # type: ignore[arg-type]
 
 
+def environments(ws: Workspace) -> list[Path]:
+    return [p for p in (ws.state_dir / "metadata" / "envs").iterdir() if p.is_dir()]
+
+
 def built(outcome: BuiltMetadata | MetadataFailure) -> BuiltMetadata:
     assert isinstance(outcome, BuiltMetadata), outcome
     return outcome
@@ -106,7 +110,7 @@ def test_hatchling_static_path_and_templated_dependencies_share_one_env(
     assert meta.requires_dist == ("corepkg==2.0.0", "acme-cli[rich]==2.0.0; extra == 'cli'")
     assert meta.provides_extra == ("cli",)
     assert hook_runs == [["acme-about", "acme-meta", "corepkg"]]  # one env, one process
-    assert len(list((ws.state_dir / "metadata" / "envs").iterdir())) == 1
+    assert len(environments(ws)) == 1
 
     with monkeypatch.context() as patched:
         patched.setattr(subprocess, "run", refuse)
@@ -188,7 +192,7 @@ def test_setuptools_attr_uv_build_flit_and_pdm(tmp_path: Path, uv_env: dict[str,
     assert built(found["acme-uvb"]).requires_dist == ("acme-attr[x]>=5 ; python_full_version >= '3.9'",)
     assert built(found["acme-flit"]).version == "0.3.1"
     assert built(found["acme-pdm"]).version == "7.0.2"
-    assert len(list((ws.state_dir / "metadata" / "envs").iterdir())) == 4
+    assert len(environments(ws)) == 4
 
 
 MINIMAL_BACKEND = """\
@@ -284,11 +288,12 @@ def test_a_half_made_environment_is_never_used(tmp_path: Path, uv_env: dict[str,
     envs = ws.state_dir / "metadata" / "envs"
     env_id = pep517.BuildSystem.of(ws.get("acme-core").build_system).env_id(sys.executable)
     (envs / env_id / "bin").mkdir(parents=True)  # killed after `uv venv`, before the install finished
-    abandoned = envs / f".tmp-{env_id}-999999999-0a0b"
-    abandoned.mkdir()
+    (envs / env_id / "bin" / "python").symlink_to(sys.executable)
     assert built(metadata(ws)["acme-core"]).version == "1.0.0"
-    assert sorted(p.name for p in envs.iterdir()) == [env_id]
     assert (envs / env_id / pep517.ENV_META).is_file()
+    assert (envs / env_id / "lib").is_dir(), "made again, not used"
+    script = (envs / env_id / "bin" / "hatchling").read_text().splitlines()[0]
+    assert script == f"#!{envs / env_id / 'bin' / 'python'}", "console scripts point into the environment itself"
 
 
 def test_a_build_requirement_missing_from_the_index_is_a_failure_saying_so(
@@ -302,4 +307,4 @@ def test_a_build_requirement_missing_from_the_index_is_a_failure_saying_so(
     assert "releasekit-no-such-backend" in failure.message.split("(")[0], failure.message
     assert "cannot create the build environment" in failure.message
     assert failure.log is not None and "releasekit-no-such-backend" in failure.log.read_text()
-    assert [p.name for p in (ws.state_dir / "metadata" / "envs").iterdir()] == [], "no half-made env is kept"
+    assert environments(ws) == [], "no half-made env is kept"
