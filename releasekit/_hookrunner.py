@@ -149,16 +149,18 @@ def restore(member_dir: str, saved: tuple[str, list[str], list[str], dict[str, s
     are dropped; the backend and its plugins, loaded from the environment, stay loaded.
     """
     cwd, path, argv, environ, modules = saved
+    root = os.path.realpath(member_dir) + os.sep
+    for name in set(sys.modules) - modules:
+        location = getattr(sys.modules[name], "__file__", None)
+        # A relative location is relative to the member (a setup.py that put "src" on sys.path).
+        if isinstance(location, str) and os.path.realpath(os.path.join(member_dir, location)).startswith(root):
+            del sys.modules[name]
+    sys.path_importer_cache.clear()  # finders of relative sys.path entries point into this member
     os.chdir(cwd)
     sys.path[:] = path
     sys.argv[:] = argv
     os.environ.clear()
     os.environ.update(environ)
-    root = os.path.realpath(member_dir) + os.sep
-    for name in set(sys.modules) - modules:
-        location = getattr(sys.modules[name], "__file__", None)
-        if isinstance(location, str) and os.path.realpath(location).startswith(root):
-            del sys.modules[name]
 
 
 def write_json(path: str, value: dict[str, Any]) -> None:

@@ -3,13 +3,15 @@
 Where ``version`` or ``dependencies`` are dynamic, pyproject.toml does not say them; the
 backend does (what uv itself asks). Answers are cached in ``<state>/metadata/<name>.json``
 by a fingerprint of the member's sources, its [build-system], the interpreter and, for
-versions derived from git, the repository's state, so a warm run starts no process at all.
+versions git or code may derive, the repository's state: a warm run starts no hook
+process (one ``git describe`` when such a version is among the members, none otherwise).
 A member the backend cannot describe is a :class:`MetadataFailure` value: the caller
 decides whether that member matters (:func:`metadata_error` makes the error it raises).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -101,7 +103,8 @@ def backend_metadata(
             if isinstance(outcome, BuiltMetadata):
                 # Keyed by the sources as the backend left them (a version file it wrote counts).
                 key = keying.key(pkg, sources[pkg.name])
-                atomic_write_json(meta_dir / f"{pkg.name}.json", {"key": key, **_to_json(outcome)})
+                with contextlib.suppress(OSError):  # an answer that is not cached is still the answer
+                    atomic_write_json(meta_dir / f"{pkg.name}.json", {"key": key, **_to_json(outcome)})
             found[pkg.name] = outcome
     return {p.name: found[p.name] for p in packages}
 
@@ -232,6 +235,13 @@ def _compute(
     return outcomes
 
 
+def _run_batch(batch: _Batch, meta_dir: Path, uv: Uv, timeout: float) -> dict[str, Outcome]:
+    try:
+        return _ask(batch, meta_dir, uv, timeout)
+    except OSError as exc:  # the state directory cannot be written
+        return _fail_all(batch.members, meta_dir, "cannot run the backend's hooks", exc)
+
+
 def _batches(env: BuildEnv, members: Sequence[Package], jobs: int) -> Iterator[_Batch]:
     """Members of one environment that one process can serve: same backend, no in-tree backend."""
     by_backend: dict[BuildSystem, list[Package]] = {}
@@ -247,7 +257,7 @@ def _batches(env: BuildEnv, members: Sequence[Package], jobs: int) -> Iterator[_
             yield _Batch(env, system, tuple(group[start : start + size]))
 
 
-def _run_batch(batch: _Batch, meta_dir: Path, uv: Uv, timeout: float) -> dict[str, Outcome]:
+def _ask(batch: _Batch, meta_dir: Path, uv: Uv, timeout: float) -> dict[str, Outcome]:
     jobs = {pkg.name: HookJob(pkg.name, pkg.path, meta_dir / "logs" / f"{pkg.name}.log") for pkg in batch.members}
     work = meta_dir / "work"
     results = run_hooks(batch.env, batch.system, list(jobs.values()), work_dir=work, timeout=timeout)
@@ -291,7 +301,11 @@ def _fail_all(
     outcomes: dict[str, Outcome] = {}
     for pkg in members:
         log = meta_dir / "logs" / f"{pkg.name}.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(f"{reason}\n{exc}\n\n{output}\n", encoding="utf-8")
-        outcomes[pkg.name] = MetadataFailure(f"{detail} ({reason})", log)
+        try:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(f"{reason}\n{exc}\n\n{output}\n", encoding="utf-8")
+        except OSError:
+            outcomes[pkg.name] = MetadataFailure(f"{detail} ({reason})", None)
+        else:
+            outcomes[pkg.name] = MetadataFailure(f"{detail} ({reason})", log)
     return outcomes

@@ -167,6 +167,13 @@ def test_versions_from_git_tags(
     assert {name: built(m).version for name, m in retagged.items()} == dict.fromkeys(found, "1.6.0")
 
 
+SETUP_PY = """\
+import sys
+sys.path.insert(0, "src")
+import acme_shared
+from setuptools import setup
+setup(version=acme_shared.__version__, packages=["acme_shared"], package_dir={"": "src"})
+"""
 UVB_DEP = "acme-attr[x]>=5; python_version >= '3.9'"
 
 
@@ -176,6 +183,12 @@ def test_setuptools_attr_uv_build_flit_and_pdm(tmp_path: Path, uv_env: dict[str,
                  + build_system("setuptools>=61", backend="setuptools.build_meta")
                  + '[tool.setuptools.dynamic]\nversion = {attr = "acme_attr.__version__"}\n',
                  "src/acme_attr/__init__.py": '__version__ = "5.1.0"\n'},
+        # Two setup.py members importing a module of the same name from their own trees: one
+        # process serves both, so the second must not get the first's module from sys.modules.
+        **{f"setup-{v}": {"pyproject.toml": project(f"acme-setup-{v}", dynamic=("version",))
+                          + build_system("setuptools>=61", backend="setuptools.build_meta"),
+                          "setup.py": SETUP_PY, "src/acme_shared/__init__.py": f'__version__ = "{v}.0"\n'}
+           for v in ("1", "2")},
         "uvb": {"pyproject.toml": project("acme-uvb", version="0.2.0", deps=(UVB_DEP,))
                 + build_system("uv_build>=0.8,<0.14", backend="uv_build"),
                 "src/acme_uvb/__init__.py": ""},
@@ -187,8 +200,9 @@ def test_setuptools_attr_uv_build_flit_and_pdm(tmp_path: Path, uv_env: dict[str,
                 + '[tool.pdm.version]\nsource = "file"\npath = "src/acme_pdm/__init__.py"\n',
                 "src/acme_pdm/__init__.py": '__version__ = "7.0.2"\n'},
     })
-    found = metadata(ws, jobs=2)
+    found = metadata(ws)
     assert built(found["acme-attr"]) == BuiltMetadata("acme-attr", "5.1.0", ("acme-flit>=0.3",), ())
+    assert (built(found["acme-setup-1"]).version, built(found["acme-setup-2"]).version) == ("1.0", "2.0")
     assert built(found["acme-uvb"]).requires_dist == ("acme-attr[x]>=5 ; python_full_version >= '3.9'",)
     assert built(found["acme-flit"]).version == "0.3.1"
     assert built(found["acme-pdm"]).version == "7.0.2"
@@ -271,7 +285,7 @@ def test_a_hook_that_ends_its_process_or_hangs_fails_alone(tmp_path: Path, uv_en
                         "os.system('echo noise from a subprocess')"),
         "slow": hooked("acme-slow", "time.sleep(120)"),
     })
-    found = metadata(ws, timeout=4)
+    found = metadata(ws, timeout=4, jobs=2)  # [crash, noisy] and [slow] in two processes
     crash = found["acme-crash"]
     assert isinstance(crash, MetadataFailure) and crash.log is not None
     assert crash.message == "about to leave (exit code 3) (hatchling.build)"
