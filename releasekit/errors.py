@@ -219,6 +219,11 @@ CODES: dict[str, str] = {
     "RK148": "a package named with -p (or to bump) is never released: private, opted out or excluded",
     "RK143": "a pin that the dependent's own requirement excludes (bump the dependency or widen the requirement)",
     "RK142": "an internal dependency written as a direct URL cannot be pinned",
+    "RK144": (
+        "a version derived from git tags or computed by the build backend cannot be written "
+        "(the release tag is the version)"
+    ),
+    "RK145": "the build backend could not compute a member's metadata (dynamic version or dependencies)",
     "RK150": "invalid command-line usage",
     "RK151": "an unknown check id in --skip",
     "RK152": "an unknown preflight gate id in --skip-preflight, or one that cannot be skipped (no_cycles)",

@@ -187,6 +187,16 @@ class Uv:
         self._run(args)
         return venv_python(path)
 
+    def install_requirements(self, python: Path, requirements: Sequence[str], *,
+                             timeout: float | None = None) -> Result:
+        """`uv pip install` into ``python``'s environment from wherever uv is configured to look.
+
+        No index flags: uv's own configuration and UV_* variables choose the index, exactly
+        as for `uv build`'s build environments.
+        """
+        args = ["pip", "install", "--python", str(python), *requirements]
+        return self._run(args, timeout=timeout, hint="the build requirements must be installable; see uv's output")
+
     def pip_install(
         self,
         python: Path,
