@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from releasekit.config import parse_config
+from releasekit.dynamic import resolve_dynamic
 from releasekit.state import repair_leftovers
 from releasekit.workspace import Workspace, load_workspace, locate
 
@@ -21,7 +22,8 @@ def open_workspace(
     repair: bool = True,
     notice: Callable[[str], None] = stderr_notice,
 ) -> Workspace:
-    """Locate the workspace, restore files an interrupted run left rewritten, then parse it."""
+    """Locate the workspace, restore files an interrupted run left rewritten, parse it, and ask
+    the build backend for whatever pyproject.toml leaves dynamic (cached: usually no process)."""
     located = locate(start or Path.cwd())
     if repair:
         raw = located.data.get("tool", {})
@@ -32,5 +34,5 @@ def open_workspace(
         for message in repaired:
             notice(f"repaired a file left by an interrupted run: {message}")
         if repaired:  # the root manifest itself may have been restored: read it again
-            return load_workspace(located.root)
-    return load_workspace(located=located)
+            return resolve_dynamic(load_workspace(located.root))
+    return resolve_dynamic(load_workspace(located=located))

@@ -216,6 +216,7 @@ CODES: dict[str, str] = {
     "RK131": "no release group of that name",
     "RK140": "a dynamic version where releasekit must know or write the version",
     "RK141": "a bump that would not move the version forward, or an unknown prerelease label",
+    "RK146": "an internal requirement the build backend computes is not the exact version being released",
     "RK148": "a package named with -p (or to bump) is never released: private, opted out or excluded",
     "RK143": "a pin that the dependent's own requirement excludes (bump the dependency or widen the requirement)",
     "RK142": "an internal dependency written as a direct URL cannot be pinned",

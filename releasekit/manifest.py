@@ -264,9 +264,17 @@ def _requirement_fields(raw: str) -> tuple[str, str, tuple[str, ...], str | None
     return normalize(req.name), str(req.specifier), tuple(sorted(req.extras)), marker, req.url
 
 
+def requirement(raw: str, section: str) -> Dependency:
+    """One PEP 508 string as a :class:`Dependency` (raises packaging's InvalidRequirement)."""
+    name, specifier, extras, marker, url = _requirement_fields(raw)
+    return Dependency(
+        raw=raw, name=name, specifier=specifier, extras=extras, marker=marker, url=url, section=section
+    )
+
+
 def _parse_requirement(raw: str, section: str, fail: Any) -> Dependency:
     try:
-        name, specifier, extras, marker, url = _requirement_fields(raw)
+        return requirement(raw, section)
     except InvalidRequirement as exc:
         first = str(exc).splitlines()[0] if str(exc) else "unparsable"
         raise fail(
@@ -275,9 +283,6 @@ def _parse_requirement(raw: str, section: str, fail: Any) -> Dependency:
             "write a PEP 508 requirement like 'name[extra]>=1.0; python_version >= \"3.11\"'",
             needle=raw,
         ) from None
-    return Dependency(
-        raw=raw, name=name, specifier=specifier, extras=extras, marker=marker, url=url, section=section
-    )
 
 
 def link_internal(pkg: Package, names: set[str]) -> Package:

@@ -33,6 +33,8 @@ class Dependency:
     url: str | None
     section: str  # "dependencies" or "optional-dependencies.<extra>"
     internal: bool = False
+    #: "pyproject" (written in the manifest) or "backend" (a Requires-Dist the build backend computed).
+    origin: str = "pyproject"
 
     @property
     def extra_group(self) -> str | None:
@@ -49,6 +51,8 @@ class Dependency:
     def table(self) -> str:
         """Where the requirement is written, as a user finds it in the file."""
         extra = self.extra_group
+        if self.origin == "backend":
+            return "Requires-Dist computed by the build backend" + (f" (extra {extra})" if extra else "")
         return "[project.dependencies]" if extra is None else f"[project.optional-dependencies] {extra}"
 
 
@@ -91,6 +95,12 @@ class Package:
     #: Names required by development-only tables (``[dependency-groups]``,
     #: ``[tool.uv] dev-dependencies``): never published, so never edges (notes §8).
     group_requirements: tuple[str, ...] = ()
+    #: Where a dynamic version comes from ("version from git tags (hatch-vcs)"), for display.
+    version_from: str = ""
+    #: Why the build backend could not compute this member's dynamic metadata ("" = it did, or
+    #: nothing is dynamic), and the log of its output: an error only where the member matters.
+    metadata_problem: str = ""
+    metadata_log: str = ""
 
     @property
     def dynamic_version(self) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from releasekit.depgraph import WorkspaceGraph, workspace_graph
+from releasekit.dynamic import unknown_error
 from releasekit.errors import UsageError, VersionError
 from releasekit.package import Package
 from releasekit.selection import EVERYTHING, Selection, select, unreleased_reason
@@ -162,6 +163,9 @@ def release_set(
 def _require_version(pkg: Package, dependent: Package | None = None) -> str:
     if pkg.version is not None:
         return pkg.version
+    unknown = unknown_error(pkg)
+    if unknown is not None:
+        raise unknown
     what = f"{dependent.name} depends on {pkg.name}, whose" if dependent else f"{pkg.name}'s"
     raise VersionError(
         f"{what} version is dynamic and unknown, so releasekit cannot pin, poll or verify it",
@@ -202,6 +206,15 @@ def _require_admitted(ws: Workspace, pkg: Package, pins: Mapping[str, str]) -> N
     """
     for dep in pkg.dependencies:
         version = pins.get(dep.name)
+        if dep.internal and version is not None and dep.origin == "backend" and not _exactly(dep.specifier, version):
+            raise VersionError(
+                f"{pkg.name}'s build backend computes the requirement {dep.raw!r}, which is not exactly "
+                f"=={version}, the {dep.name} being released; releasekit cannot pin what the backend computes",
+                path=pkg.manifest,
+                code="RK146",
+                hint=f"have the backend pin it exactly (a lockstep hook writing {dep.name}=={{version}}), or "
+                "declare the dependency statically in [project].dependencies so releasekit pins it at build",
+            )
         if not dep.internal or version is None or not dep.specifier or version != ws.by_name[dep.name].version:
             continue
         if not admits(dep.specifier, version):
@@ -214,6 +227,17 @@ def _require_admitted(ws: Workspace, pkg: Package, pins: Mapping[str, str]) -> N
                 hint=f"change it to admit {dep.name} {version} (or bump {dep.name} to a version it admits), "
                 f"or leave {pkg.name} out of this release (-p/-g, or [tool.releasekit] exclude)",
             )
+
+
+def _exactly(specifier: str, version: str) -> bool:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        (only,) = list(SpecifierSet(specifier))
+        return only.operator in ("==", "===") and Version(only.version) == Version(version)
+    except (ValueError, InvalidSpecifier, InvalidVersion):
+        return False
 
 
 def _line_of(pkg: Package, needle: str) -> int | None:
@@ -246,6 +270,10 @@ def build_plan(
     smoke = ws.config.smoke_test if smoke_test is None else smoke_test
     names = chosen.names
     graph.require_acyclic(within=names)
+    for pkg in included:  # a released member whose computed metadata is unknown: never "no deps"
+        problem = unknown_error(pkg)
+        if problem is not None:
+            raise problem
     bumps = bumps or {}
     unknown = [n for n in bumps if n not in names]
     if unknown:
@@ -266,7 +294,8 @@ def build_plan(
             why[pkg.name] = (reasons or {}).get(pkg.name, f"bump: {bump.describe()}")
         else:
             next_versions[pkg.name] = version
-            why[pkg.name] = (reasons or {}).get(pkg.name, "version as written in pyproject.toml")
+            written = pkg.version_from or "version as written in pyproject.toml"
+            why[pkg.name] = (reasons or {}).get(pkg.name, written)
 
     gating = graph.hard.subgraph(names)
     # Publish order, levels and priority follow the hard edges plus the extras that close no

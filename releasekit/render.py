@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from releasekit.package import Package
@@ -52,6 +52,7 @@ def table(
     *,
     shrink: Sequence[int] = (),
     max_width: int | None = None,
+    floors: Mapping[int, int] | None = None,
 ) -> str:
     """A plain aligned text table (no colour, safe for pipes and logs).
 
@@ -72,10 +73,10 @@ def table(
     widths = measure()
     if shrink and sum(widths) + 2 * (len(widths) - 1) > limit:
         budget = list(widths)
-        floors = {i: max(len(headers[i]), 12) for i in shrink}
+        floor = {i: max(len(headers[i]), (floors or {}).get(i, 12)) for i in shrink}
         excess = sum(budget) + 2 * (len(budget) - 1) - limit
         while excess > 0:
-            column = max((i for i in shrink if budget[i] > floors[i]), key=lambda i: budget[i], default=None)
+            column = max((i for i in shrink if budget[i] > floor[i]), key=lambda i: budget[i], default=None)
             if column is None:
                 break
             budget[column] -= 1
@@ -184,7 +185,8 @@ def plan(p: Plan, fmt: str) -> str:
         )
         for pkg in p.packages
     ]
-    text = table(("#", "level", "package", "version", "next", "why", "pins at build"), rows)
+    headers = ("#", "level", "package", "version", "next", "why", "pins at build")
+    text = table(headers, rows, shrink=(6, 5), floors={6: 32})
     if p.packages:
         stages = " -> ".join(p.packages[0].stages)
         text += f"\nstages per package: {stages}\n"

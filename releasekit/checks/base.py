@@ -319,11 +319,26 @@ def run_checks(
     )
 
 
+def _blocks(findings: Sequence[Finding]) -> str:
+    """Findings too long for one table row: a heading line each, the message wrapped below it."""
+    import textwrap
+
+    from releasekit.render import table_width
+
+    width = table_width()
+    out: list[str] = []
+    for f in findings:
+        out.append(f"{f.severity:<8}  {f.check}  {f.package or '-'}  {f.file or '-'}")
+        message = f.message + (" [fixable]" if f.fixable else "")
+        out.extend(textwrap.wrap(message, width - 4, initial_indent="    ", subsequent_indent="    "))
+    return "\n".join(out) + "\n"
+
+
 def render_report(report: CheckReport, fmt: str = "table") -> str:
     """The report as a text table (with hints) or as JSON; pure, for stdout."""
     if fmt == "json":
         return json.dumps(report.to_json(), indent=2) + "\n"
-    from releasekit.render import table
+    from releasekit.render import table, table_width
 
     lines: list[str] = []
     for change in report.changes:
@@ -342,7 +357,9 @@ def render_report(report: CheckReport, fmt: str = "table") -> str:
             )
             for f in report.findings
         ]
-        text += table(("severity", "check", "package", "file", "message"), rows)
+        headers = ("severity", "check", "package", "file", "message")
+        wide = table(headers, rows, max_width=10**6)
+        text += wide if max(map(len, wide.splitlines())) <= table_width() else _blocks(report.findings)
         hints = [(f, f.hint) for f in report.findings if f.hint]
         if hints:
             text += "\nhints:\n"
@@ -372,11 +389,11 @@ def run_for_doit(workspace_root: str) -> bool:
     """The `check` task of the doit loader: plain-data argument, False (task fails) on errors."""
     import sys
 
+    from releasekit.context import open_workspace
     from releasekit.errors import ReleasekitError
-    from releasekit.workspace import load_workspace
 
     try:
-        report = run_checks(load_workspace(Path(workspace_root)))
+        report = run_checks(open_workspace(Path(workspace_root), repair=False))
     except ReleasekitError as exc:  # one line, not a doit traceback
         print(exc.one_line(), file=sys.stderr)
         return False
