@@ -8,6 +8,8 @@ Subprocesses get ``shape_env`` explicitly: os.environ is never changed.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,9 +20,10 @@ from tests.harness.netutil import EgressTrap
 from tests.harness.uvenv import SCRUBBED, hermetic_uv_env
 from tests.shapes.catalog import build_shape
 from tests.shapes.layout import Shape
-from tests.wsbuild import ROOT, VENV_BIN
+from tests.wsbuild import ROOT, VENV_BIN, Run
 
 ShapeFactory = Callable[[str], Shape]
+Releasekit = Callable[..., Run]
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +66,16 @@ def shapes(tmp_path_factory: pytest.TempPathFactory, shape_env: dict[str, str]) 
 def fresh_shape(tmp_path: Path, shape_env: dict[str, str]) -> ShapeFactory:
     """``fresh_shape("composite-plugins")``: a new copy for this test alone."""
     return lambda name: build_shape(name, tmp_path / name, shape_env)
+
+
+@pytest.fixture(scope="session")
+def rk(shape_env: dict[str, str]) -> Releasekit:
+    """``rk(cwd, "plan", "--format", "json", COLUMNS="100")``: the real CLI, as a user runs it."""
+
+    def run(cwd: Path, *args: str, timeout: float = 120, **env: str) -> Run:
+        proc = subprocess.run([sys.executable, "-m", "releasekit", *args], cwd=cwd, env={**shape_env, **env},
+                              capture_output=True, text=True, encoding="utf-8", errors="replace",
+                              timeout=timeout, check=False)
+        return Run(proc.returncode, proc.stdout, proc.stderr)
+
+    return run

@@ -172,7 +172,7 @@ class Shape:
             options = dict(pending.options)
             options["extra_toml"] = "\n".join(t.strip("\n") + "\n" for t in pending.tables)
             write_package(self.root, pending.relpath, name, **options)
-        write_root(self.root, self.member_globs, sources=self._root_sources(),
+        write_root(self.root, self.member_globs, sources=self.root_sources(),
                    releasekit="\n".join(self.config))
         for rel, text in {".gitignore": GITIGNORE, **self.files}.items():
             (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -184,7 +184,7 @@ class Shape:
             git(self.root, "tag", tag)
         return self
 
-    def _root_sources(self) -> list[str]:
+    def root_sources(self) -> list[str]:
         """Like real workspaces: every member another one requires, and the extra entries."""
         names = sorted({to for _, to, _ in self._static_edges()})
         return names + [s for s in self.sources + self.spare_sources if s not in names]
