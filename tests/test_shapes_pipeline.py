@@ -34,7 +34,8 @@ GRAPH_FORMATS = ("levels", "json", "dot", "mermaid", "table", "ascii")
 PUBLISH_CHECKS = {"missing_license", "missing_readme", "metadata_completeness", "type_markers",
                   "naming_convention", "internal_pins", "orphan_deps"}
 #: What the reason for not publishing must say, by what opted the member out.
-WHY_NOT = {"exclude": ("exclude", "samples/*"), "publish = false": ("publish = false",)}
+WHY_NOT = {"exclude": ("exclude", "samples/*"), "publish = false": ("publish = false",),
+           "private": ("Private :: Do Not Upload",)}
 BATTERIES = ["batteries", "composite-plugins", "large"]
 GROUP_LOOPS = ["group-loop", "dev-dependency-loop", "composite-plugins", "composite-backends", "large"]
 

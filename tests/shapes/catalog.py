@@ -4,7 +4,8 @@ A recipe is the list of builders applied, in order, to one empty workspace. The 
 exist so that one set of builds (the slow part) covers many shapes end to end:
 
 - ``composite-plugins`` (a genkit-like tree): namespace plugins, batteries extras, the plugin
-  with a missing subpackage, excluded samples, a dependency-group loop, a template directory.
+  with a missing subpackage, excluded samples, a dependency-group loop, a template directory,
+  a private tool.
   Publishing it must fail at exactly one plugin's smoke test.
 - ``composite-backends`` (a pydantic-ai-like tree): hatch-vcs, a file version, hook-templated
   dependencies, setuptools, uv_build, samples opted out by ``publish = false``, a
@@ -21,7 +22,7 @@ from tests.shapes.backends import setuptools_members, uv_build_member
 from tests.shapes.large import large_workspace
 from tests.shapes.layout import Shape
 from tests.shapes.plugins import batteries, missing_subpackage, namespace_plugins
-from tests.shapes.tree import group_loop, samples, stale_pin, template_dir
+from tests.shapes.tree import group_loop, private_tool, samples, stale_pin, template_dir
 from tests.shapes.versions import file_version, hook_dependencies, vcs_version
 
 Builder = Callable[[Shape], None]
@@ -43,7 +44,7 @@ RECIPES: dict[str, tuple[Builder, ...]] = {
     "large": (large_workspace,),
     "composite-plugins": (
         namespace_plugins, batteries, missing_subpackage, partial(samples, opt_out="exclude"),
-        partial(group_loop, table="dependency-groups"), template_dir,
+        partial(group_loop, table="dependency-groups"), template_dir, private_tool,
     ),
     "composite-backends": (
         vcs_version, file_version, hook_dependencies, setuptools_members, uv_build_member,

@@ -152,7 +152,7 @@ class Shape:
         return self._static_edges() | set(self.hidden_edges)
 
     def _static_edges(self) -> set[tuple[str, str, str]]:
-        members = {canonicalize_name(n): n for n in self.pending}
+        members: dict[str, str] = {canonicalize_name(n): n for n in self.pending}
         return {(name, members[target], kind) for name, p in self.pending.items()
                 for kind, target in p.requirements() if target in members}
 

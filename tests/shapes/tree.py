@@ -5,6 +5,7 @@
 - :func:`stale_pin`: core-legacy still requires ``core>=0.4,<0.5``; util is unrelated to it.
 - :func:`template_dir`: a cookiecutter template whose pyproject.toml is Jinja, not TOML.
 - :func:`group_loop`: core's test group needs core-test-utils, which depends on core.
+- :func:`private_tool`: an internal tool marked ``Private :: Do Not Upload``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tests.shapes.texts import toml_list, tool_releasekit
 
 SAMPLES = ("sample-hello", "sample-chat")
 OptOut = Literal["exclude", "publish = false"]
+PRIVATE_MEMBER = "core-devtools"
 STALE_MEMBER = "core-legacy"
 STALE_REQUIREMENT = "core>=0.4,<0.5"
 UNRELATED_MEMBER = "util"
@@ -96,3 +98,10 @@ def group_loop(shape: Shape, table: GroupTable = "dependency-groups") -> None:
     else:
         core.tables.append(f"[tool.uv]\ndev-dependencies = {group}\n")
     shape.sources.append(TEST_UTILS)
+
+
+def private_tool(shape: Shape) -> None:
+    """core-devtools: the way most workspaces keep a member off the index today."""
+    shape.core()
+    shape.add("packages/devtools", PRIVATE_MEMBER, deps=[CORE_REQUIREMENT], imports=[CORE], private=True,
+              publish=False, why_not="private")
