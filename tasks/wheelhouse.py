@@ -22,6 +22,9 @@ REQUIREMENTS = (
     "flit-core",
     "pdm-backend",
     "uv-dynamic-versioning",
+    # hatchling asks for it to build editable metadata: `uv lock` of a member whose version or
+    # dependencies are dynamic (the shape corpus, tests/shapes) needs it.
+    "editables",
 )
 #: One wheel file prefix per requirement: the wheelhouse is complete when each is there.
 _PREFIXES = tuple(r.replace("-", "_") + "-" for r in REQUIREMENTS)

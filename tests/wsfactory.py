@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 GIT_ENV = {
@@ -45,8 +45,17 @@ def write_package(
     import_name: str | None = None,
     extra_project: str = "",
     extra_toml: str = "",
+    dynamic: Sequence[str] = (),
+    requires_python: str = ">=3.9",
+    module_text: str = '__version__ = "0"\n',
+    files: Mapping[str, str] | None = None,
 ) -> Path:
-    """One member: pyproject.toml, README, src/<import>/__init__.py (+ py.typed)."""
+    """One member: pyproject.toml, README, src/<import>/__init__.py (+ py.typed).
+
+    ``import_name`` may be a dotted or slashed path (``core.plugins.x``): only the last folder
+    gets the ``__init__.py``, so the parents are PEP 420 namespaces. Fields named in ``dynamic``
+    are left out of [project]; ``files`` adds more files, relative to the member directory.
+    """
     directory = root / relpath
     directory.mkdir(parents=True, exist_ok=True)
     cls = list(classifiers)
@@ -54,16 +63,19 @@ def write_package(
         cls.append("Typing :: Typed")
     if private:
         cls.append("Private :: Do Not Upload")
-    lines = [
-        "[project]",
-        f'name = "{name}"',
-        f'version = "{version}"',
+    lines = ["[project]", f'name = "{name}"']
+    if dynamic:
+        lines.append(f"dynamic = {_toml_list(dynamic)}")
+    if "version" not in dynamic:
+        lines.append(f'version = "{version}"')
+    lines += [
         f'description = "The {name} package."',
-        'requires-python = ">=3.9"',
+        f'requires-python = "{requires_python}"',
         'authors = [{ name = "Test", email = "test@example.invalid" }]',
         f"classifiers = {_toml_list(cls)}",
-        f"dependencies = {_toml_list(deps)}",
     ]
+    if "dependencies" not in dynamic:
+        lines.append(f"dependencies = {_toml_list(deps)}")
     if readme is not None:
         lines.append(f'readme = "{readme}"')
     if license is not None:
@@ -90,11 +102,14 @@ def write_package(
         (directory / readme).write_text(
             readme_text or f"# {name}\n\nA test package.\n", encoding="utf-8"
         )
-    module = directory / "src" / (import_name or name.replace("-", "_"))
+    module = directory / "src" / (import_name or name.replace("-", "_")).replace(".", "/")
     module.mkdir(parents=True, exist_ok=True)
-    (module / "__init__.py").write_text('__version__ = "0"\n', encoding="utf-8")
+    (module / "__init__.py").write_text(module_text, encoding="utf-8")
     if marker:
         (module / "py.typed").write_text("", encoding="utf-8")
+    for rel, text in (files or {}).items():
+        (directory / rel).parent.mkdir(parents=True, exist_ok=True)
+        (directory / rel).write_text(text, encoding="utf-8")
     return directory
 
 
@@ -148,7 +163,8 @@ def commit_all(cwd: Path, message: str = "commit") -> None:
     git(cwd, "commit", "-q", "-m", message)
 
 
-def uv_lock(root: Path) -> None:
+def uv_lock(root: Path, env: Mapping[str, str] | None = None) -> None:
+    """Offline by default; pass an index's uv variables when a build backend must be fetched."""
     from releasekit.backends.uv import Uv
 
-    Uv(env={"UV_OFFLINE": "1"}).lock(root)
+    Uv(env=env if env is not None else {"UV_OFFLINE": "1"}).lock(root)
