@@ -170,7 +170,7 @@ def _build(package: Package, settings: Settings) -> dict[str, Any]:
     emit(events, name, "build", "step", step="pin", pins=pins)
     with pinned(journal, pkg_dir / "pyproject.toml", pins, f"pin {name} {version} for its build"):
         emit(events, name, "build", "step", step="uv build")
-        files = Uv().build(pkg_dir, out_dir, cwd=root)
+        files = Uv(env=package.get("build_env") or {}).build(pkg_dir, out_dir, cwd=root)
     emit(events, name, "build", "step", step="restore")
 
     wheels = [f for f in files if f.name.endswith(".whl")]

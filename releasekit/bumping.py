@@ -13,11 +13,14 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 
 from releasekit.edit import rewrite_requirements, set_version
+from releasekit.errors import VersionError
 from releasekit.journal import Entry, Journal
 from releasekit.package import normalize
 from releasekit.plan import Plan
 from releasekit.state import StateLock, ensure_state_dir
+from releasekit.tags import format_tag
 from releasekit.versions import widen_requirement
+from releasekit.versionsource import replace_file_version, version_source
 from releasekit.workspace import Workspace
 
 
@@ -29,8 +32,12 @@ class FileEdit:
     notes: list[str] = field(default_factory=list)
 
 
-def version_edits(ws: Workspace, new_versions: Mapping[str, str]) -> list[FileEdit]:
-    """Edits setting each package's new version and widening dependents' specifiers."""
+def version_edits(ws: Workspace, new_versions: Mapping[str, str], *, tagging: bool = False) -> list[FileEdit]:
+    """Edits setting each package's new version and widening dependents' specifiers.
+
+    A version git tags define is never written: `bump` refuses it (RK144); with ``tagging``
+    (`prepare`, whose `release` creates the tag) it is left to the tag.
+    """
     edits: dict[Path, FileEdit] = {}
 
     def edit_for(path: Path) -> FileEdit:
@@ -41,12 +48,28 @@ def version_edits(ws: Workspace, new_versions: Mapping[str, str]) -> list[FileEd
 
     for pkg in ws.packages:
         if pkg.name in new_versions and new_versions[pkg.name] != pkg.version:
-            edit = edit_for(pkg.manifest)
-            edit.new = set_version(edit.new.decode("utf-8"), new_versions[pkg.name]).encode("utf-8")
-            edit.notes.append(f"{pkg.name}: version {pkg.version} -> {new_versions[pkg.name]}")
+            new = new_versions[pkg.name]
+            source = version_source(pkg)
+            if source.kind == "static":
+                edit = edit_for(pkg.manifest)
+                edit.new = set_version(edit.new.decode("utf-8"), new).encode("utf-8")
+                edit.notes.append(f"{pkg.name}: version {pkg.version} -> {new}")
+            elif source.path is not None and source.writable:
+                # Where the build backend reads it: `[tool.hatch.version] path`, setuptools attr:/file:, ...
+                edit = edit_for(source.path)
+                edit.new = replace_file_version(source, edit.new.decode("utf-8"), new).encode("utf-8")
+                edit.notes.append(f"{pkg.name}: version {pkg.version} -> {new} ({source.describe()})")
+            elif not (tagging and source.kind == "vcs"):
+                raise VersionError(
+                    f"{pkg.name}'s {source.describe()}: releasekit does not write it",
+                    path=pkg.manifest,
+                    code="RK144",
+                    hint=f"the release tag is the version: tag the commit ({format_tag(ws.config, pkg.name, new)}) "
+                    "and publish it, or write a static version into [project]",
+                )
 
     for pkg in ws.packages:
-        targets = {d: new_versions[d] for d in pkg.internal_deps if d in new_versions}
+        targets = {d: new_versions[d] for d in pkg.pin_targets if d in new_versions}
         if not targets:
             continue
 

@@ -20,6 +20,7 @@ from releasekit.backendmeta import BuiltMetadata, MetadataFailure, backend_metad
 from releasekit.errors import WorkspaceError
 from releasekit.manifest import link_internal, requirement
 from releasekit.package import Dependency, Package, normalize
+from releasekit.state import ensure_state_dir
 from releasekit.versionsource import version_source
 from releasekit.workspace import Workspace
 
@@ -37,7 +38,7 @@ def resolve_dynamic(ws: Workspace) -> Workspace:
     if not members:
         return ws
     outcomes = backend_metadata(
-        members, root=ws.root, state_dir=ws.state_dir, member_dirs=[p.path for p in ws.packages]
+        members, root=ws.root, state_dir=ensure_state_dir(ws.state_dir), member_dirs=[p.path for p in ws.packages]
     )
     filled = [_fill(pkg, outcomes[pkg.name]) if pkg.name in outcomes else pkg for pkg in ws.packages]
     names = {p.name for p in filled}

@@ -19,6 +19,7 @@ from releasekit import actions
 from releasekit.builds import load_record
 from releasekit.plan import STAGE_HELP, STAGES, PackagePlan, Plan
 from releasekit.settings import PublishSettings
+from releasekit.versionsource import pinned_build_env, version_source
 from releasekit.workspace import Workspace
 
 ACTIONS: dict[str, Callable[..., Any]] = {
@@ -35,8 +36,11 @@ ACTIONS: dict[str, Callable[..., Any]] = {
 def package_data(pkg: PackagePlan, ws: Workspace | None = None) -> dict[str, Any]:
     """The plain-data description of a package that every action receives."""
     requires_python = None
+    build_env: dict[str, str] = {}
     if ws is not None and pkg.name in ws.by_name:
-        requires_python = ws.by_name[pkg.name].requires_python
+        member = ws.by_name[pkg.name]
+        requires_python = member.requires_python
+        build_env = pinned_build_env(member.name, pkg.next_version, version_source(member))
     return {
         "name": pkg.name,
         "declared_name": pkg.declared_name,
@@ -45,6 +49,7 @@ def package_data(pkg: PackagePlan, ws: Workspace | None = None) -> dict[str, Any
         "pins": dict(pkg.pins),
         "deps": list(pkg.deps),
         "requires_python": requires_python,
+        "build_env": build_env,
     }
 
 

@@ -294,7 +294,7 @@ def build_plan(
             why[pkg.name] = (reasons or {}).get(pkg.name, f"bump: {bump.describe()}")
         else:
             next_versions[pkg.name] = version
-            written = pkg.version_from or "version as written in pyproject.toml"
+            written = pkg.version_from or "version in pyproject.toml"
             why[pkg.name] = (reasons or {}).get(pkg.name, written)
 
     gating = graph.hard.subgraph(names)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -116,6 +117,8 @@ def package_json(ws: Workspace, pkg: Package) -> dict[str, Any]:
         "declared_name": pkg.declared_name,
         "version": pkg.version,
         "dynamic_version": pkg.dynamic_version,
+        "version_from": pkg.version_from or None,
+        "metadata_problem": pkg.metadata_problem or None,
         "path": pkg.relpath,
         "is_root": pkg.is_root,
         "publishable": pkg.publishable,
@@ -159,7 +162,7 @@ def discover(ws: Workspace, fmt: str) -> str:
         )
     rows = []
     for p in ws.packages:
-        version = p.version if p.version is not None else "(dynamic)"
+        version = p.version or ("(unknown)" if p.metadata_problem else "(dynamic)")
         flags = unreleased_reason(ws, p) or "publish"
         deps = [*p.internal_deps, *(f"{d} [extra]" for d in p.extra_deps)]
         rows.append((p.name, version, p.relpath, ", ".join(deps) or "-", flags))
@@ -186,7 +189,16 @@ def plan(p: Plan, fmt: str) -> str:
         for pkg in p.packages
     ]
     headers = ("#", "level", "package", "version", "next", "why", "pins at build")
-    text = table(headers, rows, shrink=(6, 5), floors={6: 32})
+    text = table(headers, rows, shrink=(6,), floors={6: 32})
+    if max(map(len, text.splitlines())) > table_width():
+        # Too wide: the reasons move under the table, whole (they are what a reviewer reads).
+        narrow = [(*row[:5], row[6]) for row in rows]
+        text = table((*headers[:5], headers[6]), narrow, shrink=(5,), floors={5: 32})
+        text += "\nwhy:\n" + "".join(
+            "\n".join(textwrap.wrap(f"{pkg.name}: {pkg.reason}", table_width() - 2, initial_indent="  ",
+                                    subsequent_indent="    ")) + "\n"
+            for pkg in p.packages
+        )
     if p.packages:
         stages = " -> ".join(p.packages[0].stages)
         text += f"\nstages per package: {stages}\n"

@@ -69,7 +69,7 @@ class VersionSource:
 
 def version_source(pkg: Package) -> VersionSource:
     """Where ``pkg``'s version is written, judged by its build backend's configuration."""
-    if pkg.version is not None:
+    if "version" not in pkg.dynamic:  # (a dynamic member's version may be filled in from its backend)
         return VersionSource("static", "pyproject", pkg.manifest, table="project", member_dir=pkg.path)
     backend = pkg.build_backend or (LEGACY_BACKEND if not pkg.build_system else "setuptools.build_meta")
     top = backend.split(":", 1)[0].split(".", 1)[0]
@@ -87,7 +87,12 @@ def read_file_version(source: VersionSource) -> str | None:
         text = source.path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    span = _version_span(source, text)
+    return version_in_text(source, text)
+
+
+def version_in_text(source: VersionSource, text: str) -> str | None:
+    """The version ``text`` (the content of ``source``'s file, e.g. at another commit) holds."""
+    span = _version_span(source, text) if source.writable else None
     return text[span[0] : span[1]] if span else None
 
 
@@ -333,3 +338,23 @@ def _module_bases(member: Path, parts: list[str], package_dir: Mapping[str, Any]
         return
     yield member / "src", parts
     yield member, parts
+
+
+def pinned_build_env(pkg_name: str, version: str, source: VersionSource) -> dict[str, str]:
+    """Variables that make a VCS-versioning backend build exactly ``version``.
+
+    Pinning rewrites pyproject.toml for the build, so the tree is dirty and hatch-vcs or
+    setuptools-scm would answer ``0.3.1.dev0+g<hash>.d<date>`` instead of the tag's version;
+    each of these tools reads its own "pretend" variable first (only this build's process
+    sees them).
+    """
+    if source.kind != "vcs":
+        return {}
+    suffix = re.sub(r"[-_.]+", "_", pkg_name).upper()
+    return {
+        f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{suffix}": version,  # setuptools-scm, hatch-vcs
+        "UV_DYNAMIC_VERSIONING_BYPASS": version,
+        "POETRY_DYNAMIC_VERSIONING_BYPASS": version,
+        "PDM_BUILD_SCM_VERSION": version,
+    }
+

@@ -47,6 +47,7 @@ from releasekit.fsutil import atomic_write
 from releasekit.selection import Selection
 from releasekit.state import StateLock, ensure_state_dir
 from releasekit.tags import format_tag, umbrella_tag
+from releasekit.versionsource import version_in_text, version_source
 from releasekit.workspace import Workspace, load_workspace
 
 Notice = Callable[[str], None]
@@ -495,7 +496,7 @@ def prepare(
 
     if dry_run:
         result.status = "dry-run"
-        for edit in version_edits(ws, versions):
+        for edit in version_edits(ws, versions, tagging=True):
             result.actions.append(f"would change {ws.relative(edit.path)}:")
             result.actions.extend(f"  {note}" for note in edit.notes)
         for path in _changelog_edits(ws, sections, versions):
@@ -569,7 +570,7 @@ def _build_release_branch(
     """Write, commit and push the release in the worktree; False if the remote already had it."""
     cfg = ws.config.workflow
     tree_ws = load_workspace(tree / ws_rel if ws_rel else tree)
-    edits = version_edits(tree_ws, versions)
+    edits = version_edits(tree_ws, versions, tagging=True)
     lock_file = tree_ws.root / "uv.lock"
     after = None
     if lock and lock_file.exists():
@@ -670,16 +671,28 @@ def _release_pulls(github: GitHub, ws: Workspace, pr_number: int | None) -> list
     return done[-1:]
 
 
-def _version_at(git: Git, sha: str, entry: ManifestEntry) -> str | None:
+def _version_at(git: Git, sha: str, entry: ManifestEntry, ws: Workspace) -> str | None:
+    """The version ``entry``'s package has at ``sha``, read where its build backend reads it."""
     manifest = f"{entry.path}/pyproject.toml" if entry.path else "pyproject.toml"
     text = git.show(sha, manifest)
     if text is None:
         return None
     try:
-        version = tomllib.loads(text).get("project", {}).get("version")
+        project = tomllib.loads(text).get("project", {})
     except tomllib.TOMLDecodeError:
         return None
-    return str(version) if version is not None else None
+    if project.get("version") is not None:
+        return str(project["version"])
+    pkg = ws.by_name.get(entry.name)
+    if pkg is None or "version" not in project.get("dynamic", []):
+        return None
+    source = version_source(pkg)
+    if source.kind == "vcs":
+        return entry.version  # the tag `release` creates at this commit is the version
+    if source.path is None or not source.writable:
+        return None
+    file_text = git.show(sha, ws.relative(source.path))
+    return version_in_text(source, file_text) if file_text is not None else None
 
 
 def _notes(git: Git, ws: Workspace, sha: str, entry: ManifestEntry) -> str:
@@ -748,7 +761,7 @@ def _release_one(
             )
     result.pr, result.sha = number, sha
     for entry in manifest.packages:
-        found = _version_at(git, sha, entry)
+        found = _version_at(git, sha, entry, ws)
         if found is None or Version(found) != Version(entry.version):
             raise WorkflowError(
                 f"{where} says {entry.name} {entry.version}, "

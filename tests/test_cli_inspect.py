@@ -61,11 +61,12 @@ def test_discover_json() -> None:
     assert devtool["publishable"] is False and "Private" in devtool["unpublishable_reason"]
 
 
-def test_discover_shows_dynamic_versions(tmp_path: Path) -> None:
+def test_discover_shows_a_dynamic_version_the_backend_cannot_compute(tmp_path: Path) -> None:
     make_ws(tmp_path, {"packages/a": member_toml("a", version=None)})
-    assert re.search(r"^a +\(dynamic\) ", _ok("discover", cwd=tmp_path), re.M)
+    assert re.search(r"^a +\(unknown\) ", _ok("discover", cwd=tmp_path), re.M)
     data = json.loads(_ok("discover", "--format", "json", cwd=tmp_path))
-    assert data["packages"][0]["version"] is None and data["packages"][0]["dynamic_version"] is True
+    a = data["packages"][0]
+    assert a["version"] is None and a["dynamic_version"] is True and a["metadata_problem"]
 
 
 def test_plan_json_is_clean_on_stdout() -> None:
@@ -179,16 +180,16 @@ def test_plan_table_lists_skipped_packages() -> None:
         "skipped:\n  acme-devtool 0.1.0: not publishable: classifier 'Private :: Do Not Upload'\n"
     )
     assert re.search(
-        r"^6 +3 +acme-cli +0\.3\.0 += +version as written in pyproject.toml +acme-api==0\.3\.0$",
+        r"^6 +3 +acme-cli +0\.3\.0 += +version in pyproject.toml +acme-api==0\.3\.0$",
         out,
         re.M,
     )
 
 
 def test_plan_of_nothing(tmp_path: Path) -> None:
-    make_ws(tmp_path, {"packages/a": member_toml("a", version=None)})
+    make_ws(tmp_path, {"packages/a": member_toml("a", version=None, extra="[tool.uv]\npackage = false\n")})
     out = _ok("plan", cwd=tmp_path)
-    assert "nothing to release" in out and "dynamic version" in out
+    assert "nothing to release" in out and "not publishable: [tool.uv] package = false" in out
 
 
 def test_plan_value_is_what_the_cli_prints() -> None:

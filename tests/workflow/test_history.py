@@ -191,4 +191,4 @@ def test_plan_from_commits_cli(repo: Repo, capsys: pytest.CaptureFixture[str]) -
     assert main(["plan", "-w", str(repo.work), "--minor"]) == 0  # the explicit flags still work
     assert "bump: minor" in capsys.readouterr().out
     assert main(["plan", "-w", str(repo.work)]) == 0  # without flags: versions as written
-    assert "version as written" in capsys.readouterr().out
+    assert "version in pyproject.toml" in capsys.readouterr().out
