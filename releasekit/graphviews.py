@@ -8,13 +8,14 @@ never count as a cycle.
 from __future__ import annotations
 
 import itertools
+import textwrap
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 
 from releasekit.depgraph import Edge, WorkspaceGraph
 from releasekit.graph import Graph
-from releasekit.render import table, to_json
+from releasekit.render import table, table_width, to_json
 from releasekit.workspace import Workspace
 
 GRAPH_FORMATS = ("levels", "json", "dot", "mermaid", "table", "ascii")
@@ -100,15 +101,21 @@ def render(v: View, fmt: str) -> str:
 
 
 def _notes(v: View) -> str:
-    lines = []
-    for cycle in v.cycles:
-        lines.append(f"cycle of dependencies (publish refuses it): {' -> '.join(cycle)}")
-    for edge, cycle in v.extra_cycles:
+    """Cycles (publish refuses them) and extras pointing back (fine), wrapped to the table width."""
+    lines = [f"cycle of dependencies (publish refuses it): {' -> '.join(cycle)}" for cycle in v.cycles]
+    back: dict[str, list[str]] = {}
+    for edge, _ in v.extra_cycles:
+        back.setdefault(edge.source, []).append(f"[{edge.extra}] {edge.target}")
+    for source, targets in back.items():
         lines.append(
-            f"extra {edge.source}[{edge.extra}] -> {edge.target} points back ({' -> '.join(cycle)}): "
-            "not a cycle, an extra never gates"
+            f"extras of {source} point back at packages that depend on it (not a cycle, an extra "
+            f"never gates): {', '.join(targets)}"
         )
-    return "".join(line + "\n" for line in lines)
+    width = table_width()
+    return "".join(
+        "\n".join(textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False)) + "\n"
+        for line in lines
+    )
 
 
 def _json(v: View) -> str:
@@ -137,7 +144,12 @@ def _json(v: View) -> str:
 
 
 def _levels(v: View) -> str:
-    text = "".join(f"level {i}: {', '.join(v.label(n) for n in level)}\n" for i, level in enumerate(v.levels))
+    width = table_width()
+    text = "".join(
+        "\n".join(textwrap.wrap(f"level {i}: {', '.join(v.label(n) for n in level)}", width,
+                                subsequent_indent="  ", break_on_hyphens=False)) + "\n"
+        for i, level in enumerate(v.levels)
+    )
     return text + _notes(v)
 
 
@@ -165,7 +177,7 @@ def _dot(v: View) -> str:
     for n in v.nodes():
         lines.append(f'  "{n}" [label="{v.label(n)}"];')
         for e in v.out_edges(n):
-            style = [] if e.gates else ["style=dashed", f'label="[{e.extra}]"']
+            style = [] if e.gates else ["style=dashed", f'label="extra {e.extra}"']
             if (e.source, e.target) in in_cycle:
                 style.append("color=red")
             attrs = f" [{', '.join(style)}]" if style else ""
@@ -179,7 +191,7 @@ def _mermaid(v: View) -> str:
     lines = ["graph BT"]
     lines.extend(f'  {ids[n]}["{v.label(n)}"]' for n in v.nodes())
     for e in v.edges:
-        arrow = "-->" if e.gates else f"-. {e.extra} .->"
+        arrow = "-->" if e.gates else f"-. extra {e.extra} .->"
         lines.append(f"  {ids[e.source]} {arrow} {ids[e.target]}")
     return "\n".join(lines) + "\n"
 

@@ -206,7 +206,8 @@ def _require_admitted(ws: Workspace, pkg: Package, pins: Mapping[str, str]) -> N
     """
     for dep in pkg.dependencies:
         version = pins.get(dep.name)
-        if dep.internal and version is not None and dep.origin == "backend" and not _exactly(dep.specifier, version):
+        as_written = version is not None and version == ws.by_name[dep.name].version
+        if dep.internal and as_written and dep.origin == "backend" and not _exactly(dep.specifier, version or ""):
             raise VersionError(
                 f"{pkg.name}'s build backend computes the requirement {dep.raw!r}, which is not exactly "
                 f"=={version}, the {dep.name} being released; releasekit cannot pin what the backend computes",

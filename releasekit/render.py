@@ -202,7 +202,8 @@ def plan(p: Plan, fmt: str) -> str:
     if p.packages:
         stages = " -> ".join(p.packages[0].stages)
         text += f"\nstages per package: {stages}\n"
-        text += f"critical path: {' -> '.join(p.critical_path)} ({len(p.critical_path)} packages)\n"
+        critical = f"critical path: {' -> '.join(p.critical_path)} ({len(p.critical_path)} packages)"
+        text += "\n".join(textwrap.wrap(critical, table_width(), subsequent_indent="  ", break_on_hyphens=False)) + "\n"
         text += f"doit tasks: {len(p.tasks)} (run `doit list --all` in the workspace to see them)\n"
     else:
         text += "\nnothing to release\n"

@@ -102,7 +102,7 @@ def test_a_cycle_through_an_extra_is_drawn_and_never_refused(tmp_path: Path) -> 
     assert result.stdout == (
         "level 0: b 1.0.0\n"
         "level 1: a 1.0.0\n"
-        "extra b[extra] -> a points back (b -> a -> b): not a cycle, an extra never gates\n"
+        "extras of b point back at packages that depend on it (not a cycle, an extra never gates): [extra] a\n"
     )
     plan = run_cli("plan", "--format", "json", cwd=tmp_path)
     assert plan.returncode == 0, plan.stderr
@@ -242,7 +242,7 @@ _DOT_LINE = re.compile(
     r'^(digraph workspace \{|\}|  rankdir=BT;|  node \[shape=box, fontname="Helvetica"\];'
     r'|  \{ rank=same;( "[a-z0-9.-]+")+ \}  // level \d+'
     r'|  "[a-z0-9.-]+" \[label="[a-z0-9.-]+ [^"]+"\];'
-    r'|  "[a-z0-9.-]+" -> "[a-z0-9.-]+"( \[style=dashed, label="\[[a-z]+\]"\])?;)$'
+    r'|  "[a-z0-9.-]+" -> "[a-z0-9.-]+"( \[style=dashed, label="extra [a-z]+"\])?;)$'
 )
 
 
@@ -296,7 +296,7 @@ def test_format_dot_is_syntactically_sane(example: Graph) -> None:
         assert _DOT_LINE.match(line), line
     assert out.count("{") == out.count("}")
     edges = re.findall(r'^  "([^"]+)" -> "([^"]+)"[^\n]*;$', out, re.M)
-    assert '"acme-api" -> "acme-log" [style=dashed, label="[tracing]"];' in out
+    assert '"acme-api" -> "acme-log" [style=dashed, label="extra tracing"];' in out
     assert sorted(edges) == sorted((n, d) for n, deps in example.deps.items() for d in deps)
 
 
@@ -308,7 +308,7 @@ def test_format_mermaid_is_syntactically_sane(example: Graph) -> None:
     edges = []
     for line in lines[1:]:
         node = re.fullmatch(r'  (n\d+)\["([a-z0-9.-]+) [^"\]]+"\]', line)
-        edge = re.fullmatch(r"  (n\d+) (?:-->|-\. tracing \.->) (n\d+)", line)
+        edge = re.fullmatch(r"  (n\d+) (?:-->|-\. extra tracing \.->) (n\d+)", line)
         assert node or edge, line
         if node:
             ids[node.group(1)] = node.group(2)

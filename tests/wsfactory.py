@@ -136,7 +136,7 @@ def write_root(
 
 def simple_workspace(root: Path, *, releasekit: str = "", **overrides: object) -> Path:
     """core <- app, both publishable and complete: every check passes."""
-    write_root(root, sources=("acme-core", "acme-app"), releasekit=releasekit)
+    write_root(root, sources=("acme-core",), releasekit=releasekit)
     write_package(root, "packages/core", "acme-core", **overrides)  # type: ignore[arg-type]
     write_package(root, "packages/app", "acme-app", deps=["acme-core>=0.1.0"])
     return root

@@ -274,10 +274,10 @@ class UniversalCheckBackend:
         return found
 
     def _unused_sources(self, ctx: CheckContext) -> list[Finding]:
-        """A member's own `{ workspace = true }` source that none of its requirements names: with
-        dynamic dependencies it may be the only static trace of an edge, so a stale one misleads.
-        The root's sources serve every member (a virtual root often lists them all): they only
-        need a requirement somewhere."""
+        """A `{ workspace = true }` source that no requirement names: with dynamic dependencies
+        it may be the only static trace of an edge, so a stale one misleads. A member's own
+        sources must be required by that member; the root's (which every member inherits) by
+        some member."""
         everywhere: set[str] = set()
         for pkg in ctx.ws.packages:
             everywhere.update(d.name for d in pkg.dependencies)
@@ -285,13 +285,15 @@ class UniversalCheckBackend:
         root_sources = set(ctx.ws.root_sources)
         dynamic = any("dependencies" in p.dynamic for p in ctx.ws.packages)
         vague = " (as far as releasekit can read them)" if dynamic else ""
-        found = []
+        places: list[tuple[str | None, Path, set[str], set[str]]] = [
+            (None, ctx.ws.manifest, root_sources, everywhere)
+        ]
         for pkg in ctx.ws.packages:
-            if pkg.is_root:
-                declared, wanted = root_sources, everywhere
-            else:
-                declared = set(pkg.workspace_sources) - root_sources
-                wanted = {d.name for d in pkg.dependencies} | set(pkg.group_requirements)
+            if not pkg.is_root:
+                own = {d.name for d in pkg.dependencies} | set(pkg.group_requirements)
+                places.append((pkg.name, pkg.manifest, set(pkg.workspace_sources) - root_sources, own))
+        found = []
+        for owner, manifest, declared, wanted in places:
             for name in sorted(declared - wanted):
                 if name not in ctx.ws.by_name:
                     continue  # no such member: the loop above reports it where it is required
@@ -299,11 +301,10 @@ class UniversalCheckBackend:
                     Finding(
                         "orphan_deps",
                         "warning",
-                        pkg.name,
-                        ctx.rel(pkg.manifest),
+                        owner,
+                        ctx.rel(manifest),
                         f"[tool.uv.sources] {name} = {{ workspace = true }}, but no requirement of "
-                        f"{'the workspace' if pkg.is_root else pkg.name} (dependencies, extras, dependency "
-                        f"groups) names {name}{vague}",
+                        f"{owner or 'any member'} (dependencies, extras, dependency groups) names {name}{vague}",
                         f"drop the source, or add the requirement on {name} where it is used",
                     )
                 )
