@@ -352,7 +352,8 @@ def pinned_build_env(pkg_name: str, version: str, source: VersionSource) -> dict
         return {}
     suffix = re.sub(r"[-_.]+", "_", pkg_name).upper()
     return {
-        f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{suffix}": version,  # setuptools-scm, hatch-vcs
+        f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{suffix}": version,  # setuptools-scm, when it knows the name
+        "SETUPTOOLS_SCM_PRETEND_VERSION": version,  # hatch-vcs does not pass the name: the build is this one's
         "UV_DYNAMIC_VERSIONING_BYPASS": version,
         "POETRY_DYNAMIC_VERSIONING_BYPASS": version,
         "PDM_BUILD_SCM_VERSION": version,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import shutil
 import re
+import shutil
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
