@@ -15,8 +15,6 @@ import multiprocessing.connection
 import os
 import shutil
 import signal
-import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -28,7 +26,7 @@ from doit.exceptions import TaskError, TaskFailed
 
 from releasekit.backends import process
 from releasekit.backends.registry import IndexClient, file_version
-from releasekit.backends.uv import Uv, venv_python
+from releasekit.backends.uv import Uv
 from releasekit.builds import (
     BuildRecord,
     build_dir,
@@ -40,7 +38,6 @@ from releasekit.builds import (
     notes_for,
     record_files_intact,
     save_record,
-    top_level_modules,
 )
 from releasekit.errors import IntegrityError, PublishError, ReleasekitError
 from releasekit.events import emit
@@ -49,6 +46,7 @@ from releasekit.journal import Journal
 from releasekit.pin import pinned
 from releasekit.redact import redact
 from releasekit.retry import TransientError, call_with_retries
+from releasekit.smoke import SmokeLog, smoke_test
 
 Package = dict[str, Any]
 Settings = dict[str, Any]
@@ -489,51 +487,18 @@ def _smoke(package: Package, settings: Settings) -> dict[str, Any]:
         return {"status": "passed", "reused": True}
     paths = _local_paths(package, settings, record)
     wheel = next(p for fn, p in paths.items() if fn.endswith(".whl"))
-    modules = top_level_modules(wheel)
-    uv = Uv()
-    scratch = Path(settings["state_dir"]) / "smoke"
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=scratch) as tmp:
-        venv = Path(tmp) / "venv"
-        emit(events, name, "smoke", "step", step="venv")
-        uv.venv(venv, python=_smoke_python(package))
-        emit(events, name, "smoke", "step", step="install")
-        uv.pip_install(
-            venv_python(venv),
-            f"{package['declared_name']}=={version}",
-            index_url=settings["check_url"],
-            fallback_url=settings.get("fallback_url", ""),
-            refresh=[name, *package.get("deps", [])],
-        )
-        code = (
-            "import importlib, importlib.metadata as m, sys\n"
-            f"mods = {modules!r}\n"
-            "for mod in mods: importlib.import_module(mod)\n"
-            f"v = m.version({package['declared_name']!r})\n"
-            f"assert v == {version!r}, f'installed {{v}}, expected {version}'\n"
-            "print('imported', ', '.join(mods) or '(no modules)')\n"
-        )
-        emit(events, name, "smoke", "step", step="import", modules=modules)
-        from releasekit.backends.process import run
-
-        run([str(venv_python(venv)), "-I", "-c", code], cwd=tmp,
-            hint=f"{name} {version} installs from the index but does not import")
+    log = SmokeLog(Path(os.path.dirname(events) or settings["state_dir"]) / "logs" / f"{name}-smoke.log")
+    if settings.get("deep_import"):
+        package = {**package, "smoke": {**(package.get("smoke") or {}), "import_all": True}}
+    result = smoke_test(
+        package, wheel,
+        index_url=settings["check_url"], fallback_url=settings.get("fallback_url", ""),
+        scratch=Path(settings["state_dir"]) / "smoke", log=log,
+        step=lambda step, **data: emit(events, name, "smoke", "step", step=step, **data),
+    )
     note(settings["state_dir"], name, version, settings["check_url"], "smoke",
-         {"files": record.files, "modules": modules})
-    return {"status": "passed", "modules": modules}
-
-
-def _smoke_python(package: Package) -> str | None:
-    spec = package.get("requires_python")
-    if not spec:
-        return None
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    current = ".".join(str(p) for p in sys.version_info[:3])
-    try:
-        return None if SpecifierSet(spec).contains(current) else spec
-    except InvalidSpecifier:
-        return None
+         {"files": record.files, "modules": result["modules"]})
+    return result
 
 
 # --- publish (the per-package finish line) ---------------------------------------------

@@ -165,24 +165,6 @@ def check_wheel_pins(wheel: Path, pins: Mapping[str, str]) -> None:
             )
 
 
-def top_level_modules(wheel: Path) -> list[str]:
-    """Importable top-level names a wheel installs (packages and single-file modules)."""
-    found: set[str] = set()
-    with zipfile.ZipFile(wheel) as archive:
-        for name in archive.namelist():
-            first = name.split("/", 1)[0]
-            if first.endswith((".dist-info", ".data")):
-                continue
-            if "/" in name:
-                if name.endswith("/__init__.py") and name.count("/") == 1:
-                    found.add(first)
-            elif name.endswith(".py"):
-                found.add(name[:-3])
-            elif name.endswith((".so", ".pyd")):
-                found.add(name.split(".", 1)[0])
-    return sorted(m for m in found if m.isidentifier())
-
-
 def install_built(out_dir: Path, final_dir: Path, files: list[Path]) -> None:
     """Move freshly built files into ``final_dir``, replacing an older build of that version."""
     final_dir.mkdir(parents=True, exist_ok=True)

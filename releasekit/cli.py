@@ -123,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not run this check (repeatable, or comma-separated)")
     p.add_argument("--fix", action="store_true",
                    help="repair mechanical findings (add py.typed, remove stale artifacts)")
+    _selection_options(p)
 
     p = command("preflight", "run the gates publish runs before changing anything (exit 3 on failure)",
                 "check:preflight")

@@ -100,12 +100,35 @@ class WorkflowConfig:
 
 
 @dataclass(frozen=True)
+class SmokeConfig:
+    """What the smoke stage proves in a fresh venv with the exact pins; a member's own
+    `[tool.releasekit.smoke]` overrides it key by key."""
+
+    imports: tuple[str, ...] = ()
+    """Modules to import; empty = every import package the wheel installs (PEP 420 namespaces
+    resolved down to the packages that carry code)."""
+    import_all: bool = False
+    """Import every module the wheel ships, so a module that needs something the wheel lacks fails
+    here (`--deep-import` for one run)."""
+    skip: tuple[str, ...] = ()
+    """Module globs a deep import leaves out (optional modules that need an extra), besides
+    `__main__`, `tests` and `conftest`."""
+    pip_check: bool = True
+    """Run `uv pip check` in the smoke venv: an unsatisfiable or conflicting requirement fails."""
+    command: str = ""
+    """A command run in the smoke venv after the imports, e.g. `acme --version`; `{name}` and
+    `{version}` are filled in; empty = none."""
+
+
+@dataclass(frozen=True)
 class MemberConfig:
     """`[tool.releasekit]` in a member's own pyproject.toml (not the workspace root's)."""
 
     publish: bool = True
     """`false` keeps this member off every index (samples, demos, test helpers that are members);
     every command treats it like `Private :: Do Not Upload`."""
+    smoke: dict[str, Any] = field(default_factory=dict)
+    """`[tool.releasekit.smoke]` keys for this member only (see `smoke.*` above)."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +162,7 @@ class Config:
     state_dir: str = ".releasekit"
     """Journal, doit DB, builds and lock; relative to the workspace root; git-ignored by itself."""
     index: IndexConfig = field(default_factory=IndexConfig)
+    smoke: SmokeConfig = field(default_factory=SmokeConfig)
     checks: ChecksConfig = field(default_factory=ChecksConfig)
     workflow: WorkflowConfig = field(default_factory=WorkflowConfig)
 
@@ -168,7 +192,8 @@ def type_name(tp: Any) -> str:
     if origin is tuple:
         return f"list of {type_name(typing.get_args(tp)[0])}"
     if origin is dict:
-        return f"table of {type_name(typing.get_args(tp)[1])}"
+        value = typing.get_args(tp)[1]
+        return "table" if value is Any else f"table of {type_name(value)}"
     if dataclasses.is_dataclass(tp):
         return "table"
     return {str: "string", int: "integer", float: "number", bool: "boolean"}.get(tp, str(tp))
@@ -336,7 +361,13 @@ def parse_member_config(raw: Any, path: Path, text: str) -> MemberConfig:
                 "move it to the root pyproject.toml; a member's [tool.releasekit] takes: "
                 + ", ".join(sorted(known)), code="RK120",
             )
-    member: MemberConfig = validator.table(MemberConfig, raw)
+    smoke = raw.get("smoke", {})
+    member: MemberConfig = validator.table(MemberConfig, {k: v for k, v in raw.items() if k != "smoke"})
+    if smoke:
+        checked = validator.value("smoke", SmokeConfig, smoke)  # validates every key and type
+        overrides = {f.name: getattr(checked, f.name) for f in dataclasses.fields(SmokeConfig)
+                     if f.name in {k.replace("-", "_") for k in smoke}}
+        member = dataclasses.replace(member, smoke=overrides)
     return member
 
 

@@ -231,6 +231,7 @@ def parse_package(
         tool=tool,
         build_system=build_system if isinstance(build_system, dict) else {},
         group_requirements=_group_requirements(data, uv_table),
+        smoke=member.smoke,
     )
 
 

@@ -101,6 +101,8 @@ class Package:
     #: nothing is dynamic), and the log of its output: an error only where the member matters.
     metadata_problem: str = ""
     metadata_log: str = ""
+    #: This member's own `[tool.releasekit.smoke]` keys (over the workspace's `smoke`).
+    smoke: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def dynamic_version(self) -> bool:

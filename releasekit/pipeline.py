@@ -9,6 +9,7 @@ which is how doit breaks ties between ready tasks.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -37,10 +38,12 @@ def package_data(pkg: PackagePlan, ws: Workspace | None = None) -> dict[str, Any
     """The plain-data description of a package that every action receives."""
     requires_python = None
     build_env: dict[str, str] = {}
+    smoke: dict[str, Any] = {}
     if ws is not None and pkg.name in ws.by_name:
         member = ws.by_name[pkg.name]
         requires_python = member.requires_python
         build_env = pinned_build_env(member.name, pkg.next_version, version_source(member))
+        smoke = {**dataclasses.asdict(ws.config.smoke), **member.smoke}
     return {
         "name": pkg.name,
         "declared_name": pkg.declared_name,
@@ -50,6 +53,7 @@ def package_data(pkg: PackagePlan, ws: Workspace | None = None) -> dict[str, Any
         "deps": list(pkg.deps),
         "requires_python": requires_python,
         "build_env": build_env,
+        "smoke": {k: list(v) if isinstance(v, tuple) else v for k, v in smoke.items()},
     }
 
 

@@ -24,7 +24,7 @@ STAGES = ("build", "probe", "upload", "poll", "verify", "smoke", "publish")
 STAGE_HELP = {
     "build": "pin internal deps, uv build sdist+wheel, check the wheel's pins, checksum, restore",
     "probe": "ask the index which of this version's files it already has",
-    "upload": "uv publish the missing files (retries with jitter); waits for dependencies to be verified",
+    "upload": "uv publish the missing files (retries with jitter); waits for dependencies to be live and proven",
     "poll": "wait until the simple index lists every file",
     "verify": "index sha256 (and JSON API, and a re-download) equals the local checksum",
     "smoke": "install from the index into a fresh venv and import it",
@@ -177,6 +177,9 @@ def _require_version(pkg: Package, dependent: Package | None = None) -> str:
 
 def task_specs(packages: tuple[PackagePlan, ...], smoke_test: bool) -> tuple[TaskSpec, ...]:
     specs: list[TaskSpec] = []
+    # A package goes up once what it needs is live and proven: verified, and installed and
+    # imported when the smoke test runs (a dependency that does not import blocks it).
+    proven = "smoke" if smoke_test else "verify"
     for pkg in packages:
         n = pkg.name
         after_verify = f"smoke:{n}" if smoke_test else f"verify:{n}"
@@ -185,7 +188,7 @@ def task_specs(packages: tuple[PackagePlan, ...], smoke_test: bool) -> tuple[Tas
                 TaskSpec(f"build:{n}", "build", n, ()),
                 TaskSpec(f"probe:{n}", "probe", n, ()),
                 TaskSpec(
-                    f"upload:{n}", "upload", n, (f"build:{n}", f"probe:{n}", *(f"verify:{d}" for d in pkg.deps))
+                    f"upload:{n}", "upload", n, (f"build:{n}", f"probe:{n}", *(f"{proven}:{d}" for d in pkg.deps))
                 ),
                 TaskSpec(f"poll:{n}", "poll", n, (f"upload:{n}",)),
                 TaskSpec(f"verify:{n}", "verify", n, (f"poll:{n}",)),

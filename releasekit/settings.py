@@ -41,6 +41,9 @@ class PublishSettings:
     skip_existing: bool
     concurrency: int
     member_dirs: tuple[str, ...]
+    #: Import every module each wheel ships in the smoke stage (`--deep-import`), whatever
+    #: `smoke.import_all` says.
+    deep_import: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -99,6 +102,7 @@ def resolve(
     retry_base_delay: float | None = None,
     poll_timeout: float | None = None,
     smoke_test: bool | None = None,
+    deep_import: bool = False,
     skip_existing: bool = False,
     trusted_publishing: str | None = None,
     environ: Mapping[str, str] | None = None,
@@ -147,6 +151,7 @@ def resolve(
         poll_timeout=config.poll_timeout if poll_timeout is None else poll_timeout,
         poll_interval=config.poll_interval,
         smoke_test=config.smoke_test if smoke_test is None else smoke_test,
+        deep_import=deep_import,
         verify_download=config.verify_download,
         skip_existing=skip_existing,
         concurrency=(concurrency if concurrency else config.concurrency) or auto_concurrency(),

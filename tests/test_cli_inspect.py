@@ -114,8 +114,8 @@ def test_plan_task_list() -> None:
     assert tasks["upload:acme-api"]["task_dep"] == [
         "build:acme-api",
         "probe:acme-api",
-        "verify:acme-http",
-        "verify:acme-store",
+        "smoke:acme-http",
+        "smoke:acme-store",
     ]  # acme-log is only an extra of acme-api (`tracing`): pinned at build, never waited for
     assert data["packages"][[p["name"] for p in data["packages"]].index("acme-api")]["pins"]["acme-log"] == "0.3.0"
     assert tasks["smoke:acme-api"]["task_dep"] == ["verify:acme-api"]

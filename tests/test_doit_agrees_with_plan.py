@@ -50,7 +50,7 @@ def test_plain_doit_lists_and_explains_tasks_without_dirtying_git(example_ws: Pa
     assert "acme-devtool" not in listing.stdout  # private package: never a task
     info = subprocess.run([env_doit, "info", "upload:acme-api"], cwd=example_ws, capture_output=True, text=True,
                           check=False)
-    assert "verify:acme-http" in info.stdout and "verify:acme-store" in info.stdout
+    assert "smoke:acme-http" in info.stdout and "smoke:acme-store" in info.stdout
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=example_ws,
                             capture_output=True, text=True, check=True)
     assert status.stdout == ""  # the state dir (doit DB included) ignores itself

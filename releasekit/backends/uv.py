@@ -206,6 +206,7 @@ class Uv:
         fallback_url: str = "",
         refresh: Sequence[str] = (),
         timeout: float | None = None,
+        check: bool = True,
     ) -> Result:
         """Install from ``index_url`` first; third-party packages may come from ``fallback_url``."""
         args = ["pip", "install", "--python", str(python)]
@@ -217,7 +218,11 @@ class Uv:
         for name in refresh:
             args += ["--refresh-package", name]
         args.append(requirement)
-        return self._run(args, timeout=timeout, hint="see the resolver output above")
+        return self._run(args, timeout=timeout, check=check, hint="see the resolver output above")
+
+    def pip_check(self, python: Path) -> Result:
+        """`uv pip check`: are the installed packages' requirements satisfied and compatible?"""
+        return self._run(["pip", "check", "--python", str(python)], check=False)
 
 
 def venv_python(venv: Path) -> Path:

@@ -22,9 +22,9 @@ def check(args: argparse.Namespace) -> int:
     if args.fix:
         # --fix deletes and creates files: never while a release runs on this workspace.
         with StateLock(ws.state_dir, "check --fix"):
-            report = run_checks(ws, skip=args.skip, fix=True)
+            report = run_checks(ws, skip=args.skip, fix=True, selection=selection(args))
     else:
-        report = run_checks(ws, skip=args.skip)
+        report = run_checks(ws, skip=args.skip, selection=selection(args))
     write(render_report(report, args.format))
     return EXIT_OK if report.ok else EXIT_FAILED
 

@@ -37,6 +37,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     run.add_argument("--retry-base-delay", type=float, metavar="S", help="backoff base in seconds (full jitter)")
     run.add_argument("--poll-timeout", type=float, metavar="S", help="seconds to wait for the index to list uploads")
     run.add_argument("--no-smoke-test", action="store_true", help="skip the install-and-import stage")
+    run.add_argument("--deep-import", action="store_true",
+                     help="the smoke stage imports every module each wheel ships (smoke.import_all for this run)")
     run.add_argument("--skip-existing", action="store_true",
                      help="keep files already on the index even when they differ from this build")
     run.add_argument("--start-method", choices=("spawn", "forkserver", "fork"), default="spawn",
@@ -92,6 +94,7 @@ def _settings(args: argparse.Namespace, ws: Workspace) -> PublishSettings:
         retry_base_delay=args.retry_base_delay,
         poll_timeout=args.poll_timeout,
         smoke_test=False if args.no_smoke_test else None,
+        deep_import=args.deep_import,
         skip_existing=args.skip_existing,
         trusted_publishing=args.trusted_publishing,
     )

@@ -85,4 +85,6 @@ def missing_subpackage(shape: Shape) -> None:
         "src/core/plugins/metrics/__init__.py": metrics,
     })
     shape.expect(EVALUATORS, broken=BROKEN_MODULE)
+    # Importing the plugin's package alone never touches helpers.py: a deep import does.
+    shape.config.append("smoke = { import_all = true }")
     shape.add("packages/evals-cli", EVALS_CLI, deps=[f"{EVALUATORS}>=0.7"], imports=["core.plugins.evaluators"])
