@@ -46,7 +46,6 @@ from releasekit.journal import Journal
 from releasekit.pin import pinned
 from releasekit.redact import redact
 from releasekit.retry import TransientError, call_with_retries
-from releasekit.smoke import SmokeLog, smoke_test
 
 Package = dict[str, Any]
 Settings = dict[str, Any]
@@ -88,7 +87,7 @@ def worker_init() -> None:
         threading.Thread(target=_watch_parent, args=(sentinel,), daemon=True, name="parent-watch").start()
 
 
-def _stage(stage: str, package: Package, settings: Settings, body: Callable[[], dict[str, Any]]) -> Result:
+def run_stage(stage: str, package: Package, settings: Settings, body: Callable[[], dict[str, Any]]) -> Result:
     worker_init()
     name = package["name"]
     events = settings.get("events_path", "")
@@ -123,7 +122,7 @@ def _retrying(settings: Settings, package: Package, stage: str, func: Callable[[
                              base_delay=float(settings["retry_base_delay"]), on_retry=on_retry)
 
 
-def _record(package: Package, settings: Settings) -> BuildRecord:
+def intact_record(package: Package, settings: Settings) -> BuildRecord:
     record = load_record(settings["state_dir"], package["name"], package["version"])
     if record is None or not record_files_intact(settings["state_dir"], record):
         raise PublishError(
@@ -134,7 +133,7 @@ def _record(package: Package, settings: Settings) -> BuildRecord:
     return record
 
 
-def _local_paths(package: Package, settings: Settings, record: BuildRecord) -> dict[str, Path]:
+def local_paths(package: Package, settings: Settings, record: BuildRecord) -> dict[str, Path]:
     directory = build_dir(settings["state_dir"], package["name"], package["version"])
     return {fn: directory / fn for fn in sorted(record.files)}
 
@@ -144,7 +143,7 @@ def _local_paths(package: Package, settings: Settings, record: BuildRecord) -> d
 
 def build(package: Package, settings: Settings) -> Result:
     """Pin -> uv build --no-sources -> check the wheel's pins -> checksum -> restore."""
-    return _stage("build", package, settings, lambda: _build(package, settings))
+    return run_stage("build", package, settings, lambda: _build(package, settings))
 
 
 def _build(package: Package, settings: Settings) -> dict[str, Any]:
@@ -222,7 +221,7 @@ def probe(package: Package, settings: Settings) -> dict[str, Any]:
 
 def upload(package: Package, settings: Settings) -> Result:
     """Upload the files the index does not have yet; retries with backoff and full jitter."""
-    return _stage("upload", package, settings, lambda: _upload(package, settings))
+    return run_stage("upload", package, settings, lambda: _upload(package, settings))
 
 
 def _compare(local: dict[str, str], remote: dict[str, str | None]) -> None:
@@ -241,8 +240,8 @@ def _compare(local: dict[str, str], remote: dict[str, str | None]) -> None:
 def _upload(package: Package, settings: Settings) -> dict[str, Any]:
     name, version = package["name"], package["version"]
     events = settings.get("events_path", "")
-    record = _record(package, settings)
-    paths = _local_paths(package, settings, record)
+    record = intact_record(package, settings)
+    paths = local_paths(package, settings, record)
     client = _client(settings)
 
     def remote() -> dict[str, str | None]:
@@ -372,12 +371,12 @@ def _settle_duplicate(package: Package, settings: Settings, local: dict[str, str
 
 def poll(package: Package, settings: Settings) -> Result:
     """Wait until the simple index lists every file (what pip and uv resolve from)."""
-    return _stage("poll", package, settings, lambda: _poll(package, settings))
+    return run_stage("poll", package, settings, lambda: _poll(package, settings))
 
 
 def _poll(package: Package, settings: Settings) -> dict[str, Any]:
     name, version = package["name"], package["version"]
-    record = _record(package, settings)
+    record = intact_record(package, settings)
     client = _client(settings)
     timeout = float(settings["poll_timeout"])
     interval = float(settings["poll_interval"])
@@ -414,12 +413,12 @@ def _poll(package: Package, settings: Settings) -> dict[str, Any]:
 
 def verify(package: Package, settings: Settings) -> Result:
     """The index's sha256 (listing, JSON API, re-download) equals the local checksum."""
-    return _stage("verify", package, settings, lambda: _verify(package, settings))
+    return run_stage("verify", package, settings, lambda: _verify(package, settings))
 
 
 def _verify(package: Package, settings: Settings) -> dict[str, Any]:
     name, version = package["name"], package["version"]
-    record = _record(package, settings)
+    record = intact_record(package, settings)
     if notes_for(record, settings["check_url"]).get("upload") == "existing-differs":
         emit(settings.get("events_path", ""), name, "verify", "step", step="skipped",
              detail="the index keeps files that differ from this build (--skip-existing)")
@@ -469,38 +468,6 @@ def _mismatch(filename: str, source: str, theirs: str, ours: str) -> IntegrityEr
     )
 
 
-# --- smoke -----------------------------------------------------------------------------
-
-
-def smoke(package: Package, settings: Settings) -> Result:
-    """Install the package from the index into a fresh venv and import its top-level modules."""
-    return _stage("smoke", package, settings, lambda: _smoke(package, settings))
-
-
-def _smoke(package: Package, settings: Settings) -> dict[str, Any]:
-    name, version = package["name"], package["version"]
-    events = settings.get("events_path", "")
-    record = _record(package, settings)
-    passed = notes_for(record, settings["check_url"]).get("smoke")
-    if isinstance(passed, dict) and passed.get("files") == record.files:
-        emit(events, name, "smoke", "step", step="reuse", detail="already passed for these exact files")
-        return {"status": "passed", "reused": True}
-    paths = _local_paths(package, settings, record)
-    wheel = next(p for fn, p in paths.items() if fn.endswith(".whl"))
-    log = SmokeLog(Path(os.path.dirname(events) or settings["state_dir"]) / "logs" / f"{name}-smoke.log")
-    if settings.get("deep_import"):
-        package = {**package, "smoke": {**(package.get("smoke") or {}), "import_all": True}}
-    result = smoke_test(
-        package, wheel,
-        index_url=settings["check_url"], fallback_url=settings.get("fallback_url", ""),
-        scratch=Path(settings["state_dir"]) / "smoke", log=log,
-        step=lambda step, **data: emit(events, name, "smoke", "step", step=step, **data),
-    )
-    note(settings["state_dir"], name, version, settings["check_url"], "smoke",
-         {"files": record.files, "modules": result["modules"]})
-    return result
-
-
 # --- publish (the per-package finish line) ---------------------------------------------
 
 
@@ -508,10 +475,10 @@ def finish(package: Package, settings: Settings) -> Result:
     """Every stage passed: the package is live, verified and installable."""
 
     def body() -> dict[str, Any]:
-        record = _record(package, settings)
+        record = intact_record(package, settings)
         status = notes_for(record, settings["check_url"]).get("upload", "uploaded")
         note(settings["state_dir"], package["name"], package["version"], settings["check_url"],
              "published", time.time())
         return {"status": status}
 
-    return _stage("publish", package, settings, body)
+    return run_stage("publish", package, settings, body)

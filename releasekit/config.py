@@ -121,6 +121,15 @@ class SmokeConfig:
 
 
 @dataclass(frozen=True)
+class PublishConfig:
+    """How `publish` runs."""
+
+    stage: bool = True
+    """The staged gate: build everything, install and import every package with its exact pins
+    from a throwaway local index, and only then upload anything (`--no-stage` for one run)."""
+
+
+@dataclass(frozen=True)
 class MemberConfig:
     """`[tool.releasekit]` in a member's own pyproject.toml (not the workspace root's)."""
 
@@ -163,6 +172,7 @@ class Config:
     """Journal, doit DB, builds and lock; relative to the workspace root; git-ignored by itself."""
     index: IndexConfig = field(default_factory=IndexConfig)
     smoke: SmokeConfig = field(default_factory=SmokeConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
     checks: ChecksConfig = field(default_factory=ChecksConfig)
     workflow: WorkflowConfig = field(default_factory=WorkflowConfig)
 

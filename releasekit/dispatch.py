@@ -20,6 +20,9 @@ from typing import Any
 # matters is that a chain through several uploads outweighs one build.
 STAGE_WEIGHTS: Mapping[str, float] = {
     "build": 2.0,
+    "stage": 0.1,
+    "trial": 2.0,
+    "gate": 0.0,
     "probe": 0.1,
     "upload": 1.0,
     "poll": 2.0,

@@ -15,6 +15,7 @@ with its already prepared plan and settings.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,12 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
                 raise InvalidDodoFile(exc.one_line()) from None
             atexit.register(self._lock.release)
             Path(prepared.settings.run_dir).mkdir(parents=True, exist_ok=True)
+            if prepared.plan.staged and not prepared.settings.stage_url:
+                # The staged gate's index serves from this process while doit runs the tasks.
+                staging = contextlib.ExitStack()
+                settings = staging.enter_context(prepared.settings.staging(True))
+                atexit.register(staging.close)
+                prepared = self.prepared = Prepared(prepared.ws, prepared.plan, settings)
         from releasekit import render
         from releasekit.checks import run_for_doit
 

@@ -17,6 +17,9 @@ from typing import Any, Protocol, TextIO
 
 class PublishStage(StrEnum):
     BUILD = "build"
+    STAGE = "stage"
+    TRIAL = "trial"
+    GATE = "gate"
     PROBE = "probe"
     UPLOAD = "upload"
     POLL = "poll"

@@ -16,20 +16,22 @@ from typing import Any
 from doit.loader import generate_tasks
 from doit.task import Task
 
-from releasekit import actions
+from releasekit import actions, proving
 from releasekit.builds import load_record
-from releasekit.plan import STAGE_HELP, STAGES, PackagePlan, Plan
+from releasekit.plan import GATE, GATE_HELP, STAGE_HELP, STAGES, PackagePlan, Plan
 from releasekit.settings import PublishSettings
 from releasekit.versionsource import pinned_build_env, version_source
 from releasekit.workspace import Workspace
 
 ACTIONS: dict[str, Callable[..., Any]] = {
     "build": actions.build,
+    "stage": proving.stage,
+    "trial": proving.trial,
     "probe": actions.probe,
     "upload": actions.upload,
     "poll": actions.poll,
     "verify": actions.verify,
-    "smoke": actions.smoke,
+    "smoke": proving.smoke,
     "publish": actions.finish,
 }
 
@@ -87,8 +89,8 @@ def task_dicts(plan: Plan, settings: PublishSettings, ws: Workspace | None = Non
     light = {k: v for k, v in data.items() if k != "member_dirs"}
     ordered = sorted(plan.packages, key=lambda p: (-p.priority, p.order))
     by_name = {p.name: p for p in plan.packages}
-    stages: dict[str, list[dict[str, Any]]] = {s: [] for s in STAGES if plan.smoke_test or s != "smoke"}
     specs = {t.name: t for t in plan.tasks}
+    stages: dict[str, list[dict[str, Any]]] = {s: [] for s in STAGES if any(t.stage == s for t in plan.tasks)}
     for pkg in ordered:
         pdata = package_data(by_name[pkg.name], ws)
         for stage, group in stages.items():
@@ -113,5 +115,13 @@ def doit_tasks(plan: Plan, settings: PublishSettings, ws: Workspace | None = Non
     tasks: list[Task] = []
     for stage, subtasks in task_dicts(plan, settings, ws).items():
         tasks.extend(generate_tasks(stage, (t for t in subtasks), f"{stage} every package: {STAGE_HELP[stage]}"))
+    gate = next((t for t in plan.tasks if t.name == GATE), None)
+    if gate is not None:
+        light = {k: v for k, v in settings.as_dict().items() if k != "member_dirs"}
+        tasks.extend(generate_tasks(GATE, {
+            "actions": [(proving.gate, [light, [t.split(":", 1)[1] for t in gate.task_dep]])],
+            "task_dep": list(gate.task_dep), "doc": f"gate: {GATE_HELP}", "verbosity": 0,
+            "meta": {"package": "", "stage": GATE, "version": ""},
+        }))
     tasks.extend(extra or [])
     return tasks

@@ -19,10 +19,16 @@ from releasekit.versions import Bump, admits, next_version
 from releasekit.workspace import Workspace
 
 SCHEMA = "releasekit.plan/1"
-#: Per-package pipeline stages, in order. Each becomes a doit task ``STAGE:PACKAGE``.
-STAGES = ("build", "probe", "upload", "poll", "verify", "smoke", "publish")
+#: Per-package pipeline stages, in order. Each becomes a doit task ``STAGE:PACKAGE``; a plan
+#: uses ``stage``/``trial`` (the staged gate) or ``smoke`` (after the upload), never both.
+STAGES = ("build", "stage", "trial", "probe", "upload", "poll", "verify", "smoke", "publish")
+#: The one task between every trial and the first upload: nothing irreversible before all pass.
+GATE = "gate"
+GATE_HELP = "every package installed and imported from the staging index: only then does any upload start"
 STAGE_HELP = {
     "build": "pin internal deps, uv build sdist+wheel, check the wheel's pins, checksum, restore",
+    "stage": "serve the built files from the throwaway staging index on 127.0.0.1",
+    "trial": "install from the staging index (exact pins) into a fresh venv and import it, before any upload",
     "probe": "ask the index which of this version's files it already has",
     "upload": "uv publish the missing files (retries with jitter); waits for dependencies to be live and proven",
     "poll": "wait until the simple index lists every file",
@@ -93,6 +99,8 @@ class Plan:
     critical_path: tuple[str, ...]
     smoke_test: bool
     tasks: tuple[TaskSpec, ...] = field(default=())
+    #: The staged gate runs: everything is built and proven on a throwaway index first.
+    staged: bool = False
 
     def package(self, name: str) -> PackagePlan:
         for pkg in self.packages:
@@ -113,6 +121,7 @@ class Plan:
             "levels": [list(level) for level in self.levels],
             "critical_path": list(self.critical_path),
             "smoke_test": self.smoke_test,
+            "staged": self.staged,
             "tasks": [t.to_json() for t in self.tasks],
         }
 
@@ -175,29 +184,56 @@ def _require_version(pkg: Package, dependent: Package | None = None) -> str:
     )
 
 
-def task_specs(packages: tuple[PackagePlan, ...], smoke_test: bool) -> tuple[TaskSpec, ...]:
+def plan_stages(smoke_test: bool, staged: bool) -> tuple[str, ...]:
+    """The stages each package of a plan goes through."""
+    used = {"stage", "trial"} if staged else {"smoke"} if smoke_test else set()
+    return tuple(s for s in STAGES if s in used or s not in ("stage", "trial", "smoke"))
+
+
+def task_specs(packages: tuple[PackagePlan, ...], smoke_test: bool, staged: bool = False) -> tuple[TaskSpec, ...]:
+    """Every doit task of the plan with its dependencies.
+
+    Staged: build -> stage -> trial (once every dependency is staged) -> the one gate (once
+    every trial passed) -> upload -> poll -> verify -> publish. Unstaged: build -> upload (once
+    what it needs is live and proven: verified, and smoke-tested when that runs) -> poll ->
+    verify -> smoke -> publish. Probes run at once; an extra never gates anything.
+    """
     specs: list[TaskSpec] = []
-    # A package goes up once what it needs is live and proven: verified, and installed and
-    # imported when the smoke test runs (a dependency that does not import blocks it).
-    proven = "smoke" if smoke_test else "verify"
+    staged = staged and smoke_test
+    proven = "verify" if staged or not smoke_test else "smoke"
+    below = _dependencies_below(packages)
     for pkg in packages:
         n = pkg.name
-        after_verify = f"smoke:{n}" if smoke_test else f"verify:{n}"
-        specs.extend(
-            [
-                TaskSpec(f"build:{n}", "build", n, ()),
-                TaskSpec(f"probe:{n}", "probe", n, ()),
-                TaskSpec(
-                    f"upload:{n}", "upload", n, (f"build:{n}", f"probe:{n}", *(f"{proven}:{d}" for d in pkg.deps))
-                ),
-                TaskSpec(f"poll:{n}", "poll", n, (f"upload:{n}",)),
-                TaskSpec(f"verify:{n}", "verify", n, (f"poll:{n}",)),
-            ]
-        )
-        if smoke_test:
+        upload_deps = [f"build:{n}", f"probe:{n}", *([GATE] if staged else []), *(f"{proven}:{d}" for d in pkg.deps)]
+        specs.append(TaskSpec(f"build:{n}", "build", n, ()))
+        if staged:
+            specs.append(TaskSpec(f"stage:{n}", "stage", n, (f"build:{n}",)))
+            specs.append(TaskSpec(f"trial:{n}", "trial", n, (f"stage:{n}", *(f"stage:{d}" for d in below[n]))))
+        specs.extend([
+            TaskSpec(f"probe:{n}", "probe", n, ()),
+            TaskSpec(f"upload:{n}", "upload", n, tuple(upload_deps)),
+            TaskSpec(f"poll:{n}", "poll", n, (f"upload:{n}",)),
+            TaskSpec(f"verify:{n}", "verify", n, (f"poll:{n}",)),
+        ])
+        if smoke_test and not staged:
             specs.append(TaskSpec(f"smoke:{n}", "smoke", n, (f"verify:{n}",)))
-        specs.append(TaskSpec(f"publish:{n}", "publish", n, (after_verify,)))
+        specs.append(TaskSpec(f"publish:{n}", "publish", n, (f"{'smoke' if proven == 'smoke' else 'verify'}:{n}",)))
+    if staged:
+        specs.append(TaskSpec(GATE, GATE, "", tuple(f"trial:{p.name}" for p in packages)))
     return tuple(specs)
+
+
+def _dependencies_below(packages: tuple[PackagePlan, ...]) -> dict[str, list[str]]:
+    """Each package's dependencies in the plan, transitively: a trial installs all of them."""
+    deps = {p.name: p.deps for p in packages}
+    below: dict[str, list[str]] = {}
+    for pkg in packages:  # packages come in dependency order
+        found: dict[str, None] = {}
+        for d in pkg.deps:
+            found.update(dict.fromkeys(below.get(d, ())))
+            found[d] = None
+        below[pkg.name] = [d for d in found if d in deps]
+    return below
 
 
 def _require_admitted(ws: Workspace, pkg: Package, pins: Mapping[str, str]) -> None:
@@ -260,6 +296,7 @@ def build_plan(
     bumps: Mapping[str, Bump] | None = None,
     *,
     smoke_test: bool | None = None,
+    staged: bool | None = None,
     reasons: Mapping[str, str] | None = None,
 ) -> Plan:
     """Compute the release plan. ``bumps`` maps package names to bumps (missing = as written).
@@ -272,6 +309,7 @@ def build_plan(
     chosen = release_set(ws, selection, graph)
     included = chosen.included
     smoke = ws.config.smoke_test if smoke_test is None else smoke_test
+    stage = smoke and (ws.config.publish.stage if staged is None else staged)
     names = chosen.names
     graph.require_acyclic(within=names)
     for pkg in included:  # a released member whose computed metadata is unknown: never "no deps"
@@ -320,7 +358,7 @@ def build_plan(
         for dep in pkg.pin_targets:
             pins[dep] = next_versions[dep] if dep in next_versions else _require_version(ws.by_name[dep], pkg)
         _require_admitted(ws, pkg, pins)
-        stages = tuple(s for s in STAGES if smoke or s != "smoke")
+        stages = plan_stages(smoke, stage)
         plans.append(
             PackagePlan(
                 name=pkg.name,
@@ -345,5 +383,6 @@ def build_plan(
         levels=tuple(tuple(level) for level in ordering.levels),
         critical_path=tuple(critical),
         smoke_test=smoke,
-        tasks=task_specs(packages, smoke),
+        tasks=task_specs(packages, smoke, stage),
+        staged=stage,
     )

@@ -528,13 +528,16 @@ def _root_cause(package: str, stage: str, outcomes: dict[str, TaskEvent]) -> str
     """Follow 'waits for X' back to the task that actually failed."""
     seen: set[str] = set()
     current = f"{stage}:{package}"
+    gated = ""
     while current not in seen:
         seen.add(current)
         event = outcomes.get(current)
         if event is None:
             break
+        if event.stage == "gate":
+            gated = "nothing uploaded: the staged gate stopped the release; "
         if event.status is TaskStatus.FAILED:
-            return f"blocked by {event.package} (failed at {event.stage})"
+            return f"{gated}blocked by {event.package} (failed at {event.stage})"
         if event.status is TaskStatus.BLOCKED and event.message.startswith("waits for "):
             current = event.message[len("waits for "):].split()[0]
             continue
@@ -637,7 +640,7 @@ def render_summary(result: RunResult) -> str:
         elif p.status == "kept-existing":
             detail = "different files already on the index were kept (--skip-existing)"
         rows.append((p.name, p.version, what, detail))
-    text = table(("package", "version", "result", "detail"), rows)
+    text = table(("package", "version", "result", "detail"), rows, shrink=(3,), floors={3: 40})
     counts = ", ".join(f"{n} {s}" for s, n in sorted(result.counts().items()))
     verdict = "ok" if result.ok else ("cancelled" if result.cancelled else "FAILED")
     text += f"\n{verdict}: {counts or 'nothing to do'} in {result.seconds:.1f}s (run {result.run_id})\n"

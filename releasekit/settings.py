@@ -7,12 +7,15 @@ Credentials are never part of it: workers read them from the environment uv read
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import shutil
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from releasekit.config import TARGETS, Config
@@ -44,6 +47,9 @@ class PublishSettings:
     #: Import every module each wheel ships in the smoke stage (`--deep-import`), whatever
     #: `smoke.import_all` says.
     deep_import: bool = False
+    #: The staged gate's throwaway index (its URL and the directory it serves), while it runs.
+    stage_url: str = ""
+    stage_dir: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -64,6 +70,21 @@ class PublishSettings:
     @property
     def events_path(self) -> str:
         return os.path.join(self.run_dir, "events.ndjson")
+
+    @contextlib.contextmanager
+    def staging(self, plan_is_staged: bool) -> Iterator[PublishSettings]:
+        """These settings with the staged gate's index serving ``<run>/stage`` for the block."""
+        if not plan_is_staged:
+            yield self
+            return
+        from releasekit.localindex import staging_index
+
+        directory = Path(self.run_dir) / "stage"
+        with staging_index(directory) as index:
+            try:
+                yield dataclasses.replace(self, stage_url=index.url, stage_dir=str(directory))
+            finally:
+                shutil.rmtree(directory, ignore_errors=True)
 
 
 def auto_concurrency() -> int:

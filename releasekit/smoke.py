@@ -116,6 +116,7 @@ def smoke_test(
     index_url: str,
     fallback_url: str,
     scratch: Path,
+    extra_indexes: tuple[str, ...] = (),
     log: SmokeLog,
     step: Callable[..., None],
 ) -> dict[str, Any]:
@@ -140,12 +141,13 @@ def smoke_test(
         step("install")
         installed = uv.pip_install(
             venv_python(venv), f"{package['declared_name']}=={version}", index_url=index_url,
-            fallback_url=fallback_url, refresh=[name, *package.get("deps", [])], check=False,
+            extra_indexes=extra_indexes, fallback_url=fallback_url, refresh=[name, *package.get("deps", [])],
+            check=False,
         )
         log.add("install", installed)
         if installed.returncode != 0:
             raise PublishError(
-                f"{name} {version} does not install from {index_url}: {_cause(installed.output)}",
+                f"{_cause(installed.output)} (installing {name}=={version} from {index_url})",
                 code="RK614", hint=f"the whole resolver output is in {log.path}",
             )
         step("import", modules=modules)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from releasekit.rehearse import throwaway_index
+from releasekit.localindex import local_index
 
 HOP_BY_HOP = {
     "connection",
@@ -88,7 +88,7 @@ def _handler(backend: str, index: list[SlowIndex]) -> type[BaseHTTPRequestHandle
 
 @contextlib.contextmanager
 def slow_index(delay: float) -> Iterator[SlowIndex]:
-    with throwaway_index() as backend:
+    with local_index() as backend:
         holder: list[SlowIndex] = []
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(backend.url, holder))
         server.daemon_threads = True

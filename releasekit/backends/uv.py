@@ -204,17 +204,19 @@ class Uv:
         *,
         index_url: str,
         fallback_url: str = "",
+        extra_indexes: Sequence[str] = (),
         refresh: Sequence[str] = (),
         timeout: float | None = None,
         check: bool = True,
     ) -> Result:
-        """Install from ``index_url`` first; third-party packages may come from ``fallback_url``."""
+        """Install from ``index_url`` first, then ``extra_indexes``; third-party packages may come
+        from ``fallback_url``. uv takes each package from the first index that has it."""
         args = ["pip", "install", "--python", str(python)]
-        if fallback_url:
-            # uv prefers --index over --default-index, so the target index wins for our packages.
-            args += ["--default-index", fallback_url, "--index", index_url]
-        else:
-            args += ["--default-index", index_url]
+        ordered = list(dict.fromkeys([index_url, *extra_indexes, *([fallback_url] if fallback_url else [])]))
+        # uv prefers every --index over --default-index, in the order given.
+        for url in ordered[:-1]:
+            args += ["--index", url]
+        args += ["--default-index", ordered[-1]]
         for name in refresh:
             args += ["--refresh-package", name]
         args.append(requirement)

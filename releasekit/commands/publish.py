@@ -8,6 +8,7 @@ import dataclasses
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from releasekit.errors import EXIT_OK, UsageError
@@ -37,6 +38,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     run.add_argument("--retry-base-delay", type=float, metavar="S", help="backoff base in seconds (full jitter)")
     run.add_argument("--poll-timeout", type=float, metavar="S", help="seconds to wait for the index to list uploads")
     run.add_argument("--no-smoke-test", action="store_true", help="skip the install-and-import stage")
+    run.add_argument("--no-stage", action="store_true",
+                     help="skip the staged gate (build, install and import everything from a throwaway local "
+                     "index before the first upload); the smoke test then runs after each upload")
     run.add_argument("--deep-import", action="store_true",
                      help="the smoke stage imports every module each wheel ships (smoke.import_all for this run)")
     run.add_argument("--skip-existing", action="store_true",
@@ -69,16 +73,6 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError("--rehearse picks its own throwaway index", hint="drop --target/--publish-url/--check-url")
 
 
-def _refuse_unreleasable(plan: Plan) -> None:
-    for skipped in plan.skipped:
-        if skipped.reason.startswith("dynamic version"):
-            raise UsageError(
-                f"cannot publish {skipped.name}: {skipped.reason}",
-                code="RK140",
-                hint=f"set a static [project].version for {skipped.name}, or add it to [tool.releasekit] exclude",
-            )
-
-
 def _settings(args: argparse.Namespace, ws: Workspace) -> PublishSettings:
     from releasekit.settings import resolve
 
@@ -102,9 +96,10 @@ def _settings(args: argparse.Namespace, ws: Workspace) -> PublishSettings:
 
 @contextlib.contextmanager
 def _rehearsal(settings: PublishSettings) -> Iterator[PublishSettings]:
-    from releasekit.rehearse import throwaway_index
+    from releasekit.localindex import local_index
 
-    with throwaway_index() as index:
+    log = Path(settings.run_dir) / "logs" / "rehearsal-index.log"
+    with local_index(threads=2 * settings.concurrency + 4, log=log, name="releasekit-rehearsal") as index:
         saved = {k: os.environ.get(k) for k in ("UV_PUBLISH_TOKEN", "UV_PUBLISH_USERNAME", "UV_PUBLISH_PASSWORD")}
         os.environ.pop("UV_PUBLISH_TOKEN", None)
         os.environ["UV_PUBLISH_USERNAME"] = index.username
@@ -155,8 +150,8 @@ def publish(args: argparse.Namespace) -> int:
 
     _check_args(args)
     ws = workspace(args)
-    plan = build_plan(ws, selection(args), smoke_test=False if args.no_smoke_test else None)
-    _refuse_unreleasable(plan)
+    plan = build_plan(ws, selection(args), smoke_test=False if args.no_smoke_test else None,
+                      staged=False if args.no_stage else None)
     settings = _settings(args, ws)
     if args.dry_run:
         write(render.plan(plan, args.format))
@@ -185,6 +180,7 @@ def publish(args: argparse.Namespace) -> int:
             if args.rehearse:
                 settings = stack.enter_context(_rehearsal(settings))
             _preflight(ws, plan, settings, args)
+            settings = stack.enter_context(settings.staging(plan.staged))
             stack.enter_context(session(observer, control))  # the terminal is restored on every exit
             result = execute(Prepared(ws, plan, settings), observer,
                              start_method=args.start_method, control=control)
