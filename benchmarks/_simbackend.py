@@ -69,6 +69,14 @@ def build(package: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
     return _simulate("build", package, settings, {"files": {}, "reused": False})
 
 
+def stage(package: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    return _simulate("stage", package, settings, {"status": "staged"})
+
+
+def trial(package: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    return _simulate("trial", package, settings, {"status": "passed"})
+
+
 def probe(package: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
     # ok with no files: the upload's up-to-date check then finds nothing to skip.
     return _simulate("probe", package, settings, {"ok": True, "files": {}})
@@ -97,6 +105,8 @@ def finish(package: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
 #: Drop-in replacement for ``releasekit.pipeline.ACTIONS``.
 ACTIONS: dict[str, Callable[..., Any]] = {
     "build": build,
+    "stage": stage,
+    "trial": trial,
     "probe": probe,
     "upload": upload,
     "poll": poll,

@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("plan", "preview versions, publish order and the stages that would run", "inspect:plan")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--no-smoke-test", action="store_true", help="plan without the smoke-test stage")
+    p.add_argument("--no-stage", action="store_true", help="plan without the staged gate (as publish --no-stage)")
     _selection_options(p)
     _bump_options(p, required=False)
     workflow_commands.add_history_options(p, for_plan=True)

@@ -99,15 +99,38 @@ def test_plan_json_is_clean_on_stdout() -> None:
     ]
     api = data["packages"][4]
     assert api["pins"] == {"acme-http": "0.3.0", "acme-log": "0.3.0", "acme-store": "0.3.0"}
-    assert api["stages"] == list(STAGES) and api["next_version"] == api["version"] == "0.3.0"
+    assert api["stages"] == [s for s in STAGES if s != "smoke"] and api["next_version"] == api["version"] == "0.3.0"
+    assert data["staged"] is True
+
+
+def test_the_staged_gate_comes_before_the_first_upload() -> None:
+    data = json.loads(_ok("plan", "--format", "json"))
+    tasks = {t["name"]: t for t in data["tasks"]}
+    stages = [s for s in STAGES if s != "smoke"]
+    assert len(tasks) == len(data["tasks"]) == 6 * len(stages) + 1
+    for pkg in data["packages"]:
+        for stage in stages:
+            task = tasks[f"{stage}:{pkg['name']}"]
+            assert task["stage"] == stage and task["package"] == pkg["name"]
+    assert tasks["stage:acme-api"]["task_dep"] == ["build:acme-api"]
+    # A trial installs the package with every dependency it needs from the staging index.
+    assert sorted(tasks["trial:acme-api"]["task_dep"]) == [  # acme-log: through acme-http
+        "stage:acme-api", "stage:acme-core", "stage:acme-http", "stage:acme-log", "stage:acme-store"]
+    assert tasks["gate"]["task_dep"] == [f"trial:{p['name']}" for p in data["packages"]]
+    assert tasks["upload:acme-api"]["task_dep"] == [
+        "build:acme-api", "probe:acme-api", "gate", "verify:acme-http", "verify:acme-store"]
+    assert tasks["publish:acme-api"]["task_dep"] == ["verify:acme-api"]
+    for task in tasks.values():
+        assert set(task["task_dep"]) <= set(tasks)
 
 
 def test_plan_task_list() -> None:
-    data = json.loads(_ok("plan", "--format", "json"))
+    data = json.loads(_ok("plan", "--format", "json", "--no-stage"))
     tasks = {t["name"]: t for t in data["tasks"]}
-    assert len(tasks) == len(data["tasks"]) == 6 * len(STAGES)
+    stages = [s for s in STAGES if s not in ("stage", "trial")]
+    assert len(tasks) == len(data["tasks"]) == 6 * len(stages)
     for pkg in data["packages"]:
-        for stage in STAGES:
+        for stage in stages:
             task = tasks[f"{stage}:{pkg['name']}"]
             assert task["stage"] == stage and task["package"] == pkg["name"]
     assert tasks["build:acme-api"]["task_dep"] == []
@@ -150,7 +173,8 @@ def test_plan_pins_unselected_dependencies_at_their_written_version() -> None:
     assert [(p["name"], p["next_version"], p["pins"]) for p in data["packages"]] == [
         ("acme-cli", "0.3.1", {"acme-api": "0.3.0"})
     ]
-    assert data["tasks"][2]["task_dep"] == ["build:acme-cli", "probe:acme-cli"]
+    upload = next(t for t in data["tasks"] if t["name"] == "upload:acme-cli")
+    assert upload["task_dep"] == ["build:acme-cli", "probe:acme-cli", "gate"]
 
 
 def test_plan_table() -> None:
@@ -169,9 +193,9 @@ def test_plan_table() -> None:
     ]
     assert re.match(r"^1 +0 +acme-core +0\.3\.0 +0\.3\.1rc1 +bump: pre rc +-$", lines[2])
     assert (
-        "stages per package: build -> probe -> upload -> poll -> verify -> smoke -> publish" in out
+        "stages per package: build -> stage -> trial -> probe -> upload -> poll -> verify -> publish" in out
     )
-    assert "doit tasks: 14" in out
+    assert "doit tasks: 17" in out
 
 
 def test_plan_table_lists_skipped_packages() -> None:

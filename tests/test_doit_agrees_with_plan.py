@@ -32,7 +32,8 @@ def test_loader_tasks_match_the_plan(example_ws: Path, monkeypatch) -> None:  # 
         assert spec["name"] in tasks, spec["name"]
         assert sorted(tasks[spec["name"]].task_dep) == sorted(spec["task_dep"]), spec["name"]
     package_tasks = {n for n, t in tasks.items() if ":" in n}
-    assert package_tasks == {s["name"] for s in plan["tasks"]}
+    assert package_tasks == {s["name"] for s in plan["tasks"] if ":" in s["name"]}
+    assert sorted(tasks["gate"].task_dep) == sorted(next(s for s in plan["tasks"] if s["name"] == "gate")["task_dep"])
     # every stage is also a group task, so `doit publish` runs every package
     published = {f"publish:{p['name']}" for p in plan["packages"]}
     assert set(tasks["publish"].task_dep) == published
@@ -46,11 +47,11 @@ def test_plain_doit_lists_and_explains_tasks_without_dirtying_git(example_ws: Pa
     env_doit = str(BIN / "doit")
     listing = subprocess.run([env_doit, "list", "--all"], cwd=example_ws, capture_output=True, text=True, check=True)
     names = {line.split()[0] for line in listing.stdout.splitlines() if line.strip()}
-    assert {"plan", "publish", "build:acme-core", "upload:acme-api", "smoke:acme-cli"} <= names
+    assert {"plan", "publish", "gate", "build:acme-core", "upload:acme-api", "trial:acme-cli"} <= names
     assert "acme-devtool" not in listing.stdout  # private package: never a task
     info = subprocess.run([env_doit, "info", "upload:acme-api"], cwd=example_ws, capture_output=True, text=True,
                           check=False)
-    assert "smoke:acme-http" in info.stdout and "smoke:acme-store" in info.stdout
+    assert "verify:acme-http" in info.stdout and "verify:acme-store" in info.stdout and " - gate" in info.stdout
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=example_ws,
                             capture_output=True, text=True, check=True)
     assert status.stdout == ""  # the state dir (doit DB included) ignores itself

@@ -32,11 +32,9 @@ def plan(args: argparse.Namespace) -> int:
     ws = workspace(args)
     bump = bump_from_args(args)
     sel = selection(args)
-    preview = build_plan(ws, sel, smoke_test=False if args.no_smoke_test else None)
+    options = {"smoke_test": False if args.no_smoke_test else None, "staged": False if args.no_stage else None}
+    preview = build_plan(ws, sel, **options)  # type: ignore[arg-type]
     if not bump.empty:
-        preview = build_plan(
-            ws, sel, {p.name: bump for p in preview.packages},
-            smoke_test=False if args.no_smoke_test else None,
-        )
+        preview = build_plan(ws, sel, {p.name: bump for p in preview.packages}, **options)  # type: ignore[arg-type]
     write(render.plan(preview, args.format))
     return 0
