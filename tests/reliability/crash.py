@@ -6,7 +6,8 @@ publishes fresh versions. Within a round each run is signalled in turn and the n
 (the rerun) is the following trial's victim; the round ends with a run left to finish.
 
 Where a trial strikes is drawn from a seeded RNG: either a pipeline phase (``build`` while
-a pyproject.toml is pinned, ``upload``, ``poll``, ``verify``, ``smoke``), struck at a random
+a pyproject.toml is pinned, ``trial`` (the staged gate's install-and-import), ``upload``,
+``poll``, ``verify``), struck at a random
 delay after a stage of that phase starts, or a plain random instant after the start. What
 was really in flight when the signal landed is read back from the run's event log and the
 journal, so the report says which phases were hit.
@@ -38,9 +39,9 @@ from tests.harness.index import LocalIndex
 from tests.reliability import support, workspace10
 
 #: "startup": the scheduler is starting its workers (the run's directory appeared).
-PHASES = ("startup", "build", "upload", "poll", "verify", "smoke")
+PHASES = ("startup", "build", "trial", "upload", "poll", "verify")
 #: Seconds after a phase's first stage starts within which the signal lands (uniform).
-JITTER = {"startup": 0.3, "build": 0.4, "upload": 0.3, "poll": 0.3, "verify": 0.2, "smoke": 0.5}
+JITTER = {"startup": 0.3, "build": 0.4, "trial": 0.5, "upload": 0.3, "poll": 0.3, "verify": 0.2}
 SIGNALS = {"SIGKILL": signal.SIGKILL, "SIGTERM": signal.SIGTERM, "SIGINT": signal.SIGINT}
 
 
