@@ -64,9 +64,9 @@ def local_index(
         from passlib.apache import HtpasswdFile
     except ImportError:
         raise UsageError(
-            "a local index (--rehearse, the staged gate) needs pypiserver, passlib and waitress",
+            "--rehearse needs pypiserver, passlib and waitress",
             code="RK153",
-            hint="pip install 'releasekit[rehearse]', or pass --no-stage",
+            hint="pip install 'releasekit[rehearse]'",
         ) from None
     tmp = Path(tempfile.mkdtemp(prefix="releasekit-index-"))
     root = packages or tmp / "packages"
