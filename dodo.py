@@ -10,6 +10,7 @@
 
 from pathlib import Path
 
+from tasks.actionlint import task_actionlint
 from tasks.bench import task_bench
 from tasks.demo import task_demo
 from tasks.docs import task_docs
@@ -26,4 +27,4 @@ DOIT_CONFIG = {
     "verbosity": 2,
 }
 
-__all__ = ["task_bench", "task_demo", "task_docs", "task_lint", "task_quick", "task_test", "task_wheelhouse"]
+__all__ = ["task_actionlint", "task_bench", "task_demo", "task_docs", "task_lint", "task_quick", "task_test", "task_wheelhouse"]

@@ -309,6 +309,8 @@ def _upload(package: Package, settings: Settings) -> dict[str, Any]:
                 code="RK511",
                 hint="a version can never be replaced: bump the version",
             )
+        if outcome.kind == "nocreds":
+            raise no_credentials()
         if outcome.kind == "auth":
             raise PublishError(
                 f"the index refused the credentials: {_last_line(outcome.message)}",
@@ -322,6 +324,17 @@ def _upload(package: Package, settings: Settings) -> dict[str, Any]:
     _retrying(settings, package, "upload", attempt)
     note(settings["state_dir"], name, version, settings["check_url"], "upload", "uploaded")
     return {"status": "uploaded", "uploaded": sorted(set(uploaded)) or missing, "attempts": attempts["n"]}
+
+
+def no_credentials() -> PublishError:
+    """RK608: nothing to authenticate the upload with (not the index refusing what was sent)."""
+    return PublishError(
+        "no upload credentials were found: UV_PUBLISH_TOKEN, UV_PUBLISH_USERNAME + UV_PUBLISH_PASSWORD "
+        "and trusted publishing are all absent",
+        code="RK608",
+        hint="export UV_PUBLISH_TOKEN=pypi-... (uv's own variable), or run in GitHub Actions with "
+        "`id-token: write` for trusted publishing (--trusted-publishing always)",
+    )
 
 
 def _publish_env(settings: Settings) -> dict[str, str]:

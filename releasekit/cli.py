@@ -7,6 +7,7 @@ with a stable code and exit status 2; a bug ends as one line naming a saved trac
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -60,6 +61,10 @@ def _preflight_options(parser: argparse.ArgumentParser) -> None:
 
 def _workspace_option(parser: argparse.ArgumentParser, suppress: bool) -> None:
     parser.add_argument(
+        "--wide", action="store_true", default=argparse.SUPPRESS if suppress else False,
+        help="tables show every cell whole, whatever the terminal's width",
+    )
+    parser.add_argument(
         "-w", "--workspace", type=Path, metavar="DIR",
         default=argparse.SUPPRESS if suppress else None,
         help="workspace directory (default: the nearest ancestor of the current directory with [tool.uv.workspace])",
@@ -111,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("restore", "put back every file an interrupted run left rewritten", "restore:restore")
 
     from releasekit.commands.publish import add_arguments as publish_arguments
+    from releasekit.commands.publish import add_index_arguments
 
     p = command("publish", "build, upload, verify and smoke-test every package in dependency order",
                 "publish:publish")
@@ -131,9 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
     _preflight_options(p)
     p.add_argument("--offline", action="store_true", help="skip the gates that ask the index")
-    p.add_argument("--target", choices=("pypi", "testpypi", "custom"), help="as for publish")
-    p.add_argument("--check-url", metavar="URL", help="as for publish")
-    p.add_argument("--trusted-publishing", choices=("auto", "always", "never"), help="as for publish")
+    add_index_arguments(p)
     _selection_options(p)
 
     workflow_commands.register(command, _selection_options)
@@ -159,12 +163,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(args_list)
+        if getattr(args, "wide", False):
+            os.environ["RELEASEKIT_WIDE"] = "1"
         if not getattr(args, "handler", None):
             parser.print_help(sys.stderr)
             return 2
         return _resolve(args.handler)(args)
     except ReleasekitError as exc:
         print(exc.one_line(relative_to=Path.cwd()), file=sys.stderr, flush=True)
+        if _wants_json(args_list):
+            # A script reading stdout gets one JSON object, never nothing; the line stays on stderr.
+            print(json.dumps({"error": exc.to_json(relative_to=Path.cwd())}), flush=True)
         return exc.exit_code
     except KeyboardInterrupt:
         print("releasekit: interrupted", file=sys.stderr)
@@ -176,6 +185,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception:
         return _internal_error()
+
+
+def _wants_json(args: Sequence[str]) -> bool:
+    """``--format json`` (or ``--format=json``) anywhere on the command line, parsed or not."""
+    return any(a == "--format=json" or (a == "--format" and b == "json") for a, b in zip(args, [*args[1:], ""],
+                                                                                           strict=True))
 
 
 def _internal_error() -> int:

@@ -389,12 +389,12 @@ class Analysis:
         """``{package: next version}`` of every package that gets released."""
         return {n: d.next for n, d in self.decisions.items() if d.released and d.next is not None}
 
-    def plan(self, ws: Workspace, *, smoke_test: bool | None = None) -> Plan:
+    def plan(self, ws: Workspace, *, smoke_test: bool | None = None, staged: bool | None = None) -> Plan:
         """The Plan with these versions: what `plan --from-commits` shows and `prepare` writes."""
         bumps = {n: Bump(exact=v) for n, v in self.versions.items()}
         reasons = {n: d.reason for n, d in self.decisions.items()}
         return build_plan(
-            ws, Selection(packages=self.shown), bumps, reasons=reasons, smoke_test=smoke_test
+            ws, Selection(packages=self.shown), bumps, reasons=reasons, smoke_test=smoke_test, staged=staged
         )
 
 

@@ -36,6 +36,14 @@ def show(text: str) -> None:
     print(text, end="")
 
 
+_UPLOADING = ("publish", "upload", "poll", "verify", "smoke")
+
+
+def _uploads(pos_args: Any) -> bool:
+    """Whether running ``pos_args`` (doit's task names; none = the default `plan`) uploads."""
+    return any(str(name).split(":", 1)[0] in _UPLOADING for name in pos_args or ())
+
+
 class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
     """Loads releasekit's tasks for the workspace in the current directory (or a prepared run)."""
 
@@ -82,6 +90,12 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
             except ReleasekitError as exc:
                 raise InvalidDodoFile(exc.one_line()) from None
             atexit.register(self._lock.release)
+            settings = prepared.settings
+            if _uploads(pos_args) and settings.auth == "none" and settings.trusted_publishing != "always":
+                # Say so before any build starts, instead of an upload failing after them all.
+                from releasekit.actions import no_credentials
+
+                raise InvalidDodoFile(no_credentials().one_line())
             Path(prepared.settings.run_dir).mkdir(parents=True, exist_ok=True)
             if prepared.plan.staged and not prepared.settings.stage_url:
                 # The staged gate's index serves from this process while doit runs the tasks.

@@ -46,6 +46,15 @@ class ReleasekitError(Exception):
             self.code = code
 
     def location(self, relative_to: Path | None = None) -> str:
+        text = self.shown_path(relative_to)
+        if text and self.line is not None:
+            text += f":{self.line}"
+            if self.column is not None:
+                text += f":{self.column}"
+        return text
+
+    def shown_path(self, relative_to: Path | None = None) -> str:
+        """The file the error is about, relative to ``relative_to`` when it is below it."""
         if self.path is None:
             return ""
         shown: Path | str = self.path
@@ -58,12 +67,7 @@ class ReleasekitError(Exception):
                 shown = absolute.relative_to(relative_to.resolve())
             except (ValueError, OSError, RuntimeError):
                 shown = self.path
-        text = str(shown)
-        if self.line is not None:
-            text += f":{self.line}"
-            if self.column is not None:
-                text += f":{self.column}"
-        return text
+        return str(shown)
 
     def one_line(self, relative_to: Path | None = None) -> str:
         """``error[RK104] path:3:11: what is wrong (hint: what to do)`` on a single line."""
@@ -75,6 +79,11 @@ class ReleasekitError(Exception):
         if self.hint:
             text += f" (hint: {self.hint})"
         return _single_line(text)
+
+    def to_json(self, relative_to: Path | None = None) -> dict[str, object]:
+        """The error as one JSON object (for `--format json`: stdout is never left empty)."""
+        return {"code": self.code, "message": _single_line(self.message), "hint": _single_line(self.hint) or None,
+                "file": self.shown_path(relative_to) or None, "line": self.line, "exit_code": self.exit_code}
 
     def __str__(self) -> str:
         return self.one_line()
@@ -248,6 +257,7 @@ CODES: dict[str, str] = {
     "RK603": "the built wheel does not carry the exact pins of its internal dependencies",
     "RK604": "no intact build record for a stage that needs one",
     "RK605": "the index refused the upload credentials",
+    "RK608": "no upload credentials were found (uv's variables, or trusted publishing)",
     "RK606": "`uv publish` failed for a reason that is not retried",
     "RK607": "the index reports a file as existing but never lists it",
     "RK613": "the smoke test found nothing to import in the wheel (configure smoke.imports)",

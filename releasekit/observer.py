@@ -65,6 +65,14 @@ class PublishObserver(Protocol):
     def on_finish(self, result: Any) -> None: ...
 
 
+def destination(settings: Any) -> str:
+    """Where a run goes and what it reaches over the network, for every front end's header."""
+    fallback = getattr(settings, "fallback_url", "")
+    third_party = f"third-party packages from {fallback}" if fallback else "no third-party index"
+    return (f"to {settings.publish_url} (check {settings.check_url}; auth: {settings.auth}; {third_party}; "
+            f"{settings.concurrency} workers")
+
+
 class NullObserver:
     """For tests and library use: hears everything, shows nothing."""
 
@@ -97,10 +105,7 @@ class LogObserver(NullObserver):
         self.stream.flush()
 
     def on_start(self, plan: Any, settings: Any) -> None:
-        self._line(
-            f"publishing {len(plan.packages)} package(s) to {settings.publish_url} "
-            f"(check {settings.check_url}, auth: {settings.auth}, {settings.concurrency} workers)"
-        )
+        self._line(f"publishing {len(plan.packages)} package(s) {destination(settings)})")
 
     def on_task(self, event: TaskEvent) -> None:
         if event.status is TaskStatus.RUNNING and not self.verbose and event.stage == "probe":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from doit.loader import generate_tasks
@@ -59,13 +60,29 @@ def package_data(pkg: PackagePlan, ws: Workspace | None = None) -> dict[str, Any
     }
 
 
-def upload_is_current(task: Any, values: Any, name: str, version: str, state_dir: str) -> bool:
+@dataclass(frozen=True)
+class UploadIsCurrent:
     """Up-to-date check for ``upload:P``: the probe saw every local file on the index, same sha256.
 
     Runs in doit's main process after ``probe:P`` and ``build:P`` finished, reads only their
     in-memory results and the local build record (no network), and never raises: an
-    exception here would hang doit's parallel runner.
+    exception here would hang doit's parallel runner. Its ``repr`` is what `doit info` shows.
     """
+
+    name: str
+    version: str
+    state_dir: str
+
+    def __call__(self, task: Any, values: Any) -> bool:
+        return upload_is_current(task, values, self.name, self.version, self.state_dir)
+
+    def __repr__(self) -> str:
+        return (f"up to date when the index already lists every file of {self.name} {self.version} "
+                f"with the sha256 of this build (probe:{self.name}, no upload needed)")
+
+
+def upload_is_current(task: Any, values: Any, name: str, version: str, state_dir: str) -> bool:
+    """:class:`UploadIsCurrent` as a function (the probe's answer against the build record)."""
     try:
         from doit.globals import Globals
 
@@ -104,7 +121,7 @@ def task_dicts(plan: Plan, settings: PublishSettings, ws: Workspace | None = Non
                 "verbosity": 0,
             }
             if stage == "upload":
-                task["uptodate"] = [(upload_is_current, [pkg.name, pkg.next_version, settings.state_dir], {})]
+                task["uptodate"] = [UploadIsCurrent(pkg.name, pkg.next_version, settings.state_dir)]
             group.append(task)
     return stages
 

@@ -743,9 +743,12 @@ class _Gates:
                 "publish the rest tomorrow (select them with -p), or ask PyPI to raise the limit",
                 details,
             )
-        return GateResult(
-            "new_projects", "pass", f"{len(new)} new project(s) (limit {limit})", details=details
-        )
+        if self.settings.target not in PYPI_TARGETS:
+            where = urlsplit(self.settings.check_url).netloc or self.settings.check_url
+            reason = f"{len(new)} new project(s); PyPI's daily limit does not apply to {where}"
+        else:
+            reason = f"{len(new)} new project(s), within PyPI's daily limit of about {limit}"
+        return GateResult("new_projects", "pass", reason, details=details)
 
 
 def _read_manifest(pkg: Package) -> dict[str, Any]:

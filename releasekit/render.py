@@ -41,6 +41,8 @@ MIN_WIDTH = 100
 
 
 def table_width() -> int:
+    if os.environ.get("RELEASEKIT_WIDE"):
+        return 10**6  # --wide
     try:
         return max(MIN_WIDTH, int(os.environ.get("COLUMNS", "0")))
     except ValueError:

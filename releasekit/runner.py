@@ -626,7 +626,7 @@ def write_summary(settings: PublishSettings, result: RunResult) -> None:
     atomic_write_json(Path(settings.state_dir) / "last-run.json", data)
 
 
-def render_summary(result: RunResult) -> str:
+def render_summary(result: RunResult, *, rehearsal: bool = False) -> str:
     from releasekit.render import table
 
     rows = []
@@ -646,6 +646,8 @@ def render_summary(result: RunResult) -> str:
     text += f"\n{verdict}: {counts or 'nothing to do'} in {result.seconds:.1f}s (run {result.run_id})\n"
     for err in result.runtime_errors:
         text += f"error: {err}\n"
-    if not result.ok:
+    if not result.ok and rehearsal:
+        text += "every rehearsal starts from an empty throwaway index: fix what failed and rehearse again\n"
+    elif not result.ok:
         text += "rerun the same command to resume: only what is missing on the index is uploaded\n"
     return text

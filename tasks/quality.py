@@ -11,7 +11,7 @@ def task_test() -> dict[str, object]:
     """run the whole test suite, slow end-to-end tests included (what CI runs)"""
     return {
         "actions": [f"{PYTHON} -m pytest -q"],
-        "task_dep": ["wheelhouse"],
+        "task_dep": ["wheelhouse", "actionlint"],
         "uptodate": [False],
         "verbosity": 2,
     }

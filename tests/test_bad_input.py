@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import shutil
@@ -232,6 +233,15 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
 XFAIL_AS_ROOT = {"unreadable-chmod-000"}
 
 
+def assert_stdout_for_error(stdout: str, command: tuple[str, ...], code: str, where: str) -> None:
+    """Nothing on stdout, except with `--format json`: then exactly one JSON error object."""
+    if "json" in command:
+        assert json.loads(stdout)["error"]["code"] == code, where
+        assert stdout.count("\n") == 1, where
+    else:
+        assert stdout == "", where
+
+
 def _check(run_result: Run, code: str, needle: str, command: tuple[str, ...]) -> None:
     lines = run_result.err_lines
     where = f"{' '.join(command)}: stderr={run_result.stderr!r}"
@@ -242,7 +252,7 @@ def _check(run_result: Run, code: str, needle: str, command: tuple[str, ...]) ->
     assert needle in lines[0], where
     assert "Traceback" not in run_result.stderr and "Traceback" not in run_result.stdout
     assert "(hint: " in lines[0], where
-    assert run_result.stdout == "", where
+    assert_stdout_for_error(run_result.stdout, command, code, where)
 
 
 # A cycle is a property of the graph: `discover` still lists the packages and `graph` draws the

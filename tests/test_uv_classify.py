@@ -63,7 +63,7 @@ def _result(stderr: str, rc: int = 2) -> Result:
         (RESET, "transient", None),
         (MISMATCH, "mismatch", None),
         (FORBIDDEN, "auth", 403),
-        ("error: Missing credentials for http://127.0.0.1:18081/\n", "auth", None),
+        ("error: Missing credentials for http://127.0.0.1:18081/\n", "nocreds", None),
         ("error: something nobody expected\n", "fatal", None),
     ],
 )

@@ -45,7 +45,7 @@ class PublishOutcome:
     """How one `uv publish` call ended, classified for the retry logic."""
 
     ok: bool
-    kind: str  # "ok" | "transient" | "duplicate" | "mismatch" | "auth" | "fatal"
+    kind: str  # "ok" | "transient" | "duplicate" | "mismatch" | "nocreds" | "auth" | "fatal"
     status: int | None
     retry_after: float | None
     message: str
@@ -92,6 +92,8 @@ def classify_publish(result: Result) -> PublishOutcome:
     lowered = visible.lower()
     if "local file and index file do not match" in lowered:
         kind = "mismatch"
+    elif status is None and "missing credentials" in lowered:
+        kind = "nocreds"  # uv sent nothing: no token, password or trusted publishing was found
     elif status in (401, 403) or (status is None and "credentials" in lowered):
         kind = "auth"
     elif status == 409 or "already exists" in lowered or (status == 400 and "exist" in lowered):

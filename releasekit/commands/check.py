@@ -10,6 +10,7 @@ import sys
 
 from releasekit.checks import render_report, run_checks
 from releasekit.commands.common import selection, workspace, write
+from releasekit.commands.publish import index_overrides
 from releasekit.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, ReleasekitError, UsageError
 from releasekit.plan import Plan, build_plan
 from releasekit.preflight import NETWORK_GATES, parse_gate_ids, run_preflight
@@ -47,9 +48,7 @@ def preflight(args: argparse.Namespace) -> int:
     except ReleasekitError as exc:
         refusal = exc
     # The same resolution as publish, so the gates see the index and credentials it would use.
-    settings = resolve(
-        ws, target=args.target, check_url=args.check_url, trusted_publishing=args.trusted_publishing
-    )
+    settings = resolve(ws, **index_overrides(args))
     report = run_preflight(ws, plan, settings, skip=set(reasons), skip_reason=reasons)
     for result in report.gates:
         if result.status == "skipped":

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from releasekit import graphviews, render
 from releasekit.commands.common import bump_from_args, selection, workspace, write
 from releasekit.depgraph import workspace_graph
 from releasekit.plan import build_plan
-from releasekit.selection import select
+from releasekit.selection import Selection, select
+from releasekit.workspace import Workspace
 
 
 def discover(args: argparse.Namespace) -> int:
@@ -32,9 +34,30 @@ def plan(args: argparse.Namespace) -> int:
     ws = workspace(args)
     bump = bump_from_args(args)
     sel = selection(args)
-    options = {"smoke_test": False if args.no_smoke_test else None, "staged": False if args.no_stage else None}
-    preview = build_plan(ws, sel, **options)  # type: ignore[arg-type]
+    smoke, staged = (False if args.no_smoke_test else None), (False if args.no_stage else None)
+    preview = build_plan(ws, sel, smoke_test=smoke, staged=staged)
     if not bump.empty:
-        preview = build_plan(ws, sel, {p.name: bump for p in preview.packages}, **options)  # type: ignore[arg-type]
+        preview = build_plan(ws, sel, {p.name: bump for p in preview.packages}, smoke_test=smoke, staged=staged)
     write(render.plan(preview, args.format))
+    if bump.empty and args.format == "table":
+        _pending_releases(ws, sel)
     return 0
+
+
+def _pending_releases(ws: Workspace, sel: Selection) -> None:
+    """One line when commits since the last tags would bump versions: plain `plan` shows the
+    versions as written, which is not what `prepare` would release."""
+    from releasekit.backends.git import Git
+    from releasekit.commits import analyze
+    from releasekit.errors import ReleasekitError
+
+    try:
+        versions = analyze(ws, Git(ws.root), sel).versions
+    except ReleasekitError:
+        return  # no git history here: nothing to say
+    if versions:
+        shown = ", ".join(f"{n} {ws.by_name[n].version} -> {v}" for n, v in sorted(versions.items())[:4])
+        more = f" and {len(versions) - 4} more" if len(versions) > 4 else ""
+        print(f"releasekit: commits since the last release tags would bump {len(versions)} package(s): "
+              f"{shown}{more} (see `releasekit plan --from-commits`; `releasekit prepare` releases them)",
+              file=sys.stderr)

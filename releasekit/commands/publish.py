@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from releasekit.errors import EXIT_OK, UsageError
 
@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that 
     from releasekit.workspace import Workspace
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
+def add_index_arguments(p: argparse.ArgumentParser) -> None:
+    """The options that resolve an index, on every command that resolves one (one definition)."""
     index = p.add_argument_group("index (mirrors uv publish)")
     index.add_argument("--target", choices=("pypi", "testpypi", "custom"),
                        help="preset for the URLs below (default: index.target from config)")
@@ -29,11 +30,39 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                        help="simple index used for dedupe, polling, verification and smoke installs")
     index.add_argument("--json-api-url", metavar="URL", help="PyPI-style JSON API base; '' to disable")
     index.add_argument("--fallback-url", metavar="URL",
-                       help="index for third-party dependencies in smoke tests; '' for none")
+                       help="index for third-party dependencies in smoke tests and trials; 'none' (or '') for "
+                       "none: only the target or throwaway index, e.g. offline")
     index.add_argument("--trusted-publishing", choices=("auto", "always", "never"),
                        help="OIDC trusted publishing (auto: in GitHub Actions when no token is set)")
+
+
+class IndexOverrides(TypedDict):
+    target: str | None
+    publish_url: str | None
+    check_url: str | None
+    json_api_url: str | None
+    fallback_url: str | None
+    trusted_publishing: str | None
+
+
+def index_overrides(args: argparse.Namespace) -> IndexOverrides:
+    """The parsed index options as `settings.resolve` keywords (None = keep the config's)."""
+    fallback = args.fallback_url
+    return {
+        "target": args.target,
+        "publish_url": args.publish_url,
+        "check_url": args.check_url,
+        "json_api_url": args.json_api_url,
+        "fallback_url": "" if fallback == "none" else fallback,
+        "trusted_publishing": args.trusted_publishing,
+    }
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_index_arguments(p)
     run = p.add_argument_group("run")
-    run.add_argument("-j", "--concurrency", type=int, metavar="N", help="parallel workers (0 = auto)")
+    run.add_argument("-j", "-n", "--concurrency", type=int, metavar="N",
+                     help="parallel workers (0 = auto; -n like doit -n N)")
     run.add_argument("--max-retries", type=int, metavar="N", help="retries per network operation")
     run.add_argument("--retry-base-delay", type=float, metavar="S", help="backoff base in seconds (full jitter)")
     run.add_argument("--poll-timeout", type=float, metavar="S", help="seconds to wait for the index to list uploads")
@@ -78,11 +107,7 @@ def _settings(args: argparse.Namespace, ws: Workspace) -> PublishSettings:
 
     return resolve(
         ws,
-        target=args.target,
-        publish_url=args.publish_url,
-        check_url=args.check_url,
-        json_api_url=args.json_api_url,
-        fallback_url=args.fallback_url,
+        **index_overrides(args),
         concurrency=args.concurrency,
         max_retries=args.max_retries,
         retry_base_delay=args.retry_base_delay,
@@ -90,8 +115,17 @@ def _settings(args: argparse.Namespace, ws: Workspace) -> PublishSettings:
         smoke_test=False if args.no_smoke_test else None,
         deep_import=args.deep_import,
         skip_existing=args.skip_existing,
-        trusted_publishing=args.trusted_publishing,
     )
+
+
+def _destination(settings: PublishSettings, rehearse: bool) -> dict[str, str]:
+    """Where a run would go, as a dry run tells it (the throwaway index under --rehearse)."""
+    if rehearse:
+        local = "http://127.0.0.1:<port>/"
+        return {"publish_url": local, "check_url": local + "simple/", "json_api_url": "",
+                "fallback_url": settings.fallback_url, "auth": "username/password of the throwaway index"}
+    return {"publish_url": settings.publish_url, "check_url": settings.check_url,
+            "json_api_url": settings.json_api_url, "fallback_url": settings.fallback_url, "auth": settings.auth}
 
 
 @contextlib.contextmanager
@@ -154,13 +188,19 @@ def publish(args: argparse.Namespace) -> int:
                       staged=False if args.no_stage else None)
     settings = _settings(args, ws)
     if args.dry_run:
+        destination = _destination(settings, args.rehearse)
+        if args.format == "json":
+            write(render.to_json({**plan.to_json(), "index": destination, "dry_run": True}))
+            return EXIT_OK
         write(render.plan(plan, args.format))
-        if args.format == "table":
-            write(
-                f"\nwould publish to {settings.publish_url} (check {settings.check_url}; auth: {settings.auth}; "
-                f"{settings.concurrency} workers; retries {settings.max_retries})\n"
-                "dry run: nothing was built, uploaded or changed\n"
-            )
+        where = "a throwaway pypiserver on 127.0.0.1 (--rehearse)" if args.rehearse else destination["publish_url"]
+        gate = "; staged gate first" if plan.staged else ""
+        write(
+            f"\nwould publish to {where} (check {destination['check_url']}; auth: {destination['auth']}; "
+            f"third-party packages from {destination['fallback_url'] or 'nowhere'}; {settings.concurrency} workers; "
+            f"retries {settings.max_retries}{gate})\n"
+            "dry run: nothing was built, uploaded or changed\n"
+        )
         return EXIT_OK
     if not plan.packages:
         if args.format == "json":  # ui: stdout carries NDJSON only; the summary is its last line
@@ -185,7 +225,7 @@ def publish(args: argparse.Namespace) -> int:
             result = execute(Prepared(ws, plan, settings), observer,
                              start_method=args.start_method, control=control)
     if args.format != "json":  # with json, the NDJSON stream already ended with the summary
-        write(render_summary(result))
+        write(render_summary(result, rehearsal=args.rehearse))
     tokens = ("RELEASEKIT_GITHUB_TOKEN", "GITHUB_TOKEN", "GH_TOKEN")
     if result.ok and not args.rehearse and any(os.environ.get(t) for t in tokens):
         from releasekit.workflow import mark_published

@@ -7,6 +7,7 @@ the handlers so building the parser stays cheap.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 from collections.abc import Callable
@@ -124,6 +125,7 @@ def plan_from_commits(args: argparse.Namespace) -> int:
     from releasekit.commands.common import bump_from_args, selection, workspace, write
     from releasekit.commits import analyze
     from releasekit.errors import UsageError
+    from releasekit.plan import release_set
 
     if not bump_from_args(args).empty:
         raise UsageError(
@@ -141,8 +143,11 @@ def plan_from_commits(args: argparse.Namespace) -> int:
         prerelease=args.prerelease,
         promote=args.promote,
     )
-    preview = analysis.plan(ws, smoke_test=False if args.no_smoke_test else None)
-    write(render.plan(preview, args.format))
+    preview = analysis.plan(ws, smoke_test=False if args.no_smoke_test else None,
+                            staged=False if getattr(args, "no_stage", False) else None)
+    # What the selection leaves out is listed as `plan` lists it (the analysis shows only releases).
+    skipped = release_set(ws, selection(args)).skipped
+    write(render.plan(dataclasses.replace(preview, skipped=skipped), args.format))
     return 0
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from releasekit.observer import SchedulerState, TaskEvent, TaskStatus
+from releasekit.observer import SchedulerState, TaskEvent, TaskStatus, destination
 from releasekit.redact import redact
 from releasekit.ui.sink import LineSink
 
@@ -80,8 +80,7 @@ class CiLog:
             self.manifests[pkg.name] = self._manifest(Path(plan.root) / pkg.path / "pyproject.toml")
         self._line(
             f"publish {len(plan.packages)} package(s) in {len(plan.levels)} level(s) "
-            f"to {settings.publish_url} (check {settings.check_url}; auth: {settings.auth}; "
-            f"{settings.concurrency} workers; run {settings.run_id})"
+            f"{destination(settings)}; run {settings.run_id})"
         )
         if self.github:
             self.sink.write("::group::plan")

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.reliability.corpus import BLOCKING, CORPUS, NEW_CASES, Case
-from tests.test_bad_input import XFAIL_AS_ROOT, _in_process
+from tests.test_bad_input import XFAIL_AS_ROOT, _in_process, assert_stdout_for_error
 from tests.wsbuild import Run, make_ws, member_toml, run_cli
 
 ONE_LINE = re.compile(r"^error\[RK\d{3}\] ")
@@ -60,7 +60,7 @@ def test_the_corpus_is_big_enough(reliability_report: Callable[[str], None]) -> 
                        f"{len(codes)} error codes, each through plan, publish --dry-run and check")
 
 
-def _expect_error(result: Run, case: Case, where: str) -> None:
+def _expect_error(result: Run, case: Case, where: str, command: tuple[str, ...]) -> None:
     lines = result.stderr.splitlines()
     assert result.returncode == 2, where
     assert len(lines) == 1, where
@@ -68,14 +68,14 @@ def _expect_error(result: Run, case: Case, where: str) -> None:
     assert lines[0].startswith(f"error[{case.code}] "), where
     assert case.needle in lines[0], where
     assert "(hint: " in lines[0], where
-    assert result.stdout == "", where
+    assert_stdout_for_error(result.stdout, command, case.code, where)
 
 
 def _check(result: Run, case: Case, command: tuple[str, ...]) -> None:
     where = f"{' '.join(command)}: rc={result.returncode} stdout={result.stdout[-800:]!r} stderr={result.stderr!r}"
     assert "Traceback" not in result.stderr + result.stdout, where
     if command != ("check",) or case.check == "error":
-        _expect_error(result, case, where)
+        _expect_error(result, case, where, command)
     elif case.check == "finding":
         assert result.returncode == 1, where
         assert case.needle.split(" -> ")[0] in result.stdout and "cycle" in result.stdout, where
