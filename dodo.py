@@ -27,4 +27,7 @@ DOIT_CONFIG = {
     "verbosity": 2,
 }
 
-__all__ = ["task_actionlint", "task_bench", "task_demo", "task_docs", "task_lint", "task_quick", "task_test", "task_wheelhouse"]
+__all__ = [
+    "task_actionlint", "task_bench", "task_demo", "task_docs", "task_lint", "task_quick", "task_test",
+    "task_wheelhouse",
+]

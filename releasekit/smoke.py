@@ -132,7 +132,10 @@ def smoke_test(
             hint="list the modules to import in [tool.releasekit.smoke] imports (or the member's own), "
             "or check what the build backend puts in the wheel",
         )
-    uv = Uv()
+    # A clean install, as a user's: the workspace's own [tool.uv] settings (its exclude-newer,
+    # which would hide the freshly staged files; its indexes) must not apply, and the scratch
+    # venv lives inside the workspace, where uv would find them.
+    uv = Uv(env={"UV_NO_CONFIG": "1"})
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=scratch) as tmp:
         venv = Path(tmp) / "venv"
