@@ -101,8 +101,8 @@ class WorkflowConfig:
 
 @dataclass(frozen=True)
 class SmokeConfig:
-    """What the smoke stage proves in a fresh venv with the exact pins; a member's own
-    `[tool.releasekit.smoke]` overrides it key by key."""
+    """What the smoke stage proves in a fresh venv with the exact pins. Per package, key by key:
+    `[tool.releasekit.smoke.packages.<name>]` here, or a member's own `[tool.releasekit.smoke]`."""
 
     imports: tuple[str, ...] = ()
     """Modules to import; empty = every import package the wheel installs (PEP 420 namespaces
@@ -172,6 +172,9 @@ class Config:
     """Journal, doit DB, builds and lock; relative to the workspace root; git-ignored by itself."""
     index: IndexConfig = field(default_factory=IndexConfig)
     smoke: SmokeConfig = field(default_factory=SmokeConfig)
+    smoke_packages: dict[str, dict[str, Any]] = field(default_factory=dict, metadata={"key": "smoke.packages"})
+    """Per package (name): `smoke.*` keys for it alone, e.g. `[tool.releasekit.smoke.packages.acme]
+    imports = ["acme_core"]` (the root package's, or any member's, without touching its pyproject)."""
     publish: PublishConfig = field(default_factory=PublishConfig)
     checks: ChecksConfig = field(default_factory=ChecksConfig)
     workflow: WorkflowConfig = field(default_factory=WorkflowConfig)
@@ -296,7 +299,8 @@ class _Validator:
 
     def table(self, cls: Any, raw: dict[str, Any], prefix: str = "") -> Any:
         hints = typing.get_type_hints(cls)
-        known = [f.name for f in dataclasses.fields(cls)]
+        # A field with its own "key" is written elsewhere in the table (smoke.packages): never here.
+        known = [f.name for f in dataclasses.fields(cls) if "key" not in f.metadata]
         values: dict[str, Any] = {}
         for key, raw_value in raw.items():
             dashed = key.replace("-", "_")
@@ -353,9 +357,27 @@ def parse_config(raw: Any, path: Path | None = None, text: str = "") -> Config:
         raise validator.fail(
             "tool.releasekit", "must be a table", "write it as [tool.releasekit]"
         )
+    smoke = raw.get("smoke")
+    per_package: Any = {}
+    if isinstance(smoke, dict) and "packages" in smoke:
+        per_package = smoke["packages"]
+        raw = {**raw, "smoke": {k: v for k, v in smoke.items() if k != "packages"}}
     config: Config = validator.table(Config, raw)
+    if not isinstance(per_package, dict):
+        raise validator.fail("smoke.packages", "`smoke.packages` must be a table of package names",
+                             "write it as [tool.releasekit.smoke.packages.<name>]")
+    packages = {str(name): smoke_overrides(validator, f"smoke.packages.{name}", table)
+                for name, table in per_package.items()}
+    config = dataclasses.replace(config, smoke_packages=packages)
     _check_semantics(config, validator)
     return config
+
+
+def smoke_overrides(validator: _Validator, key: str, raw: Any) -> dict[str, Any]:
+    """The `smoke.*` keys a table sets (validated like `[tool.releasekit.smoke]`), and only those."""
+    checked = validator.value(key, SmokeConfig, raw)
+    given = {k.replace("-", "_") for k in raw}
+    return {f.name: getattr(checked, f.name) for f in dataclasses.fields(SmokeConfig) if f.name in given}
 
 
 def parse_member_config(raw: Any, path: Path, text: str) -> MemberConfig:
@@ -374,10 +396,7 @@ def parse_member_config(raw: Any, path: Path, text: str) -> MemberConfig:
     smoke = raw.get("smoke", {})
     member: MemberConfig = validator.table(MemberConfig, {k: v for k, v in raw.items() if k != "smoke"})
     if smoke:
-        checked = validator.value("smoke", SmokeConfig, smoke)  # validates every key and type
-        overrides = {f.name: getattr(checked, f.name) for f in dataclasses.fields(SmokeConfig)
-                     if f.name in {k.replace("-", "_") for k in smoke}}
-        member = dataclasses.replace(member, smoke=overrides)
+        member = dataclasses.replace(member, smoke=smoke_overrides(validator, "smoke", smoke))
     return member
 
 

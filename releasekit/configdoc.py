@@ -25,7 +25,8 @@ def describe(cls: Any = Config) -> list[tuple[str, str, str, str]]:
             default = getattr(instance, f.name)
             if isinstance(default, tuple):
                 default = list(default)
-            rows.append((prefix + f.name, type_name(tp), _toml_literal(default), docs.get(f.name, "")))
+            key = f.metadata.get("key", prefix + f.name)
+            rows.append((key, type_name(tp), _toml_literal(default), docs.get(f.name, "")))
 
     walk(cls, "")
     return rows

@@ -19,6 +19,7 @@ from doit.task import Task
 
 from releasekit import actions, proving
 from releasekit.builds import load_record
+from releasekit.package import normalize
 from releasekit.plan import GATE, GATE_HELP, STAGE_HELP, STAGES, PackagePlan, Plan
 from releasekit.settings import PublishSettings
 from releasekit.versionsource import pinned_build_env, version_source
@@ -46,7 +47,8 @@ def package_data(pkg: PackagePlan, ws: Workspace | None = None) -> dict[str, Any
         member = ws.by_name[pkg.name]
         requires_python = member.requires_python
         build_env = pinned_build_env(member.name, pkg.next_version, version_source(member))
-        smoke = {**dataclasses.asdict(ws.config.smoke), **member.smoke}
+        by_name = {normalize(n): o for n, o in ws.config.smoke_packages.items()}
+        smoke = {**dataclasses.asdict(ws.config.smoke), **by_name.get(member.name, {}), **member.smoke}
     return {
         "name": pkg.name,
         "declared_name": pkg.declared_name,

@@ -56,12 +56,13 @@ def table(
     shrink: Sequence[int] = (),
     max_width: int | None = None,
     floors: Mapping[int, int] | None = None,
+    prose: Sequence[int] = (),
 ) -> str:
     """A plain aligned text table (no colour, safe for pipes and logs).
 
     Columns listed in ``shrink`` give way, the widest first, until the table fits
     ``max_width`` (default :func:`table_width`): a list cell keeps its first names and says how
-    many more (``a, b, … +28``).
+    many more (``a, b, … +28``); a ``prose`` column (a message) is cut with a trailing … instead.
     """
     body = [[("" if c is None else str(c)) for c in row] for row in rows]
     limit = table_width() if max_width is None else max_width
@@ -86,7 +87,7 @@ def table(
             excess -= 1
         for row in body:
             for i in shrink:
-                row[i] = elide(row[i], budget[i])
+                row[i] = elide(row[i], budget[i], as_list=i not in prose)
         widths = measure()
     lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
@@ -94,11 +95,11 @@ def table(
     return "\n".join(lines) + "\n"
 
 
-def elide(cell: str, width: int) -> str:
+def elide(cell: str, width: int, *, as_list: bool = True) -> str:
     """``cell`` cut to ``width``: whole names of a comma list and a count, else a trailing …."""
     if len(cell) <= width:
         return cell
-    items = cell.split(", ")
+    items = cell.split(", ") if as_list else [cell]
     if len(items) > 1:
         for keep in range(len(items) - 1, 0, -1):
             text = ", ".join(items[:keep]) + f", … +{len(items) - keep}"
@@ -169,7 +170,7 @@ def discover(ws: Workspace, fmt: str) -> str:
         deps = [*p.internal_deps, *(f"{d} [extra]" for d in p.extra_deps)]
         rows.append((p.name, version, p.relpath, ", ".join(deps) or "-", flags))
     head = f"workspace {ws.root} ({len(ws.packages)} packages)\n"
-    return head + table(("package", "version", "path", "internal deps", "release"), rows, shrink=(3, 4, 2))
+    return head + table(("package", "version", "path", "internal deps", "release"), rows, shrink=(3, 4, 2), prose=(4,))
 
 
 # --- plan ------------------------------------------------------------------------------
@@ -191,7 +192,7 @@ def plan(p: Plan, fmt: str) -> str:
         for pkg in p.packages
     ]
     headers = ("#", "level", "package", "version", "next", "why", "pins at build")
-    text = table(headers, rows, shrink=(6,), floors={6: 32})
+    text = table(headers, rows, shrink=(6,), floors={6: 32}, prose=(5,))
     if max(map(len, text.splitlines())) > table_width():
         # Too wide: the reasons move under the table, whole (they are what a reviewer reads).
         narrow = [(*row[:5], row[6]) for row in rows]

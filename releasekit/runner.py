@@ -640,7 +640,7 @@ def render_summary(result: RunResult, *, rehearsal: bool = False) -> str:
         elif p.status == "kept-existing":
             detail = "different files already on the index were kept (--skip-existing)"
         rows.append((p.name, p.version, what, detail))
-    text = table(("package", "version", "result", "detail"), rows, shrink=(3,), floors={3: 40})
+    text = table(("package", "version", "result", "detail"), rows, shrink=(3,), floors={3: 40}, prose=(3,))
     counts = ", ".join(f"{n} {s}" for s, n in sorted(result.counts().items()))
     verdict = "ok" if result.ok else ("cancelled" if result.cancelled else "FAILED")
     text += f"\n{verdict}: {counts or 'nothing to do'} in {result.seconds:.1f}s (run {result.run_id})\n"

@@ -90,7 +90,8 @@ def modules_to_import(wheel: Path, smoke: Mapping[str, Any]) -> list[str]:
         names = archive.namelist()
     if smoke["import_all"]:
         return wheel_modules(names, smoke["skip"])
-    return list(wheel_import_packages(names))
+    # A namespace without an __init__ resolves to its modules: never run an entry point or tests.
+    return [m for m in wheel_import_packages(names) if not any(fnmatch.fnmatchcase(m, p) for p in ALWAYS_SKIPPED)]
 
 
 class SmokeLog:
@@ -126,11 +127,13 @@ def smoke_test(
     smoke = settings_for(package)
     modules = modules_to_import(wheel, smoke)
     if not modules:
+        deps = package.get("deps") or []
+        meta = f" (a meta-package? it depends on {', '.join(deps)}: import one of their modules)" if deps else ""
         raise PublishError(
-            f"{name} {version}: the wheel installs nothing to import, so the smoke test would prove nothing",
+            f"{name} {version}: the wheel installs nothing to import, so the smoke test would prove nothing{meta}",
             code="RK613",
-            hint="list the modules to import in [tool.releasekit.smoke] imports (or the member's own), "
-            "or check what the build backend puts in the wheel",
+            hint=f"set [tool.releasekit.smoke.packages.{name}] imports = [...] in the workspace root (or "
+            "[tool.releasekit.smoke] imports in its own pyproject.toml), or check what the backend puts in the wheel",
         )
     # A clean install, as a user's: the workspace's own [tool.uv] settings (its exclude-newer,
     # which would hide the freshly staged files; its indexes) must not apply, and the scratch
