@@ -58,7 +58,7 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "rkb-d2": ("rkb-d1",),
 }
 QUICK_PACKAGES = ("rkb-core", "rkb-left", "rkb-right", "rkb-top", "rkb-util", "rkb-c1")
-STAGES = ("build", "upload", "poll", "verify", "smoke")
+STAGES = ("build", "stage", "trial", "upload", "poll", "verify", "smoke")
 
 
 def topological(deps: Mapping[str, Sequence[str]]) -> list[str]:
@@ -305,9 +305,11 @@ def run_loop(
 
 
 def run_releasekit(
-    root: Path, names: Sequence[str], concurrency: int, *, index: Index, cache: Path, label: str
+    root: Path, names: Sequence[str], concurrency: int, *, index: Index, cache: Path, label: str,
+    extra: Sequence[str] = (),
 ) -> Outcome:
-    """`releasekit publish --concurrency N` as a user runs it (a new process, default options)."""
+    """`releasekit publish --concurrency N` as a user runs it (a new process, default options:
+    the staged gate on; ``extra`` adds options, e.g. `--no-stage`)."""
     cmd = [
         sys.executable,
         "-m",
@@ -318,6 +320,7 @@ def run_releasekit(
         "--format",
         "json",
         "--quiet",
+        *extra,
     ]
     began = time.monotonic()
     done = subprocess.run(
@@ -355,7 +358,9 @@ class Config:
 
 
 QUICK = Config(packages=QUICK_PACKAGES, repeats=1)
-CONFIGS = ("loop", "releasekit -n 1", "releasekit -n 4", "no-op rerun (-n 4)")
+CONFIGS = ("loop", "releasekit -n 1", "releasekit -n 4", "releasekit -n 4 --no-stage", "no-op rerun (-n 4)")
+#: The configurations each repetition publishes anew (the rerun follows `-n 4`).
+PUBLISHES = CONFIGS[:4]
 
 
 def quick_requested(argv: Sequence[str] | None = None) -> bool:
@@ -379,7 +384,7 @@ def measure(config: Config, workdir: Path) -> dict[str, Any]:
         root = make_workspace(workdir / "ws", names, index)
         serial = 0
         for rep in range(config.repeats):
-            for label in CONFIGS[:3]:
+            for label in PUBLISHES:
                 serial += 1
                 version = f"1.{rep}.{serial}"
                 set_version(root, names, version)
@@ -393,15 +398,14 @@ def measure(config: Config, workdir: Path) -> dict[str, Any]:
                         run_loop(root, names, version, index=index, cache=cache, scratch=scratch)
                     )
                 else:
-                    n = int(label.rsplit(" ", 1)[1])
+                    words = label.split()
+                    n, extra = int(words[2]), words[3:]
                     outcomes.append(
-                        run_releasekit(root, names, n, index=index, cache=cache, label=label)
+                        run_releasekit(root, names, n, index=index, cache=cache, label=label, extra=extra)
                     )
-                    if n == 4:
+                    if label == "releasekit -n 4":
                         outcomes.append(
-                            run_releasekit(
-                                root, names, n, index=index, cache=cache, label=CONFIGS[3]
-                            )
+                            run_releasekit(root, names, n, index=index, cache=cache, label=CONFIGS[4])
                         )
                 shutil.rmtree(cache, ignore_errors=True)
                 shutil.rmtree(scratch, ignore_errors=True)
@@ -485,6 +489,15 @@ def render(data: Mapping[str, Any]) -> str:
             values = [v for o in runs for v in o["stages"].get(stage, [])]
             cells.append(f"{statistics.median(values):.3f}" if values else "-")
         lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    staged, unstaged = by["releasekit -n 4"], by["releasekit -n 4 --no-stage"]
+    if staged and unstaged:
+        gate = statistics.median(o["wall"] for o in staged) / statistics.median(o["wall"] for o in unstaged)
+        lines += [
+            "",
+            f"The staged gate (default: every package built, installed and imported from a throwaway "
+            f"index before the first upload; the smoke test after each upload then goes) against "
+            f"`--no-stage` (the smoke test after each upload, no gate), both `-n 4`: {gate:.2f}x.",
+        ]
     rk1 = by["releasekit -n 1"]
     if loop and rk1:
         extra = statistics.median(o["wall"] for o in rk1) - loop
