@@ -13,7 +13,7 @@ from releasekit.report import DEFAULT_MAX_ROWS
 from releasekit.report.model import RunReport
 from releasekit.report.rows import timeline
 from releasekit.report.svg import svg
-from releasekit.report.text import VERDICTS, clock, counts_line, path_seconds, path_text, percent, retries_text, seconds
+from releasekit.report.text import VERDICTS, clock, counts_line, path_summary, path_text, percent, retries_text, seconds
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#222;max-width:1400px}
@@ -83,7 +83,7 @@ def _stages(report: RunReport) -> str:
         f"<td class=n>{h(seconds(s.busy))}</td><td class=n>{s.failed or ''}</td></tr>" for s in report.stages)
     path = ""
     if report.totals.critical_path:
-        path = (f"<p>Critical path as it ran ({h(seconds(path_seconds(report)))}): "
+        path = (f"<p>Critical path as it ran ({h(path_summary(report))}): "
                 f"<code>{h(path_text(report, limit=60))}</code></p>")
     return f"<h2>Stages</h2><table><tr>{head}</tr>{rows}</table>{path}"
 

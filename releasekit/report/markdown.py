@@ -13,7 +13,7 @@ from releasekit.redact import redact
 from releasekit.report import DEFAULT_MAX_ROWS
 from releasekit.report.mermaid import gantt
 from releasekit.report.model import RunReport
-from releasekit.report.text import VERDICTS, counts_line, path_seconds, path_text, percent, retries_text, seconds
+from releasekit.report.text import VERDICTS, counts_line, path_summary, path_text, percent, retries_text, seconds
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 #: Longer package tables fold away (the failures above them stay in view).
@@ -88,7 +88,7 @@ def stages(report: RunReport) -> str:
              seconds(s.median), seconds(s.busy), str(s.failed or "")] for s in report.stages]
     text = table(["stage", "tasks", "first start", "last end", "median", "total", "failed"], rows, ".rrrrrr")
     if report.totals.critical_path:
-        text += f"\nCritical path as it ran ({seconds(path_seconds(report))}): {md(path_text(report))}\n"
+        text += f"\nCritical path as it ran ({path_summary(report)}): {md(path_text(report))}\n"
     return text
 
 

@@ -17,7 +17,7 @@ from releasekit.report.model import ORDER
 from releasekit.report.rows import Bar, Row, Timeline
 from releasekit.report.style import FAILED, colour
 
-LANE = 9
+LANE = 12
 ROW_GAP = 5
 CHAR = 6.6  # average width of a 11px sans-serif character
 PLOT = 860
@@ -104,8 +104,8 @@ def _axis(y: float, bottom: float, label_width: float, seconds: float, scale: fl
 
 def _legend(stages: Sequence[str], y: float) -> str:
     items = [(s, colour(s), "") for s in ORDER if s in stages]
-    items += [("failed", FAILED, ' stroke="#000"'), ("running when stopped", "#bbbbbb",
-                                                      ' fill-opacity="0.45" stroke="#000" stroke-dasharray="3 2"')]
+    items += [("failed ✕", FAILED, ' stroke="#000"'), ("on the critical path", "#ffffff", ' stroke="#000"'),
+              ("running when the run stopped", "#bbbbbb", ' fill-opacity="0.45" stroke="#000" stroke-dasharray="3 2"')]
     x = 4.0
     parts = []
     for name, fill, extra in items:

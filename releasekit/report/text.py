@@ -61,13 +61,15 @@ def totals_lines(report: RunReport) -> list[str]:
         f"{t.workers} workers, {percent(t.utilisation)} busy ({seconds(t.busy)} of stage time); {first}",
     ]
     if t.critical_path:
-        lines.append(f"critical path as it ran ({seconds(path_seconds(report))}): {path_text(report)}")
+        lines.append(f"critical path as it ran ({path_summary(report)}): {path_text(report)}")
     return lines
 
 
-def path_seconds(report: RunReport) -> float:
+def path_summary(report: RunReport) -> str:
     steps = report.totals.critical_path
-    return steps[-1].end - steps[0].start if steps else 0.0
+    waited = sum(s.waited for s in steps)
+    work = sum(s.end - s.start for s in steps)
+    return f"{seconds(work + waited)}: {seconds(work)} of stages, {seconds(waited)} waiting for a worker"
 
 
 def path_text(report: RunReport, limit: int = 12) -> str:

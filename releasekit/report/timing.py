@@ -3,7 +3,8 @@
 The critical path *as it really ran* is read backwards from the stage that finished last:
 each step goes to the dependency (in the plan's task graph) that finished last before it
 started, the one it actually waited for. A step that started later than that dependency
-ended waited for a worker, and that wait is shown. Tasks that never ran in this run (up to
+ended waited for a worker, and that wait is shown (for the first step: from the run's
+first stage on), so the path's stages and waits add up to the makespan. Tasks that never ran in this run (up to
 date, or the plan's group tasks) are looked through to their own dependencies.
 """
 
@@ -69,7 +70,10 @@ def critical_path(spans: Sequence[Span], graph: Mapping[str, Sequence[str]]) -> 
         if previous is None:
             break
         current = previous
-    return path[::-1]
+    path.reverse()
+    first = path[0]  # it depended on nothing that ran: until it started, it waited for a worker
+    path[0] = Step(first.task, first.start, first.end, first.start - min(s.start for s in spans))
+    return path
 
 
 def totals(spans: Sequence[Span], plan_file: Mapping[str, Any] | None, summary: Mapping[str, Any] | None) -> Totals:
