@@ -263,3 +263,15 @@ def test_input_reaches_a_cli_flag(workflow: dict[str, Any], tmp_path: Path, name
 
 def test_every_input_is_covered(workflow: dict[str, Any]) -> None:
     assert set(VARIANTS) | set(JOB_SELECTORS) == set(INPUTS)
+
+
+def test_publish_keeps_the_run_directory_as_an_artifact(workflow: dict[str, Any]) -> None:
+    """`releasekit report DIR` redraws a run from its directory: CI keeps it, even when publish failed."""
+    steps = workflow["jobs"]["publish"]["steps"]
+    publish = next(i for i, step in enumerate(steps) if "exec releasekit" in step.get("run", ""))
+    (keep,) = [step for step in steps[publish + 1:] if str(step.get("uses", "")).startswith("actions/upload-artifact@")]
+    assert keep["if"] == "always()"
+    paths = keep["with"]["path"].splitlines()
+    assert "${{ env.WORKSPACE_DIR }}/.releasekit/runs/" in paths
+    assert keep["with"]["include-hidden-files"] is True  # upload-artifact skips dot-directories otherwise
+    assert "github.run_attempt" in keep["with"]["name"]  # a re-run keeps its own copy
