@@ -48,7 +48,7 @@ def _bar(span: Span, origin: float, critical: set[str]) -> Bar:
     return Bar(span.stage, span.start - origin, span.end - origin, span.state, span.task in critical, title)
 
 
-def _merged(stage: str, spans: Sequence[Span], origin: float, what: str) -> list[Bar]:
+def _merged(stage: str, spans: Sequence[Span], origin: float) -> list[Bar]:
     """Overlapping spans of one stage become one bar (failed if any of them failed)."""
     bars: list[Bar] = []
     group: list[Span] = []
@@ -60,7 +60,8 @@ def _merged(stage: str, spans: Sequence[Span], origin: float, what: str) -> list
         state = "failed" if "failed" in states else ("unfinished" if "unfinished" in states else "done")
         start, end = min(s.start for s in group), max(s.end for s in group)
         bars.append(Bar(stage, start - origin, end - origin, state, False,
-                        f"{stage} of {len(group)} {what}: {start - origin:.2f}-{end - origin:.2f} s"))
+                        f"{stage} of {len(group)} package{'s' if len(group) != 1 else ''}: "
+                        f"{start - origin:.2f}-{end - origin:.2f} s"))
         group.clear()
 
     for span in sorted(spans, key=lambda s: s.start):
@@ -101,8 +102,7 @@ def _rows_per_level(report: RunReport, max_rows: int) -> list[Row]:
     for level in sorted(levels):
         names = levels[level]
         spans = [s for n in names for s in by_package.get(n, [])]
-        bars = [b for stage in ORDER for b in _merged(stage, [s for s in spans if s.stage == stage],
-                                                      report.origin, "packages")]
+        bars = [b for stage in ORDER for b in _merged(stage, [s for s in spans if s.stage == stage], report.origin)]
         bars.sort(key=lambda b: b.start)
         bad = [n for n in names if n in failed]
         note = f"{len(names)} packages" + (f", {len(bad)} failed" if bad else "")
