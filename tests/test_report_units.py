@@ -186,3 +186,18 @@ def test_the_job_summary_gets_exactly_one_section(tmp_path: Path, monkeypatch: p
     with step_summary("publish") as section:  # cannot be written: a warning, never a failure
         section.note("done")
     assert "could not write the job summary" in capsys.readouterr().err
+
+
+def test_retries_are_listed_with_their_cause(tmp_path: Path) -> None:
+    events = [
+        {"t": 1.0, "package": "a", "stage": "upload", "event": "start"},
+        {"t": 1.5, "package": "a", "stage": "upload", "event": "retry", "attempt": 1, "delay": 0.8,
+         "cause": "index answered 503"},
+        {"t": 3.0, "package": "a", "stage": "upload", "event": "done"},
+    ]
+    report = interpret(RunFiles(tmp_path, "r", events, None, None))
+    assert [(r.stage, r.attempt, r.delay) for r in report.packages[0].retries] == [("upload", 1, 0.8)]
+    line = "a upload attempt 1, retried after 0.80 s: index answered 503"
+    assert line in render(report, "table") and line in render(report, "html")
+    assert "1 retries" in render(report, "markdown") and "index answered 503" in render(report, "markdown")
+    assert json.loads(render(report, "json"))["packages"][0]["retries"][0]["cause"] == "index answered 503"

@@ -51,7 +51,7 @@ class Section:
             with contextlib.suppress(OSError):
                 write_html(report)
             self.markdown = markdown(report, heading=f"releasekit {self.command}") + (
-                "\nThe run's directory (events, logs, report.html) is kept as the workflow's artifact.\n")
+                "\n`releasekit report DIR` redraws this run from its directory (events, logs, report.html).\n")
         except Exception as exc:  # the release is done: a report that cannot be drawn must not fail it
             print(f"releasekit: warning: the run's report could not be drawn: {exc!r}", file=sys.stderr)
             self.note(f"the run's report could not be drawn ({exc!r}); see the log")

@@ -13,7 +13,17 @@ from releasekit.report import DEFAULT_MAX_ROWS
 from releasekit.report.model import RunReport
 from releasekit.report.rows import timeline
 from releasekit.report.svg import svg
-from releasekit.report.text import VERDICTS, clock, counts_line, path_summary, path_text, percent, retries_text, seconds
+from releasekit.report.text import (
+    VERDICTS,
+    clock,
+    counts_line,
+    path_summary,
+    path_text,
+    percent,
+    retries_text,
+    retry_lines,
+    seconds,
+)
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#222;max-width:1400px}
@@ -74,6 +84,12 @@ def _failures(report: RunReport) -> str:
     return f"<h2>Failures</h2><ul>{''.join(items)}</ul>" if items else ""
 
 
+def _retries(report: RunReport) -> str:
+    lines = retry_lines(report)
+    items = "".join(f"<li><code>{h(line)}</code></li>" for line in lines)
+    return f"<h2>Retries</h2><ul>{items}</ul>" if lines else ""
+
+
 def _stages(report: RunReport) -> str:
     head = "".join(f"<th>{x}</th>" for x in ("stage", "tasks", "first start", "last end", "median", "total",
                                               "failed"))
@@ -102,6 +118,6 @@ def html(report: RunReport, *, max_rows: int = DEFAULT_MAX_ROWS) -> str:
         f"<h1>{h(title)}: <span class=\"verdict-{h(report.verdict)}\">{h(verdict)}</span></h1>"
         f"<p>{h(counts_line(report))}</p>{_facts(report)}{_failures(report)}"
         f"<h2>Timeline</h2>{note}<div class=timeline>{drawing}</div>"
-        f"<h2>Packages</h2>{_packages(report)}{_stages(report)}"
+        f"<h2>Packages</h2>{_packages(report)}{_retries(report)}{_stages(report)}"
         "</body></html>\n"
     )

@@ -13,7 +13,16 @@ from releasekit.redact import redact
 from releasekit.report import DEFAULT_MAX_ROWS
 from releasekit.report.mermaid import gantt
 from releasekit.report.model import RunReport
-from releasekit.report.text import VERDICTS, counts_line, path_summary, path_text, percent, retries_text, seconds
+from releasekit.report.text import (
+    VERDICTS,
+    counts_line,
+    path_summary,
+    path_text,
+    percent,
+    retries_text,
+    retry_lines,
+    seconds,
+)
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 #: Longer package tables fold away (the failures above them stay in view).
@@ -102,6 +111,9 @@ def markdown(report: RunReport, *, heading: str = "releasekit publish", max_rows
     listing = packages(report)
     out.append(details(f"{len(report.packages)} packages", listing) if len(report.packages) > FOLD_ROWS
                else listing)
+    retried = retry_lines(report)
+    if retried:
+        out.append(details(f"{len(retried)} retries", "\n".join(f"- {md(line)}" for line in retried)))
     if report.spans:
         out.append(f"{'#' * (level + 1)} Timeline\n\n" + fenced("mermaid", gantt(report, max_rows)))
         out.append(details("Stages and the critical path", stages(report)))

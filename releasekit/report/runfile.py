@@ -77,13 +77,13 @@ def read_run(run_dir: Path) -> RunFiles:
 
 
 def list_runs(state_dir: Path) -> list[Path]:
-    """Run directories, oldest first (by when they were last written)."""
+    """Run directories, oldest first (by when they were last written, then by id: ids start with the time)."""
     root = state_dir / "runs"
     try:
         found = [p for p in root.iterdir() if p.is_dir() and is_run_dir(p)]
     except OSError:
         return []
-    return sorted(found, key=_last_written)
+    return sorted(found, key=lambda p: (_last_written(p), p.name))
 
 
 def _last_written(path: Path) -> float:

@@ -88,6 +88,12 @@ def retries_text(pkg: PackageReport) -> str:
     return f"{len(pkg.retries)} ({', '.join(stages)})"
 
 
+def retry_lines(report: RunReport) -> list[str]:
+    """One line per retry: which stage, which attempt, how long it waited, and why."""
+    return [f"{p.name} {r.stage} attempt {r.attempt}, retried after {seconds(r.delay)}: {r.cause}"
+            for p in report.packages for r in p.retries]
+
+
 def table(report: RunReport) -> str:
     rows = [(p.name, p.version, p.result, p.reached, seconds(p.seconds), retries_text(p), p.cause)
             for p in report.packages]
@@ -103,6 +109,8 @@ def table(report: RunReport) -> str:
         out += ["", f"{pkg.name} failed at {pkg.reached}: {pkg.cause}"]
         out += [f"  hint: {pkg.hint}"] if pkg.hint else []
         out += [f"  log: {log}" for log in pkg.logs]
+    retried = retry_lines(report)
+    out += ["", "retries:", *(f"  {line}" for line in retried)] if retried else []
     out += [f"error: {e}" for e in report.errors]
     return redact("\n".join(out) + "\n")
 
