@@ -112,7 +112,7 @@ overhead {makespans['lockstep']:.1f} s ({gain:.2f}x the dispatch order). Regener
 
 def run(config: scheduling.Config | None = None) -> str:
     """Draw the picture into docs/img/ and return the markdown section."""
-    config = config or scheduling.Config()
+    config = config or (scheduling.QUICK if scheduling.quick_requested() else scheduling.Config())
     method = multiprocessing.get_start_method(allow_none=True)
     try:
         with tempfile.TemporaryDirectory(prefix="rk-bench-timeline-") as tmp:

@@ -250,7 +250,9 @@ def test_quick_mode_switches(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_modules_expose_the_runner_contract() -> None:
-    for module in (scheduling, e2e):
+    from benchmarks import timeline
+
+    for module in (scheduling, e2e, timeline):
         assert callable(module.run)
         assert module.run.__annotations__.get("return") in ("str", str)
     assert not hasattr(_simbackend, "run")
