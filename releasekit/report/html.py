@@ -10,20 +10,10 @@ from html import escape
 
 from releasekit.redact import redact
 from releasekit.report import DEFAULT_MAX_ROWS
+from releasekit.report import text as say
 from releasekit.report.model import RunReport
 from releasekit.report.rows import timeline
 from releasekit.report.svg import svg
-from releasekit.report.text import (
-    VERDICTS,
-    clock,
-    counts_line,
-    path_summary,
-    path_text,
-    percent,
-    retries_text,
-    retry_lines,
-    seconds,
-)
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#222;max-width:1400px}
@@ -44,12 +34,12 @@ def h(text: object) -> str:
 def _facts(report: RunReport) -> str:
     t = report.totals
     items = [
-        ("started", clock(report.origin)),
-        ("makespan", seconds(t.makespan)),
-        ("start-up", seconds(t.startup)),
-        ("wall", seconds(t.wall)),
-        ("workers", f"{t.workers} ({percent(t.utilisation)} busy, {seconds(t.busy)} of stage time)"),
-        ("first upload", "none" if t.first_upload is None else seconds(t.first_upload)),
+        ("started", say.clock(report.origin)),
+        ("makespan", say.seconds(t.makespan)),
+        ("start-up", say.seconds(t.startup)),
+        ("wall", say.seconds(t.wall)),
+        ("workers", f"{t.workers} ({say.percent(t.utilisation)} busy, {say.seconds(t.busy)} of stage time)"),
+        ("first upload", "none" if t.first_upload is None else say.seconds(t.first_upload)),
         ("target", report.target or "-"),
         ("staged gate", "yes" if report.staged else "no"),
     ]
@@ -65,8 +55,8 @@ def _packages(report: RunReport) -> str:
         css = ' class="failed"' if p.result == "failed" else ""
         cause = f"<code>{h(p.cause)}</code>" if p.cause and not p.ok else ""
         rows.append(f"<tr{css}><td>{h(p.name)}</td><td>{h(p.version)}</td><td class=n>{p.level}</td>"
-                    f"<td>{h(p.result)}</td><td>{h(p.reached)}</td><td class=n>{h(seconds(p.seconds))}</td>"
-                    f"<td>{h(retries_text(p))}</td><td>{cause}</td></tr>")
+                    f"<td>{h(p.result)}</td><td>{h(p.reached)}</td><td class=n>{h(say.seconds(p.seconds))}</td>"
+                    f"<td>{h(say.retries_text(p))}</td><td>{cause}</td></tr>")
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
@@ -85,27 +75,24 @@ def _failures(report: RunReport) -> str:
 
 
 def _retries(report: RunReport) -> str:
-    lines = retry_lines(report)
+    lines = say.retry_lines(report)
     items = "".join(f"<li><code>{h(line)}</code></li>" for line in lines)
     return f"<h2>Retries</h2><ul>{items}</ul>" if lines else ""
 
 
 def _stages(report: RunReport) -> str:
-    head = "".join(f"<th>{x}</th>" for x in ("stage", "tasks", "first start", "last end", "median", "total",
-                                              "failed"))
-    rows = "".join(
-        f"<tr><td>{h(s.stage)}</td><td class=n>{s.tasks}</td><td class=n>{h(seconds(s.first_start - report.origin))}"
-        f"</td><td class=n>{h(seconds(s.last_end - report.origin))}</td><td class=n>{h(seconds(s.median))}</td>"
-        f"<td class=n>{h(seconds(s.busy))}</td><td class=n>{s.failed or ''}</td></tr>" for s in report.stages)
+    head = "".join(f"<th>{h(x)}</th>" for x in say.STAGE_HEADERS)
+    rows = "".join("<tr>" + "".join(f"<td{' class=n' if i else ''}>{h(cell)}</td>" for i, cell in enumerate(row))
+                   + "</tr>" for row in say.stage_rows(report))
     path = ""
     if report.totals.critical_path:
-        path = (f"<p>Critical path as it ran ({h(path_summary(report))}): "
-                f"<code>{h(path_text(report, limit=60))}</code></p>")
+        path = (f"<p>Critical path as it ran ({h(say.path_summary(report))}): "
+                f"<code>{h(say.path_text(report, limit=60))}</code></p>")
     return f"<h2>Stages</h2><table><tr>{head}</tr>{rows}</table>{path}"
 
 
 def html(report: RunReport, *, max_rows: int = DEFAULT_MAX_ROWS) -> str:
-    verdict = VERDICTS.get(report.verdict, report.verdict)
+    verdict = say.VERDICTS.get(report.verdict, report.verdict)
     title = f"releasekit run {report.run_id}"
     picture = timeline(report, max_rows)
     note = (f"<p class=muted>{picture.packages} packages, one row per level past {max_rows} rows "
@@ -116,7 +103,7 @@ def html(report: RunReport, *, max_rows: int = DEFAULT_MAX_ROWS) -> str:
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
         f"<title>{h(title)}</title><style>{CSS}</style></head><body>"
         f"<h1>{h(title)}: <span class=\"verdict-{h(report.verdict)}\">{h(verdict)}</span></h1>"
-        f"<p>{h(counts_line(report))}</p>{_facts(report)}{_failures(report)}"
+        f"<p>{h(say.counts_line(report))}</p>{_facts(report)}{_failures(report)}"
         f"<h2>Timeline</h2>{note}<div class=timeline>{drawing}</div>"
         f"<h2>Packages</h2>{_packages(report)}{_retries(report)}{_stages(report)}"
         "</body></html>\n"

@@ -11,18 +11,9 @@ import re
 
 from releasekit.redact import redact
 from releasekit.report import DEFAULT_MAX_ROWS
+from releasekit.report import text as say
 from releasekit.report.mermaid import gantt
 from releasekit.report.model import RunReport
-from releasekit.report.text import (
-    VERDICTS,
-    counts_line,
-    path_summary,
-    path_text,
-    percent,
-    retries_text,
-    retry_lines,
-    seconds,
-)
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 #: Longer package tables fold away (the failures above them stay in view).
@@ -61,13 +52,13 @@ def details(summary: str, body: str) -> str:
 
 def _summary_line(report: RunReport) -> str:
     t = report.totals
-    parts = [f"makespan {seconds(t.makespan)}"]
+    parts = [f"makespan {say.seconds(t.makespan)}"]
     if t.wall is not None:
-        parts.append(f"wall {seconds(t.wall)}")
+        parts.append(f"wall {say.seconds(t.wall)}")
     if t.first_upload is not None:
-        parts.append(f"first upload at {seconds(t.first_upload)}")
-    parts.append(f"{t.workers} workers, {percent(t.utilisation)} busy")
-    return md(f"{counts_line(report)}. " + ", ".join(parts) + ".")
+        parts.append(f"first upload at {say.seconds(t.first_upload)}")
+    parts.append(f"{t.workers} workers, {say.percent(t.utilisation)} busy")
+    return md(f"{say.counts_line(report)}. " + ", ".join(parts) + ".")
 
 
 def failures(report: RunReport) -> str:
@@ -87,23 +78,21 @@ def failures(report: RunReport) -> str:
 
 
 def packages(report: RunReport) -> str:
-    rows = [[md(p.name), md(p.version), md(p.result), md(p.reached), seconds(p.seconds), md(retries_text(p)),
+    rows = [[md(p.name), md(p.version), md(p.result), md(p.reached), say.seconds(p.seconds), md(say.retries_text(p)),
              code(p.cause) if p.cause and not p.ok else ""] for p in report.packages]
     return table(["package", "version", "result", "reached", "time", "retries", "cause"], rows, "....rr.")
 
 
 def stages(report: RunReport) -> str:
-    rows = [[s.stage, str(s.tasks), seconds(s.first_start - report.origin), seconds(s.last_end - report.origin),
-             seconds(s.median), seconds(s.busy), str(s.failed or "")] for s in report.stages]
-    text = table(["stage", "tasks", "first start", "last end", "median", "total", "failed"], rows, ".rrrrrr")
+    text = table(list(say.STAGE_HEADERS), say.stage_rows(report), ".rrrrrr")
     if report.totals.critical_path:
-        text += f"\nCritical path as it ran ({path_summary(report)}): {md(path_text(report))}\n"
+        text += f"\nCritical path as it ran ({say.path_summary(report)}): {md(say.path_text(report))}\n"
     return text
 
 
 def markdown(report: RunReport, *, heading: str = "releasekit publish", max_rows: int = DEFAULT_MAX_ROWS,
              level: int = 2) -> str:
-    verdict = VERDICTS.get(report.verdict, report.verdict)
+    verdict = say.VERDICTS.get(report.verdict, report.verdict)
     out = [f"{'#' * level} {md(heading)}: {md(verdict)}\n", f"Run `{md(report.run_id)}`. {_summary_line(report)}\n"]
     trouble = failures(report)
     if trouble:
@@ -111,7 +100,7 @@ def markdown(report: RunReport, *, heading: str = "releasekit publish", max_rows
     listing = packages(report)
     out.append(details(f"{len(report.packages)} packages", listing) if len(report.packages) > FOLD_ROWS
                else listing)
-    retried = retry_lines(report)
+    retried = say.retry_lines(report)
     if retried:
         out.append(details(f"{len(retried)} retries", "\n".join(f"- {md(line)}" for line in retried)))
     if report.spans:

@@ -88,6 +88,15 @@ def retries_text(pkg: PackageReport) -> str:
     return f"{len(pkg.retries)} ({', '.join(stages)})"
 
 
+STAGE_HEADERS = ("stage", "tasks", "first start", "last end", "median", "total", "failed")
+
+
+def stage_rows(report: RunReport) -> list[list[str]]:
+    """Per stage: how many tasks ran, when the first started and the last ended, how long they took."""
+    return [[s.stage, str(s.tasks), seconds(s.first_start - report.origin), seconds(s.last_end - report.origin),
+             seconds(s.median), seconds(s.busy), str(s.failed or "")] for s in report.stages]
+
+
 def retry_lines(report: RunReport) -> list[str]:
     """One line per retry: which stage, which attempt, how long it waited, and why."""
     return [f"{p.name} {r.stage} attempt {r.attempt}, retried after {seconds(r.delay)}: {r.cause}"
@@ -101,10 +110,7 @@ def table(report: RunReport) -> str:
     out.append(render.table(("package", "version", "result", "reached", "time", "retries", "cause"), rows,
                             shrink=(6, 0), floors={6: 30, 0: 16}).rstrip("\n"))
     if report.stages:
-        stage_rows = [(s.stage, s.tasks, seconds(s.first_start - report.origin), seconds(s.last_end - report.origin),
-                       seconds(s.median), seconds(s.busy), s.failed or "") for s in report.stages]
-        out += ["", render.table(("stage", "tasks", "first start", "last end", "median", "total", "failed"),
-                                 stage_rows).rstrip("\n")]
+        out += ["", render.table(STAGE_HEADERS, stage_rows(report)).rstrip("\n")]
     for pkg in report.failures:
         out += ["", f"{pkg.name} failed at {pkg.reached}: {pkg.cause}"]
         out += [f"  hint: {pkg.hint}"] if pkg.hint else []
