@@ -213,22 +213,34 @@ def simulate_sequential(durations: Mapping[str, float]) -> float:
     return sum(durations.values())
 
 
+def lockstep_schedule(
+    levels: Sequence[Sequence[str]],
+    package_seconds: Mapping[str, float],
+    workers: int,
+) -> dict[str, float]:
+    """Level-by-level lockstep (the spec's "before" picture): each package runs its whole
+    pipeline on one worker; a level starts when every package of the previous one is done.
+    Within a level, packages go longest first to the earliest free worker (generous to it).
+    Returns when each package starts."""
+    clock = 0.0
+    starts: dict[str, float] = {}
+    for level in levels:
+        free = [clock] * min(workers, max(1, len(level)))
+        for pkg in sorted(level, key=lambda p: -package_seconds[p]):
+            starts[pkg] = heapq.heappop(free)
+            heapq.heappush(free, starts[pkg] + package_seconds[pkg])
+        clock = max(free)
+    return starts
+
+
 def simulate_lockstep(
     levels: Sequence[Sequence[str]],
     package_seconds: Mapping[str, float],
     workers: int,
 ) -> float:
-    """Level-by-level lockstep (the spec's "before" picture): each package runs its whole
-    pipeline on one worker; a level starts when every package of the previous one is done.
-    Within a level, packages go longest first to the earliest free worker (generous to it)."""
-    clock = 0.0
-    for level in levels:
-        free = [clock] * min(workers, max(1, len(level)))
-        for pkg in sorted(level, key=lambda p: -package_seconds[p]):
-            start = heapq.heappop(free)
-            heapq.heappush(free, start + package_seconds[pkg])
-        clock = max(free)
-    return clock
+    """The makespan of :func:`lockstep_schedule`."""
+    starts = lockstep_schedule(levels, package_seconds, workers)
+    return max((start + package_seconds[p] for p, start in starts.items()), default=0.0)
 
 
 @dataclass

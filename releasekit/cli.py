@@ -140,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_index_arguments(p)
     _selection_options(p)
 
+    from releasekit.commands.report import add_arguments as report_arguments
+
+    p = command("report", "show a publish run: results, causes, timeline (table, json, markdown, mermaid, html)",
+                "report:report")
+    report_arguments(p)
+
     workflow_commands.register(command, _selection_options)
     return parser
 

@@ -6,10 +6,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from releasekit.config import parse_config
+from releasekit.config import Config, parse_config
 from releasekit.dynamic import resolve_dynamic
 from releasekit.state import repair_leftovers
-from releasekit.workspace import Workspace, load_workspace, locate
+from releasekit.workspace import RootManifest, Workspace, load_workspace, locate
 
 
 def stderr_notice(message: str) -> None:
@@ -26,13 +26,20 @@ def open_workspace(
     the build backend for whatever pyproject.toml leaves dynamic (cached: usually no process)."""
     located = locate(start or Path.cwd())
     if repair:
-        raw = located.data.get("tool", {})
-        config = parse_config(
-            raw.get("releasekit") if isinstance(raw, dict) else None, located.manifest, located.text
-        )
-        repaired = repair_leftovers(config.state_path(located.root), notice=notice)
+        repaired = repair_leftovers(_config(located).state_path(located.root), notice=notice)
         for message in repaired:
             notice(f"repaired a file left by an interrupted run: {message}")
         if repaired:  # the root manifest itself may have been restored: read it again
             return resolve_dynamic(load_workspace(located.root))
     return resolve_dynamic(load_workspace(located=located))
+
+
+def _config(located: RootManifest) -> Config:
+    raw = located.data.get("tool", {})
+    return parse_config(raw.get("releasekit") if isinstance(raw, dict) else None, located.manifest, located.text)
+
+
+def state_dir_of(start: Path | None = None) -> Path:
+    """The workspace's state directory, without loading its members (reading past runs needs no more)."""
+    located = locate(start or Path.cwd())
+    return _config(located).state_path(located.root)

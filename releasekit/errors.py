@@ -238,6 +238,7 @@ CODES: dict[str, str] = {
     "RK151": "an unknown check id in --skip",
     "RK152": "an unknown preflight gate id in --skip-preflight, or one that cannot be skipped (no_cycles)",
     "RK153": "--rehearse needs the `rehearse` extra (pypiserver, passlib, waitress)",
+    "RK154": "`report`: no publish run of that id (or no run at all) in the state directory",
     "RK300": "another releasekit run holds the workspace lock (the message names it)",
     "RK301": "a file is already rewritten by an unfinished operation (run `releasekit restore`)",
     "RK302": "a journal entry or backup in the state directory is damaged",

@@ -579,6 +579,10 @@ def execute(
     settings = prepared.settings
     ensure_state_dir(Path(settings.state_dir))
     Path(settings.run_dir).mkdir(parents=True, exist_ok=True)
+    from releasekit.report.runfile import record_start  # what `releasekit report` needs besides the events
+
+    record_start(settings.run_dir, prepared.plan, concurrency=settings.concurrency, start_method=start_method,
+                 target=settings.target)
     set_start_method(start_method)
     collector = Collector(prepared.plan, observer)
     reporter = Reporter(collector=collector)

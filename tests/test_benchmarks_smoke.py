@@ -250,7 +250,35 @@ def test_quick_mode_switches(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_modules_expose_the_runner_contract() -> None:
-    for module in (scheduling, e2e):
+    from benchmarks import timeline
+
+    for module in (scheduling, e2e, timeline):
         assert callable(module.run)
         assert module.run.__annotations__.get("return") in ("str", str)
     assert not hasattr(_simbackend, "run")
+
+
+def test_the_timeline_picture_draws_both_schedules_from_events(tiny: Setup, tmp_path: Path) -> None:
+    """docs/benchmarks.md's picture: lockstep and the dispatch order as the events a run writes,
+    drawn by the report's renderer; the section replaces itself in the document."""
+    from benchmarks import timeline
+    from releasekit.report.load import interpret
+    from releasekit.report.rows import timeline as rows
+    from releasekit.report.runfile import RunFiles
+    from releasekit.report.svg import document
+
+    durations = tiny.durations(LAGGED, scale=0.1, seed=3)
+    plan = {"plan": tiny.plan.to_json(), "concurrency": timeline.WORKERS}
+    lockstep = interpret(RunFiles(tmp_path, "l", timeline.lockstep_events(tiny, durations), None, plan))
+    expected = simulate_lockstep(tiny.plan.levels, tiny.package_seconds(durations), timeline.WORKERS)
+    assert lockstep.totals.makespan == pytest.approx(expected)
+    ordered = interpret(RunFiles(tmp_path, "d", timeline.dispatch_events(tiny, durations), None, plan))
+    assert len(ordered.spans) == len(tiny.plan.tasks) and ordered.totals.makespan <= expected + EPS
+    picture = document([("lockstep", rows(lockstep, max_rows=3)), ("dispatch", rows(ordered, max_rows=3))], "t")
+    assert picture.count(">level 0</text>") == 2 and "lockstep" in picture and "dispatch" in picture
+    doc = "# B\n\n## Other\n\ntext\n"
+    once = timeline.splice(doc, "## Timeline: dependency-triggered against lockstep\n\nv1\n")
+    twice = timeline.splice(once, "## Timeline: dependency-triggered against lockstep\n\nv2\n")
+    assert twice == doc + "\n## Timeline: dependency-triggered against lockstep\n\nv2\n"
+    middle = timeline.splice(twice + "\n## Later\n\nx\n", "## Timeline: dependency-triggered against lockstep\n\nv3\n")
+    assert "v3" in middle and "v2" not in middle and middle.endswith("## Later\n\nx\n")

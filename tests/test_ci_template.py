@@ -291,3 +291,15 @@ def test_actionlint_would_catch_a_broken_template(tmp_path: Path) -> None:
     broken.write_text(TEMPLATE.read_text().replace("needs:", "needz:", 1), encoding="utf-8")
     found = _actionlint(broken)
     assert found and any("needz" in f["message"] for f in found), found
+
+
+def test_publish_keeps_the_run_directory_as_an_artifact(workflow: dict[str, Any]) -> None:
+    """`releasekit report DIR` redraws a run from its directory: CI keeps it, even when publish failed."""
+    steps = workflow["jobs"]["publish"]["steps"]
+    publish = next(i for i, step in enumerate(steps) if "exec releasekit" in step.get("run", ""))
+    (keep,) = [step for step in steps[publish + 1:] if str(step.get("uses", "")).startswith("actions/upload-artifact@")]
+    assert keep["if"] == "always()"
+    paths = keep["with"]["path"].splitlines()
+    assert "${{ env.WORKSPACE_DIR }}/.releasekit/runs/" in paths
+    assert keep["with"]["include-hidden-files"] is True  # upload-artifact skips dot-directories otherwise
+    assert "github.run_attempt" in keep["with"]["name"]  # a re-run keeps its own copy

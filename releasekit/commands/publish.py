@@ -16,6 +16,7 @@ from releasekit.errors import EXIT_OK, UsageError
 if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that import light
     from releasekit.observer import PublishObserver
     from releasekit.plan import Plan
+    from releasekit.report.github import Section
     from releasekit.settings import PublishSettings
     from releasekit.workspace import Workspace
 
@@ -175,6 +176,13 @@ def observer_for(args: argparse.Namespace) -> PublishObserver:
 
 
 def publish(args: argparse.Namespace) -> int:
+    from releasekit.report.github import step_summary
+
+    with step_summary("publish") as summary:
+        return _publish(args, summary)
+
+
+def _publish(args: argparse.Namespace, summary: Section) -> int:
     from releasekit import render
     from releasekit.commands.common import selection, workspace, write
     from releasekit.plan import build_plan
@@ -201,8 +209,10 @@ def publish(args: argparse.Namespace) -> int:
             f"retries {settings.max_retries}{gate})\n"
             "dry run: nothing was built, uploaded or changed\n"
         )
+        summary.note(f"dry run of {len(plan.packages)} packages: nothing was built, uploaded or changed")
         return EXIT_OK
     if not plan.packages:
+        summary.note("nothing to publish")
         if args.format == "json":  # ui: stdout carries NDJSON only; the summary is its last line
             from releasekit.runner import RunResult
             from releasekit.ui.ndjson import NdjsonStream
@@ -224,6 +234,7 @@ def publish(args: argparse.Namespace) -> int:
             stack.enter_context(session(observer, control))  # the terminal is restored on every exit
             result = execute(Prepared(ws, plan, settings), observer,
                              start_method=args.start_method, control=control)
+    summary.publish(settings.run_dir)  # also writes the run's report.html
     if args.format != "json":  # with json, the NDJSON stream already ended with the summary
         write(render_summary(result, rehearsal=args.rehearse))
     tokens = ("RELEASEKIT_GITHUB_TOKEN", "GITHUB_TOKEN", "GH_TOKEN")

@@ -11,7 +11,10 @@ import dataclasses
 import json
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # building the parser stays cheap
+    from releasekit.report.github import Section
 
 BUMP_TYPES = ("auto", "patch", "minor", "major")
 Command = Callable[[str, str, str], argparse.ArgumentParser]
@@ -172,13 +175,21 @@ def _emit(fmt: str, data: dict[str, Any], lines: list[str], summary: str) -> Non
 
 
 def prepare(args: argparse.Namespace) -> int:
+    from releasekit.report.github import step_summary
+
+    with step_summary("prepare") as section:
+        return _prepare(args, section)
+
+
+def _prepare(args: argparse.Namespace, section: Section) -> int:
     from releasekit.commands.common import selection, workspace
     from releasekit.workflow import github_from_env, prepare
 
     ws = workspace(args)
+    github = github_from_env(ws)
     result = prepare(
         ws,
-        github=github_from_env(ws),
+        github=github,
         selection=selection(args),
         bump_type=args.bump_type,
         prerelease=args.prerelease,
@@ -207,15 +218,24 @@ def prepare(args: argparse.Namespace) -> int:
     _github_output(
         {"status": result.status, "pr": str(result.pr or ""), "versions": result.versions}
     )
+    section.prepare(result, github.html_url if github else "")
     return 0
 
 
 def release(args: argparse.Namespace) -> int:
+    from releasekit.report.github import step_summary
+
+    with step_summary("release") as section:
+        return _release(args, section)
+
+
+def _release(args: argparse.Namespace, section: Section) -> int:
     from releasekit.commands.common import workspace
     from releasekit.workflow import github_from_env, release
 
     ws = workspace(args)
-    result = release(ws, github=github_from_env(ws), dry_run=args.dry_run, pr_number=args.pr)
+    github = github_from_env(ws)
+    result = release(ws, github=github, dry_run=args.dry_run, pr_number=args.pr)
     summary = {
         "nothing": "nothing to release",
         "dry-run": "dry run: no tag, push, release or label was made",
@@ -233,6 +253,7 @@ def release(args: argparse.Namespace) -> int:
             "tags": " ".join(result.tags),
         }
     )
+    section.release(result, github.html_url if github else "")
     return 0
 
 
