@@ -196,7 +196,7 @@ def prepare(args: argparse.Namespace) -> int:
         "dry-run": "dry run: nothing was written, pushed or opened",
         "opened": f"release PR: {result.pr_url}",
         "updated": f"release PR: {result.pr_url}",
-        "unchanged": f"release PR: {result.pr_url} (unchanged)",
+        "unchanged": f"nothing changed: the release PR {result.pr_url} is up to date",
     }[result.status]
     _emit(args.format, result.to_json(), lines, summary)
     _github_output(
