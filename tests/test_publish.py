@@ -118,8 +118,9 @@ def test_publishes_in_order_verifies_and_reruns_as_a_no_op(example_ws: Path, loc
     again = rk(example_ws, "publish", "-j", "4", *index_flags(local_index))
     assert again.returncode == 0, again.stderr
     assert set(statuses(example_ws).values()) == {"already-published"}
-    assert "nothing uploaded" in again.stdout
+    assert "skipped without building" in again.stdout and "already released" in again.stderr
     assert len(local_index.requests_for("POST")) == posts  # the rerun sent nothing
+    assert records(example_ws) == built  # ...and built nothing
 
 
 def test_wheels_carry_exact_pins_with_extras_and_markers(example_ws: Path, local_index: LocalIndex,
