@@ -269,6 +269,7 @@ CODES: dict[str, str] = {
     "RK709": "a tag already exists on a different commit",
     "RK710": "an invalid combination of bump options",
     "RK711": "the computed version is already tagged",
+    "RK712": "`notify` cannot read the index, so it cannot tell which versions are live",
     "RK720": "a GitHub API request failed",
     "RK721": "an invalid GitHub repository name or URL",
     "RK722": "no GitHub token for a write",

@@ -7,7 +7,8 @@
   creates the GitHub releases, then labels the PR ``autorelease: tagged``.
 * :func:`mark_published` is called by ``publish`` at the end of a successful run and labels
   the PR ``autorelease: published``.
-* :func:`notify` sends ``repository_dispatch`` to the downstream repositories.
+* :func:`releasekit.notify.notify` sends ``repository_dispatch`` to the downstream
+  repositories, announcing what is on the index.
 
 Each step is idempotent: a rerun completes what a failed run left undone (a tag without a
 release, a release without a label) and otherwise changes nothing. The user's checkout is
@@ -16,10 +17,8 @@ never modified; ``prepare`` works in ``<state_dir>/worktrees/prepare``.
 
 from __future__ import annotations
 
-import json
-import re
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +51,6 @@ from releasekit.versionsource import version_in_text, version_source
 from releasekit.workspace import Workspace, load_workspace
 
 Notice = Callable[[str], None]
-_NOTIFIED = re.compile(r"<!-- releasekit:notified (?P<repos>[^>]*?) -->")
 TITLE_PREFIX = "chore(release):"
 
 
@@ -314,7 +312,7 @@ def prepare(
         waiting = [
             p
             for p in github.merged_pulls(cfg.release_branch, cfg.base_branch)
-            if _has_label(p, PENDING.name)
+            if has_label(p, PENDING.name)
         ]
         if waiting:
             numbers = ", ".join(f"#{p['number']}" for p in waiting)
@@ -480,7 +478,7 @@ def _build_release_branch(
     return True
 
 
-def _has_label(pull: Mapping[str, Any], name: str) -> bool:
+def has_label(pull: Mapping[str, Any], name: str) -> bool:
     return any(isinstance(lb, dict) and lb.get("name") == name for lb in pull.get("labels", []))
 
 
@@ -503,7 +501,7 @@ def _open_or_update_pr(
         result.status = "unchanged"
         result.actions.append(f"PR #{pull['number']} is up to date")
     result.pr, result.pr_url = int(pull["number"]), str(pull["html_url"])
-    if not _has_label(pull, PENDING.name):
+    if not has_label(pull, PENDING.name):
         github.ensure_label(PENDING)
         github.add_labels(int(pull["number"]), [PENDING.name])
         result.actions.append(f"labelled PR #{pull['number']} {PENDING.name!r}")
@@ -543,10 +541,10 @@ def _release_pulls(github: GitHub, ws: Workspace, pr_number: int | None) -> list
             )
         return [pull]
     merged = github.merged_pulls(cfg.release_branch, cfg.base_branch)
-    pending = [p for p in merged if _has_label(p, PENDING.name)]
+    pending = [p for p in merged if has_label(p, PENDING.name)]
     if pending:
         return pending
-    done = [p for p in merged if _has_label(p, TAGGED.name) or _has_label(p, PUBLISHED.name)]
+    done = [p for p in merged if has_label(p, TAGGED.name) or has_label(p, PUBLISHED.name)]
     return done[-1:]
 
 
@@ -702,7 +700,7 @@ def _release_one(
         result.actions.append(
             f"created the GitHub release {entry.tag}: {created.get('html_url', '')}"
         )
-    if _has_label(pull, PENDING.name):
+    if has_label(pull, PENDING.name):
         if dry_run:
             result.actions.append(f"would relabel PR #{number} {PENDING.name!r} -> {TAGGED.name!r}")
         else:
@@ -737,7 +735,7 @@ def mark_published(
     cfg = ws.config.workflow
     merged = gh.merged_pulls(cfg.release_branch, cfg.base_branch)
     for pull in reversed(merged):
-        if not (_has_label(pull, TAGGED.name) or _has_label(pull, PUBLISHED.name)):
+        if not (has_label(pull, TAGGED.name) or has_label(pull, PUBLISHED.name)):
             continue
         try:
             manifest = Manifest.parse(pull.get("body"), f"PR #{pull['number']}")
@@ -747,117 +745,9 @@ def mark_published(
             versions.get(e.name) != e.version for e in manifest.packages
         ):
             continue
-        if not _has_label(pull, PUBLISHED.name):
+        if not has_label(pull, PUBLISHED.name):
             gh.relabel(int(pull["number"]), TAGGED, PUBLISHED)
             notice(f"labelled release PR #{pull['number']} {PUBLISHED.name!r}")
         return int(pull["number"])
     notice("no tagged release PR matches the published versions: no label changed")
     return None
-
-
-# --- notify ------------------------------------------------------------------------------
-
-
-@dataclass
-class NotifyResult:
-    status: str  # nothing | dry-run | sent | done
-    pr: int | None = None
-    packages: dict[str, str] = field(default_factory=dict)
-    sent: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    payload: dict[str, Any] = field(default_factory=dict)
-    actions: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "command": "notify",
-            "status": self.status,
-            "pr": self.pr,
-            "packages": self.packages,
-            "sent": self.sent,
-            "skipped": self.skipped,
-            "payload": self.payload,
-            "actions": self.actions,
-        }
-
-
-def notify(
-    ws: Workspace,
-    *,
-    github: GitHub | None,
-    dry_run: bool = False,
-    force: bool = False,
-    pr_number: int | None = None,
-    repositories: Sequence[str] = (),
-    notice: Notice = stderr_notice,
-) -> NotifyResult:
-    """``repository_dispatch`` the latest release to each downstream repository, once.
-
-    A marker comment on the release PR records each repository notified, so a rerun sends
-    nothing again (``force`` resends). Delivery is at least once: a crash between the
-    dispatch and the comment repeats that one dispatch.
-    """
-    check_config(ws)
-    cfg = ws.config.workflow
-    targets = list(dict.fromkeys([*cfg.downstream_repositories, *repositories]))
-    if not targets:
-        notice("no downstream repositories configured (workflow.downstream_repositories)")
-        return NotifyResult(status="nothing")
-    if github is None:
-        raise UsageError(
-            "no GitHub repository is known, so there is no release to announce",
-            code="RK703",
-            hint="set [tool.releasekit.workflow] github_repository or GITHUB_REPOSITORY",
-        )
-    if not dry_run:
-        github.require_token("send repository_dispatch")
-    if pr_number is not None:
-        pull: dict[str, Any] | None = github.get_pull(pr_number)
-    else:
-        merged = github.merged_pulls(cfg.release_branch, cfg.base_branch)
-        done = [p for p in merged if _has_label(p, TAGGED.name) or _has_label(p, PUBLISHED.name)]
-        pull = done[-1] if done else None
-    if pull is None:
-        notice("no released (tagged) release PR: nothing to announce")
-        return NotifyResult(status="nothing")
-    number = int(pull["number"])
-    manifest = Manifest.parse(pull.get("body"), f"release PR #{number}")
-    payload = {
-        "source": github.repo,
-        "pr": number,
-        "sha": pull.get("merge_commit_sha"),
-        "packages": manifest.versions,
-        "tags": [e.tag for e in manifest.packages],
-    }
-    result = NotifyResult(
-        status="dry-run" if dry_run else "done",
-        pr=number,
-        packages=manifest.versions,
-        payload=payload,
-    )
-    notified: set[str] = set()
-    if not force:
-        for comment in github.comments(number):
-            for match in _NOTIFIED.finditer(str(comment.get("body") or "")):
-                notified.update(match.group("repos").split())
-    for repo in targets:
-        if repo in notified:
-            result.skipped.append(repo)
-            result.actions.append(f"{repo} was already notified of PR #{number}")
-            continue
-        if dry_run:
-            result.actions.append(
-                f"would send {cfg.dispatch_event_type!r} to {repo}: {json.dumps(payload)}"
-            )
-            continue
-        github.dispatch(repo, cfg.dispatch_event_type, payload)
-        github.comment(
-            number,
-            f"<!-- releasekit:notified {repo} -->\n"
-            f"releasekit sent `{cfg.dispatch_event_type}` to {repo}.",
-        )
-        result.sent.append(repo)
-        result.actions.append(f"sent {cfg.dispatch_event_type!r} to {repo}")
-    if result.sent:
-        result.status = "sent"
-    return result
