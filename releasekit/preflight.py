@@ -156,10 +156,10 @@ def detect_auth(target: str, mode: str, environ: Mapping[str, str]) -> AuthInfo:
             hint=oidc_hint,
         )
     token_var = ""
-    if environ.get("UV_PUBLISH_TOKEN"):
-        token_var = "UV_PUBLISH_TOKEN"
-    elif target == "testpypi" and environ.get("TESTPYPI_TOKEN"):
+    if target == "testpypi" and environ.get("TESTPYPI_TOKEN"):
         token_var = "TESTPYPI_TOKEN"  # the publish action hands it to uv as UV_PUBLISH_TOKEN
+    elif environ.get("UV_PUBLISH_TOKEN"):
+        token_var = "UV_PUBLISH_TOKEN"
     if token_var:
         return AuthInfo("token", token_var, "never", token_var=token_var)
     user, password = environ.get("UV_PUBLISH_USERNAME"), environ.get("UV_PUBLISH_PASSWORD")

@@ -386,8 +386,9 @@ def test_readme_renders_for_its_content_type(
             "auto",
             {"TESTPYPI_TOKEN": "t", "UV_PUBLISH_TOKEN": "p"},
             "token",
-            "UV_PUBLISH_TOKEN",
+            "TESTPYPI_TOKEN",  # named for TestPyPI: wins there (a CI job may hold both)
         ),
+        ("testpypi", "auto", {"UV_PUBLISH_TOKEN": "p"}, "token", "UV_PUBLISH_TOKEN"),
         ("testpypi", "auto", {"TESTPYPI_TOKEN": "t"}, "token", "TESTPYPI_TOKEN"),
         ("pypi", "auto", {"TESTPYPI_TOKEN": "t"}, "none", ""),
         (
