@@ -20,6 +20,8 @@ from releasekit.tags import package_tags
 from releasekit.workspace import Workspace
 
 MANIFEST_SCHEMA = "releasekit.release-manifest/1"
+#: The trailer that marks a tag ``release`` made; a user's own tags never name a release.
+TAG_TRAILER = "releasekit-release:"
 _MANIFEST_BLOCK = re.compile(r"```json releasekit-manifest\n(?P<json>.*?)\n```", re.DOTALL)
 
 
@@ -109,18 +111,17 @@ class Manifest:
             ) from None
 
 
-
 def tagged_release(ws: Workspace, git: Git, ref: str = "HEAD") -> dict[str, str]:
-    """``{package: version}`` of every released member tagged at ``ref`` (empty: no release).
-
-    A tag there whose version is not the member's version at ``ref`` means the tree and the
-    release disagree, which no publish should paper over (RK708).
+    """``{package: version}`` of every released member ``release`` tagged at ``ref`` (empty: no
+    release). Only tags carrying :data:`TAG_TRAILER` count, so a tag a user set (a VCS version,
+    say) never narrows a publish. A release tag whose version is not the member's version at
+    ``ref`` means the tree and the release disagree, which no publish papers over (RK708).
     """
     from releasekit.plan import release_set
 
     if not git.is_repo():
         return {}
-    here = git.tags_at(ref)
+    here = [name for name, note in git.tags_at(ref).items() if note and _made_by_release(note)]
     if not here:
         return {}
     found: dict[str, str] = {}
@@ -130,15 +131,28 @@ def tagged_release(ws: Workspace, git: Git, ref: str = "HEAD") -> dict[str, str]
             continue
         version = max(tagged, key=Version)
         if pkg.version is not None and _differ(pkg.version, version):
+            from releasekit.versionsource import version_source
+
+            vcs = version_source(pkg).kind == "vcs"
             raise WorkflowError(
-                f"{ref} is tagged {tagged[version]}, but {ws.relative(pkg.manifest)} "
-                f"has version {pkg.version}",
+                f"{ref} is tagged {tagged[version]}, but {pkg.name}'s version there is {pkg.version}"
+                + (" (read from git by its build backend)" if vcs else ""),
                 path=pkg.manifest,
                 code="RK708",
-                hint="publish the commit the release tagged (the merge commit of the release PR)",
+                hint=f"make its VCS tag pattern match {tagged[version]}" if vcs
+                else "publish the commit the release tagged (the merge commit of the release PR)",
             )
         found[pkg.name] = pkg.version or version
     return found
+
+
+def tag_message(entry: ManifestEntry, pr: int) -> str:
+    """The annotation of a package's release tag: what it is, and the trailer that marks it."""
+    return f"{entry.name} {entry.version}\n\n{TAG_TRAILER} PR #{pr}\n"
+
+
+def _made_by_release(note: str) -> bool:
+    return any(line.startswith(TAG_TRAILER) for line in note.splitlines())
 
 
 def _differ(a: str, b: str) -> bool:

@@ -35,7 +35,6 @@ class Scope:
     plan: Plan  # what runs
     release: dict[str, str]  # the release tagged at HEAD; empty when HEAD is no release
     released: dict[str, str]  # versions left out because the index has them whole
-    index_error: str = ""
 
 
 def release_selection(
@@ -136,4 +135,4 @@ def publish_scope(
                 f"note: unreleased changes in {', '.join(changed)}: they go out with the next "
                 "version (`releasekit prepare`)"
             )
-    return Scope(without(plan, reasons), release, released, reading.error)
+    return Scope(without(plan, reasons), release, released)

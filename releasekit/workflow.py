@@ -43,7 +43,7 @@ from releasekit.commits import Analysis, analyze, require_history
 from releasekit.context import stderr_notice
 from releasekit.errors import ConfigError, ReleasekitError, UsageError, WorkflowError
 from releasekit.fsutil import atomic_write
-from releasekit.release_manifest import Manifest, ManifestEntry
+from releasekit.release_manifest import Manifest, ManifestEntry, tag_message
 from releasekit.selection import Selection
 from releasekit.state import StateLock, ensure_state_dir
 from releasekit.tags import format_tag, umbrella_tag
@@ -640,7 +640,7 @@ def _release_one(
                 "rerun `releasekit prepare` and merge again",
             )
         result.released[entry.name] = entry.version
-    wanted = [(e.tag, f"{e.name} {e.version}") for e in manifest.packages]
+    wanted = [(e.tag, tag_message(e, number)) for e in manifest.packages]
     if manifest.umbrella_tag:
         wanted.append((manifest.umbrella_tag, f"release {manifest.umbrella_tag}"))
     remote = {

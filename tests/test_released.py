@@ -14,6 +14,7 @@ import pytest
 
 from releasekit.backends.registry import IndexFile
 from releasekit.plan import build_plan
+from releasekit.release_manifest import TAG_TRAILER
 from releasekit.released import version_on_index
 from releasekit.scope import without
 from releasekit.workspace import load_workspace
@@ -65,8 +66,9 @@ def repo(tmp_path: Path, uv_env: dict[str, str]) -> Path:
 
 
 def _tag(root: Path, *names: str, version: str = "0.1.0") -> None:
+    """Tag HEAD the way `release` does (the trailer marks a release tag)."""
     for name in names:
-        git(root, "tag", "-a", "-m", name, f"{name}-v{version}")
+        git(root, "tag", "-a", "-m", f"{name} {version}\n\n{TAG_TRAILER} PR #1", f"{name}-v{version}")
 
 
 @pytest.mark.slow
@@ -109,6 +111,13 @@ def test_docs_change_after_a_release_publishes_nothing_and_says_so(
 
 
 def test_a_tagged_head_publishes_exactly_its_tags(repo: Path, local_index: LocalIndex) -> None:
+    git(repo, "tag", f"{CORE}-v0.1.0")  # a user's own tags (a VCS version, say) name no release
+    git(repo, "tag", "-a", "-m", "by hand", f"{APP}-v0.1.0")
+    plan = rk(repo, "publish", "--dry-run", "--format", "json", *index_flags(local_index))
+    assert [p["name"] for p in json.loads(plan.stdout)["packages"]] == [CORE, APP], plan.stderr
+    assert "HEAD is tagged" not in plan.stderr
+    git(repo, "tag", "-d", f"{APP}-v0.1.0")
+
     _tag(repo, APP)
     plan = rk(repo, "publish", "-p", CORE, "--dry-run", "--format", "json", *index_flags(local_index))
     assert plan.returncode == 0, plan.stderr
@@ -116,8 +125,9 @@ def test_a_tagged_head_publishes_exactly_its_tags(repo: Path, local_index: Local
     assert f"HEAD is tagged as the release of {APP} 0.1.0: publishing exactly that" in plan.stderr
     assert "do not narrow a tagged release" in plan.stderr
 
+    git(repo, "tag", "-d", f"{CORE}-v0.1.0")
     _tag(repo, CORE, version="0.9.0")
     wrong = rk(repo, "publish", "--dry-run", *index_flags(local_index))
     assert wrong.returncode == 1
     assert "error[RK708]" in wrong.stderr and f"{CORE}-v0.9.0" in wrong.stderr
-    assert "packages/core/pyproject.toml" in wrong.stderr
+    assert "packages/core/pyproject.toml" in wrong.stderr and "version there is 0.1.0" in wrong.stderr

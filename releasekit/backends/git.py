@@ -154,9 +154,17 @@ class Git:
         """Tags reachable from ``ref``."""
         return [t for t in self.run("tag", "--list", "--merged", ref).stdout.splitlines() if t]
 
-    def tags_at(self, ref: str = "HEAD") -> list[str]:
-        """Tags that point at ``ref`` (annotated ones peeled)."""
-        return [t for t in self.run("tag", "--list", "--points-at", ref).stdout.splitlines() if t]
+    def tags_at(self, ref: str = "HEAD") -> dict[str, str | None]:
+        """Tags that point at ``ref``: name -> annotation message (None: a lightweight tag)."""
+        fmt = "%(refname:strip=2)%1f%(objecttype)%1f%(contents)%1e"
+        out = self.run("for-each-ref", f"--points-at={ref}", f"--format={fmt}", "refs/tags").stdout
+        found: dict[str, str | None] = {}
+        for record in out.split(_RS):
+            name, _, rest = record.strip("\n").partition(_US)
+            kind, _, message = rest.partition(_US)
+            if name:
+                found[name] = message if kind == "tag" else None
+        return found
 
     def changed_since(self, ref: str, pathspecs: Sequence[str]) -> bool:
         """True when the work tree's committed ``pathspecs`` differ between ``ref`` and HEAD."""
