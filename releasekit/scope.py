@@ -33,7 +33,6 @@ Notice = Callable[[str], None]
 @dataclass(frozen=True)
 class Scope:
     plan: Plan  # what runs
-    release: dict[str, str]  # the release tagged at HEAD; empty when HEAD is no release
     released: dict[str, str]  # versions left out because the index has them whole
 
 
@@ -112,7 +111,7 @@ def publish_scope(
     notice: Notice = stderr_notice,
 ) -> Scope:
     """The plan ``publish`` runs, after asking the index what it already has."""
-    chosen, release = release_selection(ws, selection, notice)
+    chosen, _ = release_selection(ws, selection, notice)
     plan = build_plan(ws, chosen, smoke_test=smoke_test, staged=staged)
     reading: IndexReading = read_index(
         client or IndexClient(settings.check_url, settings.json_api_url),
@@ -135,4 +134,4 @@ def publish_scope(
                 f"note: unreleased changes in {', '.join(changed)}: they go out with the next "
                 "version (`releasekit prepare`)"
             )
-    return Scope(without(plan, reasons), release, released)
+    return Scope(without(plan, reasons), released)
