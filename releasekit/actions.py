@@ -339,10 +339,9 @@ def no_credentials() -> PublishError:
 
 def _publish_env(settings: Settings) -> dict[str, str]:
     env: dict[str, str] = {}
-    if settings.get("target") == "testpypi" and not os.environ.get("UV_PUBLISH_TOKEN"):
-        token = os.environ.get("TESTPYPI_TOKEN")
-        if token:
-            env["UV_PUBLISH_TOKEN"] = token
+    token = os.environ.get("TESTPYPI_TOKEN")
+    if settings.get("target") == "testpypi" and token:  # meant for TestPyPI: wins (settings.describe_auth)
+        env["UV_PUBLISH_TOKEN"] = token
     return env
 
 

@@ -89,7 +89,8 @@ def render_section(
         lines += [f"### {heading}", "", *entries, ""]
     if not any_entry:
         lines += ["* No user-facing changes.", ""]
-    return "\n".join(lines) + "\n"
+    # No trailing blank line: insert_section puts exactly one between sections.
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def release_notes(section: str) -> str:

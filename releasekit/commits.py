@@ -346,15 +346,23 @@ def histories(ws: Workspace, git: Git, names: Iterable[str]) -> dict[str, Packag
     for name in names:
         pkg = ws.by_name[name]
         assert pkg.version is not None
-        tag = last_tag(ws, name, pkg.version, merged)
-        rel = pkg.path.resolve().relative_to(top.resolve()).as_posix()
-        log = git.log(
-            f"{tag}..HEAD" if tag else "HEAD", paths=[f":(top){rel}" if rel != "." else ":(top)"]
-        )
-        mine = [c for c in log if any(owner_of(f, table) == name for f in c.files)]
-        changes, cancelled = effective_changes(mine)
-        out[name] = PackageHistory(name, tag, tuple(mine), tuple(changes), tuple(sorted(cancelled)))
+        out[name] = history_since(ws, git, name, last_tag(ws, name, pkg.version, merged), table)
     return out
+
+
+def history_since(
+    ws: Workspace, git: Git, name: str, tag: str | None, table: list[tuple[str, str]] | None = None
+) -> PackageHistory:
+    """``name``'s commits and effective changes from ``tag`` (None: all history) to HEAD."""
+    top = git.toplevel()
+    table = owners(ws, top) if table is None else table
+    rel = ws.by_name[name].path.resolve().relative_to(top.resolve()).as_posix()
+    log = git.log(
+        f"{tag}..HEAD" if tag else "HEAD", paths=[f":(top){rel}" if rel != "." else ":(top)"]
+    )
+    mine = [c for c in log if any(owner_of(f, table) == name for f in c.files)]
+    changes, cancelled = effective_changes(mine)
+    return PackageHistory(name, tag, tuple(mine), tuple(changes), tuple(sorted(cancelled)))
 
 
 # --- next versions -------------------------------------------------------------------------

@@ -80,6 +80,18 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
             "default_tasks": ["plan"],
         }
 
+    @staticmethod
+    def _scoped(prepared: Prepared) -> Prepared:
+        """What `releasekit publish` would release: the tags at HEAD, minus released versions."""
+        from releasekit.scope import publish_scope
+        from releasekit.selection import EVERYTHING
+
+        try:
+            scope = publish_scope(prepared.ws, EVERYTHING, prepared.settings)
+        except ReleasekitError as exc:
+            raise InvalidDodoFile(exc.one_line()) from None
+        return Prepared(prepared.ws, scope.plan, prepared.settings, scope.released)
+
     def load_tasks(self, cmd: Any, pos_args: Any) -> list[Task]:
         prepared = self._prepare()
         if getattr(cmd, "execute_tasks", False) and not self.cli:
@@ -97,6 +109,7 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
 
                 raise InvalidDodoFile(no_credentials().one_line())
             Path(prepared.settings.run_dir).mkdir(parents=True, exist_ok=True)
+            prepared = self.prepared = self._scoped(prepared)
             if prepared.plan.staged and not prepared.settings.stage_url:
                 # The staged gate's index serves from this process while doit runs the tasks.
                 staging = contextlib.ExitStack()

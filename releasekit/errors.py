@@ -280,9 +280,11 @@ CODES: dict[str, str] = {
     "RK709": "a tag already exists on a different commit",
     "RK710": "an invalid combination of bump options",
     "RK711": "the computed version is already tagged",
+    "RK712": "`notify` cannot read the index, so it cannot tell which versions are live",
     "RK720": "a GitHub API request failed",
     "RK721": "an invalid GitHub repository name or URL",
     "RK722": "no GitHub token for a write",
-    "RK723": "GitHub's rate limit is exhausted for longer than releasekit waits",
+    "RK723": "GitHub's rate limit is exhausted for longer than releasekit waits, or through every retry",
+    "RK724": "GitHub stayed unavailable (5xx, dropped connections) through every retry",
     "RK999": "an internal error (a bug in releasekit): the message names the saved traceback",
 }

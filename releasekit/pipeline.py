@@ -132,7 +132,10 @@ def doit_tasks(plan: Plan, settings: PublishSettings, ws: Workspace | None = Non
                extra: list[Task] | None = None) -> list[Task]:
     """doit Task objects for the plan: one group per stage plus its ``STAGE:PACKAGE`` subtasks."""
     tasks: list[Task] = []
-    for stage, subtasks in task_dicts(plan, settings, ws).items():
+    stages = task_dicts(plan, settings, ws)
+    if not plan.packages:  # every version already released: `doit publish` is a no-op, not an error
+        stages = {stage: [] for stage in STAGES}
+    for stage, subtasks in stages.items():
         tasks.extend(generate_tasks(stage, (t for t in subtasks), f"{stage} every package: {STAGE_HELP[stage]}"))
     gate = next((t for t in plan.tasks if t.name == GATE), None)
     if gate is not None:

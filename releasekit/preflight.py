@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from packaging.version import Version
 
 from releasekit.backends.git import Git
-from releasekit.backends.registry import IndexClient, IndexFile, file_version
+from releasekit.backends.registry import IndexClient, IndexFile
 from releasekit.backends.uv import Uv
 from releasekit.builds import load_record
 from releasekit.config import Config
@@ -28,6 +28,7 @@ from releasekit.depgraph import workspace_graph
 from releasekit.errors import EXIT_REFUSED, ReleasekitError, UsageError
 from releasekit.package import Package
 from releasekit.plan import Plan
+from releasekit.released import version_on_index
 from releasekit.retry import call_with_retries
 from releasekit.settings import PublishSettings, github_oidc_available
 from releasekit.workspace import Workspace
@@ -70,7 +71,9 @@ GATES: tuple[GateInfo, ...] = (
     ),
     GateInfo("index_reachable", "the index's check URL answers", network=True),
     GateInfo(
-        "version_conflicts", "no version to publish is on the index with other files", network=True
+        "version_conflicts",
+        "no half-published version holds other files than this build (released ones are skipped)",
+        network=True,
     ),
     GateInfo(
         "new_projects",
@@ -153,10 +156,10 @@ def detect_auth(target: str, mode: str, environ: Mapping[str, str]) -> AuthInfo:
             hint=oidc_hint,
         )
     token_var = ""
-    if environ.get("UV_PUBLISH_TOKEN"):
-        token_var = "UV_PUBLISH_TOKEN"
-    elif target == "testpypi" and environ.get("TESTPYPI_TOKEN"):
+    if target == "testpypi" and environ.get("TESTPYPI_TOKEN"):
         token_var = "TESTPYPI_TOKEN"  # the publish action hands it to uv as UV_PUBLISH_TOKEN
+    elif environ.get("UV_PUBLISH_TOKEN"):
+        token_var = "UV_PUBLISH_TOKEN"
     if token_var:
         return AuthInfo("token", token_var, "never", token_var=token_var)
     user, password = environ.get("UV_PUBLISH_USERNAME"), environ.get("UV_PUBLISH_PASSWORD")
@@ -647,6 +650,8 @@ class _Gates:
         return None
 
     def version_conflicts(self) -> GateResult:
+        """The released-version rule of :mod:`releasekit.released`: a released version is
+        skipped, a partial one (a resume) must match the local build, a new one is free."""
         blocked = self._unreachable("version_conflicts")
         if blocked:
             return blocked
@@ -656,21 +661,26 @@ class _Gates:
             )
         conflicts: list[str] = []
         warnings: list[str] = []
+        released: list[str] = []
         resumed: list[str] = []
         try:
             for name, version in self.versions():
-                on_index = _version_files(self.listing(name) or {}, name, version)
-                if not on_index:
+                found = version_on_index(self.listing(name), name, version)
+                where = f"{name}=={version}"
+                if found.state == "new":
+                    continue
+                if found.state == "released":
+                    released.append(f"{where}: already released ({found.listed}); publish skips it")
                     continue
                 built = load_record(self.ws.state_dir, name, version)
                 record = built.files if built is not None and built.files else None
-                listed = ", ".join(sorted(on_index))
                 if record is None:
                     warnings.append(
-                        f"{name}=={version}: the index already has {listed}; there is no local "
-                        "build record, so the new build will be compared with the index"
+                        f"{where}: partly on the index ({found.listed}); publish resumes it: "
+                        "the new build must match those files"
                     )
                     continue
+                on_index = found.files
                 common = sorted(set(record) & set(on_index))
                 different = [
                     f for f in common if on_index[f].sha256 and on_index[f].sha256 != record[f]
@@ -678,46 +688,42 @@ class _Gates:
                 unhashed = [f for f in common if not on_index[f].sha256]
                 if different:
                     conflicts.append(
-                        f"{name}=={version}: the index has other bytes for {', '.join(different)} "
+                        f"{where}: the index has other bytes for {', '.join(different)} "
                         "than releasekit built"
                     )
-                elif not common:
-                    warnings.append(
-                        f"{name}=={version}: the index has {listed}, which releasekit did not build"
-                    )
                 elif unhashed:
-                    warnings.append(
-                        f"{name}=={version}: the index lists no sha256 for {', '.join(unhashed)}"
-                    )
+                    warnings.append(f"{where}: the index lists no sha256 for {', '.join(unhashed)}")
                 else:
-                    resumed.append(
-                        f"{name}=={version}: already on the index with the recorded sha256"
-                    )
+                    resumed.append(f"{where}: partly on the index, with the recorded sha256 (resumed)")
         except ReleasekitError as exc:
             return GateResult(
                 "version_conflicts", "fail", f"the index failed to answer: {exc.message}", exc.hint
             )
+        done = tuple(released + resumed)
         if conflicts:
             return GateResult(
                 "version_conflicts",
                 "fail",
-                f"{len(conflicts)} version(s) already exist on the index with different files",
+                f"{len(conflicts)} half-published version(s) hold other files than this build",
                 "bump these packages to a new version: an index never lets a version's files "
                 "change",
-                tuple(conflicts + warnings),
+                tuple(conflicts + warnings) + done,
             )
         if warnings:
             return GateResult(
                 "version_conflicts",
                 "warn",
-                f"{len(warnings)} version(s) already have files on the index",
-                "if they are not this release's, bump the version",
-                tuple(warnings + resumed),
+                f"{len(warnings)} version(s) are partly on the index",
+                "publish uploads the rest; if those files are not this release's, bump the version",
+                tuple(warnings) + done,
             )
         reason = f"none of {len(self.versions())} version(s) exists on the index"
-        if resumed:
-            reason = f"no conflict; {len(resumed)} already uploaded with identical files (resumed)"
-        return GateResult("version_conflicts", "pass", reason, details=tuple(resumed))
+        if done:
+            reason = (
+                f"no conflict; {len(released)} already released (skipped), "
+                f"{len(resumed)} resumed"
+            )
+        return GateResult("version_conflicts", "pass", reason, details=done)
 
     def new_projects(self) -> GateResult:
         blocked = self._unreachable("new_projects")
@@ -763,14 +769,6 @@ def _read_manifest(pkg: Package) -> dict[str, Any]:
 def _table(data: Mapping[str, Any], key: str) -> dict[str, Any]:
     value = data.get(key)
     return value if isinstance(value, dict) else {}
-
-
-def _version_files(files: Mapping[str, IndexFile], name: str, version: str) -> dict[str, IndexFile]:
-    from packaging.utils import canonicalize_name
-    from packaging.version import Version
-
-    want = (canonicalize_name(name), Version(version))
-    return {fn: f for fn, f in files.items() if (parsed := file_version(fn)) and parsed == want}
 
 
 def readme_content_type(pkg: Package) -> str | None:

@@ -20,7 +20,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -47,6 +47,8 @@ class Prepared:
     ws: Workspace
     plan: Plan
     settings: PublishSettings
+    #: Versions left out of the plan because the index already has them whole.
+    released: Mapping[str, str] = field(default_factory=dict)
 
 
 # --- the doit reporter -----------------------------------------------------------------
@@ -491,6 +493,14 @@ class RunResult:
         }
 
 
+RELEASED = "already released: skipped without building"
+
+
+def released_rows(released: Mapping[str, str]) -> list[PackageResult]:
+    """Result rows for versions the index had whole before the run (releasekit.released)."""
+    return [PackageResult(n, v, "already-published", message=RELEASED) for n, v in sorted(released.items())]
+
+
 def summarize(plan: Plan, outcomes: dict[str, TaskEvent], cancelled: bool) -> list[PackageResult]:
     results = []
     for pkg in plan.packages:
@@ -609,7 +619,7 @@ def execute(
             observer.on_event({"event": "restore", "package": "", "stage": "", "detail": message})
     result = RunResult(
         run_id=settings.run_id,
-        packages=summarize(prepared.plan, collector.outcomes, control.cancelled),
+        packages=released_rows(prepared.released) + summarize(prepared.plan, collector.outcomes, control.cancelled),
         cancelled=control.cancelled,
         seconds=time.monotonic() - started,
         runtime_errors=collector.runtime_errors,
@@ -640,7 +650,7 @@ def render_summary(result: RunResult, *, rehearsal: bool = False) -> str:
         if p.status == "published":
             detail = f"uploaded {', '.join(p.uploaded)}" if p.uploaded else "uploaded"
         elif p.status == "already-published":
-            detail = "already on the index with identical files; nothing uploaded"
+            detail = p.message or "already on the index with identical files; nothing uploaded"
         elif p.status == "kept-existing":
             detail = "different files already on the index were kept (--skip-existing)"
         rows.append((p.name, p.version, what, detail))

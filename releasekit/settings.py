@@ -92,11 +92,15 @@ def auto_concurrency() -> int:
 
 
 def describe_auth(target: str, environ: Mapping[str, str]) -> tuple[str, bool]:
-    """(description, has explicit credentials) from the variables uv reads."""
-    if environ.get("UV_PUBLISH_TOKEN"):
-        return "token (UV_PUBLISH_TOKEN)", True
+    """(description, has explicit credentials) from the variables uv reads.
+
+    For TestPyPI a ``TESTPYPI_TOKEN`` wins over ``UV_PUBLISH_TOKEN``: a token named for it is
+    meant for it, so a CI job can hold both tokens without knowing the configured target.
+    """
     if target == "testpypi" and environ.get("TESTPYPI_TOKEN"):
         return "token (TESTPYPI_TOKEN)", True
+    if environ.get("UV_PUBLISH_TOKEN"):
+        return "token (UV_PUBLISH_TOKEN)", True
     if environ.get("UV_PUBLISH_USERNAME") and environ.get("UV_PUBLISH_PASSWORD"):
         return f"username/password (UV_PUBLISH_USERNAME={environ['UV_PUBLISH_USERNAME']})", True
     return "none", False

@@ -7,7 +7,8 @@
   creates the GitHub releases, then labels the PR ``autorelease: tagged``.
 * :func:`mark_published` is called by ``publish`` at the end of a successful run and labels
   the PR ``autorelease: published``.
-* :func:`notify` sends ``repository_dispatch`` to the downstream repositories.
+* :func:`releasekit.notify.notify` sends ``repository_dispatch`` to the downstream
+  repositories, announcing what is on the index.
 
 Each step is idempotent: a rerun completes what a failed run left undone (a tag without a
 release, a release without a label) and otherwise changes nothing. The user's checkout is
@@ -16,17 +17,15 @@ never modified; ``prepare`` works in ``<state_dir>/worktrees/prepare``.
 
 from __future__ import annotations
 
-import json
-import re
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from packaging.version import Version
 
-from releasekit import changelog
+from releasekit import changelog, notes
 from releasekit.backends.git import Git
 from releasekit.backends.github import (
     DEFAULT_API_URL,
@@ -42,8 +41,9 @@ from releasekit.backends.github import (
 from releasekit.bumping import apply_edits, version_edits
 from releasekit.commits import Analysis, analyze, require_history
 from releasekit.context import stderr_notice
-from releasekit.errors import ConfigError, UsageError, WorkflowError
+from releasekit.errors import ConfigError, ReleasekitError, UsageError, WorkflowError
 from releasekit.fsutil import atomic_write
+from releasekit.release_manifest import Manifest, ManifestEntry, tag_message
 from releasekit.selection import Selection
 from releasekit.state import StateLock, ensure_state_dir
 from releasekit.tags import format_tag, umbrella_tag
@@ -51,9 +51,6 @@ from releasekit.versionsource import version_in_text, version_source
 from releasekit.workspace import Workspace, load_workspace
 
 Notice = Callable[[str], None]
-MANIFEST_SCHEMA = "releasekit.release-manifest/1"
-_MANIFEST_BLOCK = re.compile(r"```json releasekit-manifest\n(?P<json>.*?)\n```", re.DOTALL)
-_NOTIFIED = re.compile(r"<!-- releasekit:notified (?P<repos>[^>]*?) -->")
 TITLE_PREFIX = "chore(release):"
 
 
@@ -72,12 +69,14 @@ def github_from_env(
     *,
     environ: Mapping[str, str] | None = None,
     notice: Notice = stderr_notice,
+    max_retries: int | None = None,
 ) -> GitHub | None:
     """The GitHub client for this workspace, or None when no repository is known.
 
     Repository: ``workflow.github_repository``, else ``$GITHUB_REPOSITORY``, else the
     remote's URL. API base: ``$GITHUB_API_URL`` (default https://api.github.com). Token:
-    ``$RELEASEKIT_GITHUB_TOKEN``, ``$GITHUB_TOKEN`` or ``$GH_TOKEN``.
+    ``$RELEASEKIT_GITHUB_TOKEN``, ``$GITHUB_TOKEN`` or ``$GH_TOKEN``. Retries: ``max_retries``
+    (``--max-retries``), else the config's.
     """
     env = _environ() if environ is None else environ
     cfg = ws.config.workflow
@@ -95,13 +94,14 @@ def github_from_env(
         )
 
     def on_retry(attempt: int, delay: float, exc: BaseException) -> None:
-        notice(f"{exc}; retry {attempt} in {delay:.1f} s")
+        what = exc.message if isinstance(exc, ReleasekitError) else str(exc)
+        notice(f"{what}; retry {attempt} in {delay:.1f} s")
 
     return GitHub(
         repo,
         token=token_from_env(env),
         api_url=env.get("GITHUB_API_URL") or DEFAULT_API_URL,
-        max_retries=ws.config.max_retries,
+        max_retries=ws.config.max_retries if max_retries is None else max_retries,
         base_delay=ws.config.retry_base_delay,
         on_retry=on_retry,
     )
@@ -160,95 +160,6 @@ def check_config(ws: Workspace) -> None:
 def _top_relative(git: Git, path: Path) -> str:
     rel = path.resolve().relative_to(git.toplevel().resolve()).as_posix()
     return "" if rel == "." else rel
-
-
-# --- the release manifest ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ManifestEntry:
-    name: str
-    version: str
-    previous: str
-    tag: str
-    path: str
-
-    @property
-    def prerelease(self) -> bool:
-        return Version(self.version).is_prerelease
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What a release PR releases; the contract between ``prepare`` and ``release``."""
-
-    packages: tuple[ManifestEntry, ...]
-    base: str
-    umbrella_tag: str | None = None
-
-    @property
-    def versions(self) -> dict[str, str]:
-        return {e.name: e.version for e in self.packages}
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "schema": MANIFEST_SCHEMA,
-            "base": self.base,
-            "umbrella_tag": self.umbrella_tag,
-            "packages": [
-                {
-                    "name": e.name,
-                    "version": e.version,
-                    "previous": e.previous,
-                    "tag": e.tag,
-                    "path": e.path,
-                }
-                for e in self.packages
-            ],
-        }
-
-    def block(self, *, compact: bool = False) -> str:
-        text = json.dumps(
-            self.to_json(),
-            indent=None if compact else 2,
-            separators=(",", ":") if compact else None,
-        )
-        return (
-            "<!-- releasekit:manifest -->\n<details><summary>Release manifest "
-            "(read by <code>releasekit release</code>; do not edit)</summary>\n\n"
-            f"```json releasekit-manifest\n{text}\n```\n\n</details>\n"
-        )
-
-    @classmethod
-    def parse(cls, body: str | None, where: str) -> Manifest:
-        match = _MANIFEST_BLOCK.search(body or "")
-        if not match:
-            raise WorkflowError(
-                f"{where} has no release manifest in its body",
-                code="RK704",
-                hint="keep the ```json releasekit-manifest block `releasekit prepare` wrote",
-            )
-        try:
-            raw = json.loads(match.group("json"))
-            if raw.get("schema") != MANIFEST_SCHEMA:
-                raise ValueError(f"unknown schema {raw.get('schema')!r}")
-            entries = tuple(
-                ManifestEntry(
-                    name=str(p["name"]),
-                    version=str(Version(str(p["version"]))),
-                    previous=str(p.get("previous", "")),
-                    tag=str(p["tag"]),
-                    path=str(p.get("path", "")),
-                )
-                for p in raw["packages"]
-            )
-            return cls(entries, str(raw.get("base", "")), raw.get("umbrella_tag"))
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise WorkflowError(
-                f"{where}: the release manifest is damaged ({exc})",
-                code="RK704",
-                hint="rerun `releasekit prepare` to rewrite the release PR",
-            ) from None
 
 
 # --- the PR body -------------------------------------------------------------------------
@@ -365,42 +276,6 @@ class PrepareResult:
         }
 
 
-def _changelog_sections(
-    ws: Workspace, analysis: Analysis, git: Git, links: changelog.Links
-) -> dict[str, str]:
-    date = git.commit_date("HEAD")
-    out: dict[str, str] = {}
-    for name, version in analysis.versions.items():
-        decision = analysis.decisions[name]
-        history = decision.history
-        out[name] = changelog.render_section(
-            version,
-            tag=format_tag(ws.config, name, version),
-            previous_tag=history.since_tag if history else None,
-            date=date,
-            changes=history.changes if history else (),
-            dependencies=decision.dependency_updates,
-            links=links,
-        )
-    return out
-
-
-def _changelog_edits(
-    ws: Workspace, sections: Mapping[str, str], versions: Mapping[str, str]
-) -> dict[Path, str]:
-    """New changelog texts by path; a file that already has the version is left alone."""
-    out: dict[Path, str] = {}
-    if not ws.config.workflow.changelog:
-        return out
-    for name, section in sections.items():
-        path = ws.by_name[name].path / ws.config.workflow.changelog_file
-        existing = path.read_text(encoding="utf-8") if path.exists() else None
-        if existing is not None and changelog.has_version(existing, versions[name]):
-            continue
-        out[path] = changelog.insert_section(existing, section)
-    return out
-
-
 def prepare(
     ws: Workspace,
     *,
@@ -437,7 +312,7 @@ def prepare(
         waiting = [
             p
             for p in github.merged_pulls(cfg.release_branch, cfg.base_branch)
-            if _has_label(p, PENDING.name)
+            if has_label(p, PENDING.name)
         ]
         if waiting:
             numbers = ", ".join(f"#{p['number']}" for p in waiting)
@@ -470,7 +345,7 @@ def prepare(
         )
 
     links = changelog.Links(github.html_url if github else "")
-    sections = _changelog_sections(ws, analysis, git, links)
+    sections = notes.sections(ws, analysis, git, links)
     head = git.head()
     ws_rel = _top_relative(git, ws.root)
     entries = tuple(
@@ -499,7 +374,7 @@ def prepare(
         for edit in version_edits(ws, versions, tagging=True):
             result.actions.append(f"would change {ws.relative(edit.path)}:")
             result.actions.extend(f"  {note}" for note in edit.notes)
-        for path in _changelog_edits(ws, sections, versions):
+        for path in notes.changelog_edits(ws, sections, versions):
             result.actions.append(f"would add a section to {ws.relative(path)}")
         if lock and (ws.root / "uv.lock").exists():
             result.actions.append("would refresh uv.lock")
@@ -551,6 +426,8 @@ def prepare(
             f"{cfg.release_branch} on {cfg.remote} already has this release commit"
         )
     _open_or_update_pr(github, ws, title, body, result)
+    if pushed and result.status == "unchanged":
+        result.status = "updated"  # the branch moved even though the PR text did not
     return result
 
 
@@ -580,11 +457,11 @@ def _build_release_branch(
             uv.lock(tree_ws.root)
 
     apply_edits(tree_ws, edits, command="prepare", after=after)
-    for edit in edits:
-        result.actions.append(f"changed {tree_ws.relative(edit.path)}: " + "; ".join(edit.notes))
-    for path, text in _changelog_edits(tree_ws, sections, versions).items():
+    # Reported only when pushed: a rerun that finds the same commit on the remote changed nothing.
+    written = [f"changed {tree_ws.relative(e.path)}: " + "; ".join(e.notes) for e in edits]
+    for path, text in notes.changelog_edits(tree_ws, sections, versions).items():
         atomic_write(path, text.encode("utf-8"))
-        result.actions.append(f"added a section to {tree_ws.relative(path)}")
+        written.append(f"added a section to {tree_ws.relative(path)}")
     tree_git = Git(tree)
     tree_git.add_all()
     tree_git.run("commit", "-q", "--allow-empty", "-m", message, env=tree_git.identity_env())
@@ -597,11 +474,11 @@ def _build_release_branch(
         if same_tree and same_parent:
             return False
     tree_git.push(cfg.remote, [f"HEAD:{branch_ref}"], overwrite=True)
-    result.actions.append(f"pushed {cfg.release_branch} to {cfg.remote}")
+    result.actions += [*written, f"pushed {cfg.release_branch} to {cfg.remote}"]
     return True
 
 
-def _has_label(pull: Mapping[str, Any], name: str) -> bool:
+def has_label(pull: Mapping[str, Any], name: str) -> bool:
     return any(isinstance(lb, dict) and lb.get("name") == name for lb in pull.get("labels", []))
 
 
@@ -624,7 +501,7 @@ def _open_or_update_pr(
         result.status = "unchanged"
         result.actions.append(f"PR #{pull['number']} is up to date")
     result.pr, result.pr_url = int(pull["number"]), str(pull["html_url"])
-    if not _has_label(pull, PENDING.name):
+    if not has_label(pull, PENDING.name):
         github.ensure_label(PENDING)
         github.add_labels(int(pull["number"]), [PENDING.name])
         result.actions.append(f"labelled PR #{pull['number']} {PENDING.name!r}")
@@ -664,10 +541,10 @@ def _release_pulls(github: GitHub, ws: Workspace, pr_number: int | None) -> list
             )
         return [pull]
     merged = github.merged_pulls(cfg.release_branch, cfg.base_branch)
-    pending = [p for p in merged if _has_label(p, PENDING.name)]
+    pending = [p for p in merged if has_label(p, PENDING.name)]
     if pending:
         return pending
-    done = [p for p in merged if _has_label(p, TAGGED.name) or _has_label(p, PUBLISHED.name)]
+    done = [p for p in merged if has_label(p, TAGGED.name) or has_label(p, PUBLISHED.name)]
     return done[-1:]
 
 
@@ -693,15 +570,6 @@ def _version_at(git: Git, sha: str, entry: ManifestEntry, ws: Workspace) -> str 
         return None
     file_text = git.show(sha, ws.relative(source.path))
     return version_in_text(source, file_text) if file_text is not None else None
-
-
-def _notes(git: Git, ws: Workspace, sha: str, entry: ManifestEntry) -> str:
-    name = ws.config.workflow.changelog_file
-    text = git.show(sha, f"{entry.path}/{name}" if entry.path else name)
-    section = changelog.extract_section(text, entry.version) if text else None
-    if section:
-        return changelog.release_notes(section)
-    return f"Release of {entry.name} {entry.version}.\n"
 
 
 def release(
@@ -772,7 +640,7 @@ def _release_one(
                 "rerun `releasekit prepare` and merge again",
             )
         result.released[entry.name] = entry.version
-    wanted = [(e.tag, f"{e.name} {e.version}") for e in manifest.packages]
+    wanted = [(e.tag, tag_message(e, number)) for e in manifest.packages]
     if manifest.umbrella_tag:
         wanted.append((manifest.umbrella_tag, f"release {manifest.umbrella_tag}"))
     remote = {
@@ -825,14 +693,14 @@ def _release_one(
         created = github.create_release(
             tag=entry.tag,
             name=f"{entry.name} {entry.version}",
-            body=_notes(git, ws, sha, entry),
+            body=notes.github_release_body(git, ws, sha, entry),
             prerelease=entry.prerelease,
             target=sha,
         )
         result.actions.append(
             f"created the GitHub release {entry.tag}: {created.get('html_url', '')}"
         )
-    if _has_label(pull, PENDING.name):
+    if has_label(pull, PENDING.name):
         if dry_run:
             result.actions.append(f"would relabel PR #{number} {PENDING.name!r} -> {TAGGED.name!r}")
         else:
@@ -867,7 +735,7 @@ def mark_published(
     cfg = ws.config.workflow
     merged = gh.merged_pulls(cfg.release_branch, cfg.base_branch)
     for pull in reversed(merged):
-        if not (_has_label(pull, TAGGED.name) or _has_label(pull, PUBLISHED.name)):
+        if not (has_label(pull, TAGGED.name) or has_label(pull, PUBLISHED.name)):
             continue
         try:
             manifest = Manifest.parse(pull.get("body"), f"PR #{pull['number']}")
@@ -877,117 +745,9 @@ def mark_published(
             versions.get(e.name) != e.version for e in manifest.packages
         ):
             continue
-        if not _has_label(pull, PUBLISHED.name):
+        if not has_label(pull, PUBLISHED.name):
             gh.relabel(int(pull["number"]), TAGGED, PUBLISHED)
             notice(f"labelled release PR #{pull['number']} {PUBLISHED.name!r}")
         return int(pull["number"])
     notice("no tagged release PR matches the published versions: no label changed")
     return None
-
-
-# --- notify ------------------------------------------------------------------------------
-
-
-@dataclass
-class NotifyResult:
-    status: str  # nothing | dry-run | sent | done
-    pr: int | None = None
-    packages: dict[str, str] = field(default_factory=dict)
-    sent: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    payload: dict[str, Any] = field(default_factory=dict)
-    actions: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "command": "notify",
-            "status": self.status,
-            "pr": self.pr,
-            "packages": self.packages,
-            "sent": self.sent,
-            "skipped": self.skipped,
-            "payload": self.payload,
-            "actions": self.actions,
-        }
-
-
-def notify(
-    ws: Workspace,
-    *,
-    github: GitHub | None,
-    dry_run: bool = False,
-    force: bool = False,
-    pr_number: int | None = None,
-    repositories: Sequence[str] = (),
-    notice: Notice = stderr_notice,
-) -> NotifyResult:
-    """``repository_dispatch`` the latest release to each downstream repository, once.
-
-    A marker comment on the release PR records each repository notified, so a rerun sends
-    nothing again (``force`` resends). Delivery is at least once: a crash between the
-    dispatch and the comment repeats that one dispatch.
-    """
-    check_config(ws)
-    cfg = ws.config.workflow
-    targets = list(dict.fromkeys([*cfg.downstream_repositories, *repositories]))
-    if not targets:
-        notice("no downstream repositories configured (workflow.downstream_repositories)")
-        return NotifyResult(status="nothing")
-    if github is None:
-        raise UsageError(
-            "no GitHub repository is known, so there is no release to announce",
-            code="RK703",
-            hint="set [tool.releasekit.workflow] github_repository or GITHUB_REPOSITORY",
-        )
-    if not dry_run:
-        github.require_token("send repository_dispatch")
-    if pr_number is not None:
-        pull: dict[str, Any] | None = github.get_pull(pr_number)
-    else:
-        merged = github.merged_pulls(cfg.release_branch, cfg.base_branch)
-        done = [p for p in merged if _has_label(p, TAGGED.name) or _has_label(p, PUBLISHED.name)]
-        pull = done[-1] if done else None
-    if pull is None:
-        notice("no released (tagged) release PR: nothing to announce")
-        return NotifyResult(status="nothing")
-    number = int(pull["number"])
-    manifest = Manifest.parse(pull.get("body"), f"release PR #{number}")
-    payload = {
-        "source": github.repo,
-        "pr": number,
-        "sha": pull.get("merge_commit_sha"),
-        "packages": manifest.versions,
-        "tags": [e.tag for e in manifest.packages],
-    }
-    result = NotifyResult(
-        status="dry-run" if dry_run else "done",
-        pr=number,
-        packages=manifest.versions,
-        payload=payload,
-    )
-    notified: set[str] = set()
-    if not force:
-        for comment in github.comments(number):
-            for match in _NOTIFIED.finditer(str(comment.get("body") or "")):
-                notified.update(match.group("repos").split())
-    for repo in targets:
-        if repo in notified:
-            result.skipped.append(repo)
-            result.actions.append(f"{repo} was already notified of PR #{number}")
-            continue
-        if dry_run:
-            result.actions.append(
-                f"would send {cfg.dispatch_event_type!r} to {repo}: {json.dumps(payload)}"
-            )
-            continue
-        github.dispatch(repo, cfg.dispatch_event_type, payload)
-        github.comment(
-            number,
-            f"<!-- releasekit:notified {repo} -->\n"
-            f"releasekit sent `{cfg.dispatch_event_type}` to {repo}.",
-        )
-        result.sent.append(repo)
-        result.actions.append(f"sent {cfg.dispatch_event_type!r} to {repo}")
-    if result.sent:
-        result.status = "sent"
-    return result

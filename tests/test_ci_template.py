@@ -22,6 +22,7 @@ import yaml
 
 from releasekit.cli import build_parser
 from releasekit.errors import UsageError
+from tests.harness.actions import substitute
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "ci" / "releasekit-uv.yml"
@@ -50,7 +51,6 @@ VARIANTS = {
     "concurrency": "7",
     "max_retries": "5",
 }
-_EXPR = re.compile(r"\$\{\{\s*(?P<expr>.*?)\s*\}\}")
 BASH = shutil.which("bash")
 
 
@@ -96,7 +96,8 @@ def test_inputs_are_the_specified_ones(workflow: dict[str, Any]) -> None:
         inputs["action"]["options"] == ["release", "prepare"]
         and inputs["action"]["default"] == "release"
     )
-    assert inputs["target"]["options"] == ["pypi", "testpypi"]
+    assert inputs["target"]["options"] == ["config", "pypi", "testpypi"]
+    assert inputs["target"]["default"] == "config"  # the workspace's index.target decides
     assert inputs["bump_type"]["options"] == ["auto", "patch", "minor", "major"]
     assert inputs["dry_run"]["type"] == "boolean" and inputs["dry_run"]["default"] is True
     assert (
@@ -123,18 +124,22 @@ def test_runs_never_interpolate_expressions(workflow: dict[str, Any]) -> None:
         )
 
 
-def _evaluate(expr: str, inputs: dict[str, Any], env: dict[str, str]) -> str:
-    """The few expression forms the template's step env may use."""
-    if expr.startswith("inputs."):
-        value = inputs.get(expr[len("inputs.") :], "")
-        return str(value).lower() if isinstance(value, bool) else str(value)
-    if expr.startswith("secrets."):
-        return f"secret-{expr[len('secrets.') :]}"
-    if expr.startswith("env."):
-        return env[expr[len("env.") :]]
-    if re.fullmatch(r"needs\.\w+\.outputs\.\w+", expr):
-        return {"sha": "0" * 40, "pr": "7"}.get(expr.rsplit(".", 1)[1], "x")
-    raise AssertionError(f"unsupported expression in a releasekit step's env: ${{{{ {expr} }}}}")
+class _Secrets(dict[str, str]):
+    """Every secret exists and reads as ``secret-NAME``."""
+
+    def get(self, key: str, default: object = None) -> str:  # type: ignore[override]
+        return f"secret-{key}"
+
+
+def step_context(workflow: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+    """What the step env expressions see: the inputs, stand-in secrets, the release job's outputs."""
+    context: dict[str, Any] = {
+        "inputs": inputs,
+        "secrets": _Secrets(),
+        "needs": {"release": {"outputs": {"sha": "0" * 40, "pr": "7"}}},
+    }
+    context["env"] = {k: substitute(str(v), context) for k, v in workflow.get("env", {}).items()}
+    return context
 
 
 def run_steps(
@@ -143,26 +148,27 @@ def run_steps(
     """Execute each releasekit step's script; returns job -> (argv, selected env)."""
     assert BASH is not None
     bindir = tmp_path / "bin"
-    bindir.mkdir(exist_ok=True)
+    bindir.mkdir(parents=True, exist_ok=True)
     stub = bindir / "releasekit"
     stub.write_text(
         '#!/usr/bin/env bash\nprintf "%s\\0" "$@" > "$RK_CAPTURE"\n'
         'printf "%s" "${UV_PUBLISH_TOKEN-<unset>}" > "$RK_CAPTURE.token"\n'
-        'printf "%s" "${GITHUB_TOKEN-<unset>}" > "$RK_CAPTURE.gh"\n',
+        'printf "%s" "${GITHUB_TOKEN-<unset>}" > "$RK_CAPTURE.gh"\n'
+        'printf "%s" "${TESTPYPI_TOKEN-<unset>}" > "$RK_CAPTURE.testpypi"\n',
         encoding="utf-8",
     )
     stub.chmod(0o755)
-    top_env = {k: str(v) for k, v in workflow.get("env", {}).items()}
+    context = step_context(workflow, inputs)
     results: dict[str, tuple[list[str], dict[str, str]]] = {}
     for job_name, step in releasekit_steps(workflow):
         capture = tmp_path / f"{job_name}.argv"
         env = {
             "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}",
             "RK_CAPTURE": str(capture),
-            **top_env,
+            **context["env"],
         }
         for key, raw in step.get("env", {}).items():
-            env[key] = _EXPR.sub(lambda m: _evaluate(m.group("expr"), inputs, top_env), str(raw))
+            env[key] = substitute(str(raw), context)
         proc = subprocess.run(
             [BASH, "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
             env=env,
@@ -178,6 +184,7 @@ def run_steps(
             {
                 "UV_PUBLISH_TOKEN": Path(f"{capture}.token").read_text(),
                 "GITHUB_TOKEN": Path(f"{capture}.gh").read_text(),
+                "TESTPYPI_TOKEN": Path(f"{capture}.testpypi").read_text(),
             },
         )
     return results
@@ -210,17 +217,31 @@ def test_push_event_runs_plain_commands(workflow: dict[str, Any], tmp_path: Path
     assert runs["prepare"][0] == ["prepare"]
     assert runs["release"][0] == ["release"]
     assert runs["notify"][0] == ["notify", "--pr", "7"]
-    assert runs["publish"][0] == ["publish", "--target", "pypi"]
-    for job in ("prepare", "release"):
+    assert runs["publish"][0] == ["publish"]  # no --target: index.target from the config decides
+    for job in ("prepare", "release", "publish", "notify"):
         assert parse(runs[job][0]) is not None
+    dispatched = run_steps(workflow, defaults(workflow), tmp_path / "dispatch")
+    assert "--target" not in dispatched["publish"][0] and "--target" not in dispatched["notify"][0]
+
+
+def test_checkouts_read_full_history_where_releasekit_does(workflow: dict[str, Any]) -> None:
+    """prepare reads commits since tags, release the merge commit and tags, publish the tags
+    at HEAD (and preflight refuses a shallow clone): depth 1, the action's default, breaks each."""
+    for job in ("prepare", "release", "publish"):
+        checkout = next(s for s in workflow["jobs"][job]["steps"] if "actions/checkout" in s.get("uses", ""))
+        assert checkout.get("with", {}).get("fetch-depth") == 0, job
+    publish = next(s["run"] for _, s in releasekit_steps(workflow) if "publish" in s["run"])
+    assert "args+=(--group" not in publish  # the tags at the release commit name what is released
 
 
 @pytest.mark.skipif(BASH is None, reason="needs bash")
 def test_token_fallbacks(workflow: dict[str, Any], tmp_path: Path) -> None:
-    runs = run_steps(workflow, {**defaults(workflow), "target": "pypi"}, tmp_path)
-    assert runs["publish"][1]["UV_PUBLISH_TOKEN"] == "secret-UV_PUBLISH_TOKEN"
-    runs = run_steps(workflow, {**defaults(workflow), "target": "testpypi"}, tmp_path)
-    assert runs["publish"][1]["UV_PUBLISH_TOKEN"] == "secret-TESTPYPI_TOKEN"
+    """Both tokens reach releasekit under the names it reads; it picks the one for the target
+    (TESTPYPI_TOKEN for TestPyPI), so an empty target input can defer to the config."""
+    for target in ("config", "pypi", "testpypi"):
+        runs = run_steps(workflow, {**defaults(workflow), "target": target}, tmp_path / target)
+        assert runs["publish"][1]["UV_PUBLISH_TOKEN"] == "secret-UV_PUBLISH_TOKEN"
+        assert runs["publish"][1]["TESTPYPI_TOKEN"] == "secret-TESTPYPI_TOKEN"
     assert runs["notify"][1]["GITHUB_TOKEN"] == "secret-RELEASEKIT_DISPATCH_TOKEN"
     assert runs["prepare"][1]["GITHUB_TOKEN"] == "secret-GITHUB_TOKEN"
 

@@ -386,8 +386,9 @@ def test_readme_renders_for_its_content_type(
             "auto",
             {"TESTPYPI_TOKEN": "t", "UV_PUBLISH_TOKEN": "p"},
             "token",
-            "UV_PUBLISH_TOKEN",
+            "TESTPYPI_TOKEN",  # named for TestPyPI: wins there (a CI job may hold both)
         ),
+        ("testpypi", "auto", {"UV_PUBLISH_TOKEN": "p"}, "token", "UV_PUBLISH_TOKEN"),
         ("testpypi", "auto", {"TESTPYPI_TOKEN": "t"}, "token", "TESTPYPI_TOKEN"),
         ("pypi", "auto", {"TESTPYPI_TOKEN": "t"}, "none", ""),
         (
@@ -477,6 +478,7 @@ def write_record(state: Path, files: dict[str, str]) -> None:
 
 
 def test_version_conflicts(repo: Path, index: FakeIndex) -> None:
+    """Released (sdist and wheel there): skipped, never compared. Partial: a resume, compared."""
     state = load_workspace(repo).state_dir
     index.projects["acme-core"] = {"acme_core-0.0.9.tar.gz": "0" * 64}
     assert preflight(repo, index, only="version_conflicts").gate("version_conflicts").status == "pass"
@@ -486,14 +488,26 @@ def test_version_conflicts(repo: Path, index: FakeIndex) -> None:
         "acme_core-0.1.0-py3-none-any.whl": "b" * 64,
     }
     gate = preflight(repo, index, only="version_conflicts").gate("version_conflicts")
-    assert gate.status == "warn" and "will be compared with the index" in gate.details[0]
+    assert gate.status == "pass" and "1 already released (skipped)" in gate.reason
+    assert "publish skips it" in gate.details[0]
+    write_record(
+        state,
+        {"acme_core-0.1.0.tar.gz": "c" * 64, "acme_core-0.1.0-py3-none-any.whl": "d" * 64},
+    )
+    gate = preflight(repo, index, only="version_conflicts").gate("version_conflicts")
+    assert gate.status == "pass", "a released version is never compared with a (re)build"
+
+    index.projects["acme-core"] = {"acme_core-0.1.0.tar.gz": "a" * 64}  # half-published
+    (state / "builds").rename(state / "builds-aside")
+    gate = preflight(repo, index, only="version_conflicts").gate("version_conflicts")
+    assert gate.status == "warn" and "the new build must match those files" in gate.details[0]
 
     write_record(
         state,
         {"acme_core-0.1.0.tar.gz": "a" * 64, "acme_core-0.1.0-py3-none-any.whl": "b" * 64},
     )
     gate = preflight(repo, index, only="version_conflicts").gate("version_conflicts")
-    assert gate.status == "pass" and "identical" in gate.reason
+    assert gate.status == "pass" and "1 resumed" in gate.reason
 
     write_record(
         state,

@@ -118,8 +118,9 @@ def test_publishes_in_order_verifies_and_reruns_as_a_no_op(example_ws: Path, loc
     again = rk(example_ws, "publish", "-j", "4", *index_flags(local_index))
     assert again.returncode == 0, again.stderr
     assert set(statuses(example_ws).values()) == {"already-published"}
-    assert "nothing uploaded" in again.stdout
+    assert "skipped without building" in again.stdout and "already released" in again.stderr
     assert len(local_index.requests_for("POST")) == posts  # the rerun sent nothing
+    assert records(example_ws) == built  # ...and built nothing
 
 
 def test_wheels_carry_exact_pins_with_extras_and_markers(example_ws: Path, local_index: LocalIndex,
@@ -281,5 +282,6 @@ def test_plain_doit_publishes_in_parallel(example_ws: Path, local_index: LocalIn
     assert len(local_index.files()) == 12
     again = subprocess.run([doit, "-n", "3", "publish"], cwd=example_ws, capture_output=True, text=True, timeout=240,
                            check=False)
-    assert again.returncode == 0
-    assert again.stdout.count("-- upload:") == 6  # skipped: the probe saw identical files
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "already released, skipped without building" in again.stderr  # as `releasekit publish`
+    assert "upload:" not in again.stdout and len(local_index.files()) == 12

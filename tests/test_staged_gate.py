@@ -104,7 +104,8 @@ def test_a_working_release_passes_the_gate_then_uploads_in_order(
     assert max(trials) <= min(uploads)  # nothing irreversible before everything is proven
     imported = {e["package"]: e["modules"] for e in events if e.get("step") == "import"}
     assert imported["acme-core"] == ["acme_core"]
-    # The rerun reuses the builds and the passed trials (same files): nothing to redo.
+    # The rerun finds every version released on the index: nothing is built, staged or tried.
     again = rk(example_ws, "publish", "-j", "4", *index_flags(local_index))
     assert again.returncode == 0, again.stderr
     assert set(statuses(example_ws).values()) == {"already-published"}
+    assert len(list((example_ws / ".releasekit" / "runs").glob("*/events.ndjson"))) == 1

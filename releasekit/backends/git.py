@@ -1,11 +1,12 @@
 """The VCS backend: git, run as a subprocess, every result checked and redacted.
 
-Commits and tags get a fallback identity when git has none configured (a fresh CI runner),
-so a release never stops at "Please tell me who you are".
+Commits and tags get a fallback identity where git would find none (a fresh CI runner), so a
+release never stops at "Please tell me who you are"; ``GIT_*`` variables and git's config win.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,14 +118,24 @@ class Git:
         result = self.run("config", "--get", key, check=False)
         return result.stdout.strip() or None if result.returncode == 0 else None
 
-    def identity_env(self) -> dict[str, str]:
-        """Author/committer variables when git has no identity configured, else nothing."""
-        env: dict[str, str] = {}
-        if not self.config_get("user.name"):
-            env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = FALLBACK_NAME
-        if not self.config_get("user.email"):
-            env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = FALLBACK_EMAIL
-        return env
+    def identity_env(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The bot identity only where git would find none, in git's own order.
+
+        For each of author and committer, name and email: a ``GIT_*`` variable wins, then
+        ``user.name``/``user.email`` from git's config (and ``$EMAIL`` for the email); only
+        what is still missing gets the GitHub Actions bot.
+        """
+        env = os.environ if environ is None else environ
+        configured = {"NAME": self.config_get("user.name"), "EMAIL": self.config_get("user.email")}
+        fallback = {"NAME": FALLBACK_NAME, "EMAIL": FALLBACK_EMAIL}
+        out: dict[str, str] = {}
+        for role in ("AUTHOR", "COMMITTER"):
+            for part in ("NAME", "EMAIL"):
+                variable = f"GIT_{role}_{part}"
+                if env.get(variable) or configured[part] or (part == "EMAIL" and env.get("EMAIL")):
+                    continue
+                out[variable] = fallback[part]
+        return out
 
     def rev_parse(self, ref: str) -> str | None:
         """The commit ``ref`` names (tags peeled), or None if there is none."""
@@ -142,6 +153,26 @@ class Git:
     def tags_merged(self, ref: str = "HEAD") -> list[str]:
         """Tags reachable from ``ref``."""
         return [t for t in self.run("tag", "--list", "--merged", ref).stdout.splitlines() if t]
+
+    def tags_at(self, ref: str = "HEAD") -> dict[str, str | None]:
+        """Tags that point at ``ref``: name -> annotation message (None: a lightweight tag)."""
+        fmt = "%(refname:strip=2)%1f%(objecttype)%1f%(contents)%1e"
+        out = self.run("for-each-ref", f"--points-at={ref}", f"--format={fmt}", "refs/tags").stdout
+        found: dict[str, str | None] = {}
+        for record in out.split(_RS):
+            name, _, rest = record.strip("\n").partition(_US)
+            kind, _, message = rest.partition(_US)
+            if name:
+                found[name] = message if kind == "tag" else None
+        return found
+
+    def changed_since(self, ref: str, pathspecs: Sequence[str]) -> bool:
+        """True when the work tree's committed ``pathspecs`` differ between ``ref`` and HEAD."""
+        result = self.run("diff", "--quiet", ref, "HEAD", "--", *pathspecs, check=False)
+        if result.returncode not in (0, 1):
+            raise CommandError(["git", "diff", "--quiet", ref, "HEAD"], result.returncode,
+                               result.stdout + result.stderr)
+        return result.returncode == 1
 
     def show(self, rev: str, path: str) -> str | None:
         """File content at ``rev`` (path relative to the repository top), or None if absent."""

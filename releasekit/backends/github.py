@@ -4,8 +4,9 @@ Only the endpoints the release workflow needs. 5xx, 408, dropped connections and
 limits (429, or 403 with ``X-RateLimit-Remaining: 0`` or ``Retry-After``) are retried
 through :func:`releasekit.retry.call_with_retries` with jitter, waiting at least as long as
 GitHub asks; a wait longer than ``max_wait`` fails at once with the reset time instead of
-stalling a CI job. Anything else is a :class:`GitHubError` naming the request, the status
-and GitHub's message, with the token masked.
+stalling a CI job, and retries that run out are GitHub's own errors (RK723, RK724), never
+an index's. Anything else is a :class:`GitHubError` naming the request, the status and
+GitHub's message, with the token masked.
 """
 
 from __future__ import annotations
@@ -201,12 +202,32 @@ class GitHub:
                 method, url, path=path, params=params, json=json, expect=expect, allow=allow
             )
 
-        return call_with_retries(
-            attempt,
-            max_retries=self.max_retries,
-            base_delay=self.base_delay,
-            on_retry=self.on_retry,
-            sleep=self.sleep,
+        try:
+            return call_with_retries(
+                attempt,
+                max_retries=self.max_retries,
+                base_delay=self.base_delay,
+                on_retry=self.on_retry,
+                sleep=self.sleep,
+            )
+        except TransientError as exc:
+            raise self._gave_up(exc) from None
+
+    def _gave_up(self, exc: TransientError) -> GitHubError:
+        """The last transient answer, as GitHub's own error: never an index code or hint."""
+        tries = f"{self.max_retries + 1} attempt(s)"
+        if exc.status in (403, 429):
+            return GitHubError(
+                f"{exc.message}, through {tries}",
+                code="RK723",
+                hint="wait for the rate limit to reset and rerun (every step completes what is "
+                "missing), or raise --max-retries",
+            )
+        return GitHubError(
+            f"{exc.message}, through {tries}",
+            code="RK724",
+            hint="GitHub may be having an outage: rerun later (every step completes what is "
+            "missing), or raise --max-retries",
         )
 
     def _attempt(

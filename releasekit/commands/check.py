@@ -14,6 +14,7 @@ from releasekit.commands.publish import index_overrides
 from releasekit.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, ReleasekitError, UsageError
 from releasekit.plan import Plan, build_plan
 from releasekit.preflight import NETWORK_GATES, parse_gate_ids, run_preflight
+from releasekit.scope import release_selection
 from releasekit.settings import resolve
 from releasekit.state import StateLock
 
@@ -42,7 +43,8 @@ def preflight(args: argparse.Namespace) -> int:
     plan: Plan | None = None
     refusal: ReleasekitError | None = None
     try:
-        plan = build_plan(ws, selection(args))
+        chosen, _ = release_selection(ws, selection(args))  # a tagged HEAD releases its tags
+        plan = build_plan(ws, chosen)
     except UsageError:
         raise
     except ReleasekitError as exc:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that 
     from releasekit.observer import PublishObserver
     from releasekit.plan import Plan
     from releasekit.report.github import Section
+    from releasekit.runner import RunResult
     from releasekit.settings import PublishSettings
     from releasekit.workspace import Workspace
 
@@ -185,17 +186,22 @@ def publish(args: argparse.Namespace) -> int:
 def _publish(args: argparse.Namespace, summary: Section) -> int:
     from releasekit import render
     from releasekit.commands.common import selection, workspace, write
-    from releasekit.plan import build_plan
     from releasekit.runner import Prepared, RunControl, execute, render_summary
+    from releasekit.scope import Scope, publish_scope
     from releasekit.state import StateLock, ensure_state_dir, repair_leftovers
     from releasekit.ui.choose import session
 
     _check_args(args)
     ws = workspace(args)
-    plan = build_plan(ws, selection(args), smoke_test=False if args.no_smoke_test else None,
-                      staged=False if args.no_stage else None)
     settings = _settings(args, ws)
+
+    def scope_of(settings: PublishSettings) -> Scope:
+        return publish_scope(ws, selection(args), settings, smoke_test=False if args.no_smoke_test else None,
+                             staged=False if args.no_stage else None)
+
     if args.dry_run:
+        scope = scope_of(settings)
+        plan = scope.plan
         destination = _destination(settings, args.rehearse)
         if args.format == "json":
             write(render.to_json({**plan.to_json(), "index": destination, "dry_run": True}))
@@ -211,35 +217,53 @@ def _publish(args: argparse.Namespace, summary: Section) -> int:
         )
         summary.note(f"dry run of {len(plan.packages)} packages: nothing was built, uploaded or changed")
         return EXIT_OK
-    if not plan.packages:
-        summary.note("nothing to publish")
-        if args.format == "json":  # ui: stdout carries NDJSON only; the summary is its last line
-            from releasekit.runner import RunResult
-            from releasekit.ui.ndjson import NdjsonStream
-
-            NdjsonStream(sys.stdout).on_finish(RunResult(settings.run_id, [], False, 0.0))
-            return EXIT_OK
-        write("nothing to publish\n")
-        return EXIT_OK
+    result: RunResult | None = None
     state = ensure_state_dir(ws.state_dir)
     with StateLock(state, "publish"):
         repair_leftovers(state, holding_lock=True)
-        observer = observer_for(args)
-        control = RunControl(observer)  # keys and SIGUSR1/2 act through it
         with contextlib.ExitStack() as stack:
             if args.rehearse:
                 settings = stack.enter_context(_rehearsal(settings))
-            _preflight(ws, plan, settings, args)
-            settings = stack.enter_context(settings.staging(plan.staged))
-            stack.enter_context(session(observer, control))  # the terminal is restored on every exit
-            result = execute(Prepared(ws, plan, settings), observer,
-                             start_method=args.start_method, control=control)
-    summary.publish(settings.run_dir)  # also writes the run's report.html
-    if args.format != "json":  # with json, the NDJSON stream already ended with the summary
-        write(render_summary(result, rehearsal=args.rehearse))
+            scope = scope_of(settings)
+            plan = scope.plan
+            if plan.packages:
+                observer = observer_for(args)
+                control = RunControl(observer)  # keys and SIGUSR1/2 act through it
+                _preflight(ws, plan, settings, args)
+                settings = stack.enter_context(settings.staging(plan.staged))
+                stack.enter_context(session(observer, control))  # the terminal is restored on every exit
+                result = execute(Prepared(ws, plan, settings, scope.released), observer,
+                                 start_method=args.start_method, control=control)
+    if result is None:
+        summary.note("nothing to publish" if not scope.released else "every version is already on the index")
+        result = _nothing_to_run(args, settings, scope.released)
+    else:
+        summary.publish(settings.run_dir)  # also writes the run's report.html
+        if args.format != "json":  # with json, the NDJSON stream already ended with the summary
+            write(render_summary(result, rehearsal=args.rehearse))
     tokens = ("RELEASEKIT_GITHUB_TOKEN", "GITHUB_TOKEN", "GH_TOKEN")
-    if result.ok and not args.rehearse and any(os.environ.get(t) for t in tokens):
+    if result.ok and result.packages and not args.rehearse and any(os.environ.get(t) for t in tokens):
         from releasekit.workflow import mark_published
 
         mark_published(ws, {p.name: p.version for p in result.packages})
     return result.exit_code
+
+
+def _nothing_to_run(args: argparse.Namespace, settings: PublishSettings, released: dict[str, str]) -> RunResult:
+    """Every version is already on the index (or none is selected): say so, record it."""
+    from releasekit.commands.common import write
+    from releasekit.runner import RunResult, released_rows, render_summary, write_summary
+
+    result = RunResult(settings.run_id, released_rows(released), False, 0.0)
+    if released:
+        Path(settings.run_dir).mkdir(parents=True, exist_ok=True)
+        write_summary(settings, result)
+    if args.format == "json":  # ui: stdout carries NDJSON only; the summary is its last line
+        from releasekit.ui.ndjson import NdjsonStream
+
+        NdjsonStream(sys.stdout).on_finish(result)
+    elif released:
+        write(render_summary(result))
+    else:
+        write("nothing to publish\n")
+    return result

@@ -14,7 +14,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # building the parser stays cheap
+    from releasekit.backends.github import GitHub
     from releasekit.report.github import Section
+    from releasekit.workspace import Workspace
 
 BUMP_TYPES = ("auto", "patch", "minor", "major")
 Command = Callable[[str, str, str], argparse.ArgumentParser]
@@ -50,6 +52,16 @@ def add_history_options(parser: argparse.ArgumentParser, *, for_plan: bool) -> N
     )
 
 
+def _retries(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-retries",
+        type=int,
+        metavar="N",
+        help="retries per GitHub request on 5xx, rate limits and dropped connections "
+        "(default: max_retries from config)",
+    )
+
+
 def register(command: Command, selection_options: Options) -> None:
     """Add the workflow commands to releasekit's parser (called by cli.build_parser)."""
     p = command(
@@ -72,6 +84,7 @@ def register(command: Command, selection_options: Options) -> None:
     p.add_argument(
         "--no-lock", action="store_true", help="do not refresh uv.lock on the release branch"
     )
+    _retries(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
 
     p = command(
@@ -85,6 +98,7 @@ def register(command: Command, selection_options: Options) -> None:
     p.add_argument(
         "--dry-run", action="store_true", help="show the tags and releases that would be created"
     )
+    _retries(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
 
     p = command(
@@ -109,6 +123,13 @@ def register(command: Command, selection_options: Options) -> None:
         "--force", action="store_true", help="notify repositories that were already notified"
     )
     p.add_argument("--dry-run", action="store_true", help="show the dispatches that would be sent")
+    p.add_argument(
+        "--target",
+        choices=("pypi", "testpypi", "custom"),
+        help="the index whose files say what is live (default: index.target from config)",
+    )
+    p.add_argument("--check-url", metavar="URL", help="simple index to read (default: the target's)")
+    _retries(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -154,6 +175,15 @@ def plan_from_commits(args: argparse.Namespace) -> int:
     return 0
 
 
+def _github(ws: Workspace, args: argparse.Namespace) -> GitHub | None:
+    from releasekit.errors import UsageError
+    from releasekit.workflow import github_from_env
+
+    if args.max_retries is not None and args.max_retries < 0:
+        raise UsageError("--max-retries must be 0 or more", hint="e.g. --max-retries 3")
+    return github_from_env(ws, max_retries=args.max_retries)
+
+
 def _github_output(values: dict[str, Any]) -> None:
     """Append step outputs for GitHub Actions when $GITHUB_OUTPUT is set."""
     path = os.environ.get("GITHUB_OUTPUT")
@@ -183,10 +213,10 @@ def prepare(args: argparse.Namespace) -> int:
 
 def _prepare(args: argparse.Namespace, section: Section) -> int:
     from releasekit.commands.common import selection, workspace
-    from releasekit.workflow import github_from_env, prepare
+    from releasekit.workflow import prepare
 
     ws = workspace(args)
-    github = github_from_env(ws)
+    github = _github(ws, args)
     result = prepare(
         ws,
         github=github,
@@ -212,7 +242,7 @@ def _prepare(args: argparse.Namespace, section: Section) -> int:
         "dry-run": "dry run: nothing was written, pushed or opened",
         "opened": f"release PR: {result.pr_url}",
         "updated": f"release PR: {result.pr_url}",
-        "unchanged": f"release PR: {result.pr_url} (unchanged)",
+        "unchanged": f"nothing changed: the release PR {result.pr_url} is up to date",
     }[result.status]
     _emit(args.format, result.to_json(), lines, summary)
     _github_output(
@@ -231,10 +261,10 @@ def release(args: argparse.Namespace) -> int:
 
 def _release(args: argparse.Namespace, section: Section) -> int:
     from releasekit.commands.common import workspace
-    from releasekit.workflow import github_from_env, release
+    from releasekit.workflow import release
 
     ws = workspace(args)
-    github = github_from_env(ws)
+    github = _github(ws, args)
     result = release(ws, github=github, dry_run=args.dry_run, pr_number=args.pr)
     summary = {
         "nothing": "nothing to release",
@@ -259,21 +289,25 @@ def _release(args: argparse.Namespace, section: Section) -> int:
 
 def notify(args: argparse.Namespace) -> int:
     from releasekit.commands.common import workspace
-    from releasekit.workflow import github_from_env, notify
+    from releasekit.notify import IndexView, notify
+    from releasekit.settings import resolve
 
     ws = workspace(args)
+    settings = resolve(ws, target=args.target, check_url=args.check_url, max_retries=args.max_retries)
     result = notify(
         ws,
-        github=github_from_env(ws),
+        github=_github(ws, args),
+        index=IndexView(settings.check_url, settings.max_retries, settings.retry_base_delay),
         dry_run=args.dry_run,
         force=args.force,
         pr_number=args.pr,
         repositories=args.repository,
     )
+    part = " (part of the release: the rest is not on the index yet)" if result.pending else ""
     summary = {
         "nothing": "nothing to notify",
         "dry-run": "dry run: nothing was sent",
-        "sent": f"notified {', '.join(result.sent)}",
+        "sent": f"notified {', '.join(result.sent)}{part}",
         "done": "every downstream repository was already notified",
     }[result.status]
     _emit(args.format, result.to_json(), result.actions, summary)

@@ -77,7 +77,18 @@ def test_section_groups_links_and_authors() -> None:
 
 def test_section_without_links_or_entries() -> None:
     text = changelog.render_section("0.1.1", tag="t", previous_tag=None, date="", changes=[])
-    assert text == "## 0.1.1\n\n* No user-facing changes.\n\n"
+    assert text == "## 0.1.1\n\n* No user-facing changes.\n"
+
+
+def test_one_blank_line_between_sections() -> None:
+    first = changelog.render_section("0.1.0", tag="t1", previous_tag=None, date="", changes=[])
+    second = changelog.render_section("0.2.0", tag="t2", previous_tag="t1", date="", changes=[])
+    text = changelog.insert_section(changelog.insert_section(None, first), second)
+    assert "\n\n\n" not in text
+    assert text == (
+        "# Changelog\n\n## 0.2.0\n\n* No user-facing changes.\n\n"
+        "## 0.1.0\n\n* No user-facing changes.\n"
+    )
 
 
 def test_insert_keeps_existing_bytes() -> None:

@@ -165,7 +165,7 @@ def test_prepare_merge_release_notify_and_reruns(
     assert fake.label_names(1) == ["autorelease: published"]
 
     # --- notify: one dispatch with the released versions, recorded on the PR
-    code, out, err = run(capsys, "notify", "-w", ws)
+    code, out, err = run(capsys, "notify", "-w", ws, "--check-url", local_index.simple_url)
     assert code == 0, err
     (dispatch,) = fake.repos[DOWNSTREAM].dispatches
     assert dispatch["event_type"] == "releasekit-release"
@@ -173,7 +173,7 @@ def test_prepare_merge_release_notify_and_reruns(
     assert dispatch["client_payload"]["sha"] == merge_sha
 
     # --- notify again: already notified, nothing sent
-    code, out, err = run(capsys, "notify", "-w", ws)
+    code, out, err = run(capsys, "notify", "-w", ws, "--check-url", local_index.simple_url)
     assert code == 0, err
     assert "already notified" in out and len(fake.repos[DOWNSTREAM].dispatches) == 1
 

@@ -65,10 +65,24 @@ def test_server_errors_are_retried_with_jitter(gh: GitHub, sleeps: list[float]) 
 
 @responses.activate
 def test_retries_run_out(gh: GitHub, sleeps: list[float]) -> None:
+    """Out of retries, a GitHub failure is GitHub's (RK724), never the index's RK520."""
     responses.get(PULLS, status=500, json={"message": "boom"})
-    with pytest.raises(TransientError, match="500"):
+    with pytest.raises(GitHubError) as info:
         gh.open_pull("b", "main")
     assert len(responses.calls) == 4  # 1 + max_retries
+    error = info.value
+    assert error.code == "RK724" and "500 boom" in error.message and "4 attempt" in error.message
+    assert "--max-retries" in error.hint and "index" not in error.one_line()
+    assert not isinstance(error, TransientError)
+
+
+@responses.activate
+def test_rate_limit_through_every_retry(gh: GitHub, sleeps: list[float]) -> None:
+    responses.get(PULLS, status=429, headers={"Retry-After": "1"}, json={"message": "slow down"})
+    with pytest.raises(GitHubError) as info:
+        gh.open_pull("b", "main")
+    assert info.value.code == "RK723" and "rate limited" in info.value.message
+    assert "--max-retries" in info.value.hint and sleeps == [1.0, 1.0, 1.0]
 
 
 @responses.activate

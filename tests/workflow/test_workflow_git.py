@@ -14,6 +14,7 @@ from releasekit.cli import main
 from releasekit.workflow import Manifest, github_from_env, mark_published
 from releasekit.workspace import load_workspace
 from tests.harness.github import FakeGitHub
+from tests.test_preflight import FakeIndex
 from tests.workflow.conftest import DOWNSTREAM, Repo, git
 
 CORE = "packages/core/src/acme_core/__init__.py"
@@ -183,6 +184,7 @@ def test_mark_published_and_notify(
     fake: FakeGitHub,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    httpserver: HTTPServer,
 ) -> None:
     repo.commit("fix(cli): z", CLI)
     released(repo, fake, capsys)
@@ -203,15 +205,25 @@ def test_mark_published_and_notify(
     assert "no GitHub repository or token" in notices[-1]
     monkeypatch.setenv("GITHUB_TOKEN", fake.token)
 
-    code, out, _ = run(capsys, "notify", "-w", str(repo.work), "--dry-run")
+    index = FakeIndex(httpserver)
+    notify = ["notify", "-w", str(repo.work), "--check-url", index.url, "--max-retries", "0"]
+    code, out, err = run(capsys, *notify)
+    assert code == 0 and "nothing to notify" in out and "none of PR #1's versions" in err
+    assert fake.repos[DOWNSTREAM].dispatches == []  # never a version nobody can install
+    index.projects["acme-cli"] = {"acme_cli-0.3.1.tar.gz": "a" * 64,
+                                  "acme_cli-0.3.1-py3-none-any.whl": "b" * 64}
+    code, out, _ = run(capsys, *notify, "--dry-run")
     assert code == 0 and "would send 'releasekit-release' to acme/downstream" in out
     assert fake.repos[DOWNSTREAM].dispatches == []
-    assert run(capsys, "notify", "-w", str(repo.work))[0] == 0
-    assert run(capsys, "notify", "-w", str(repo.work))[0] == 0
+    assert run(capsys, *notify)[0] == 0
+    assert run(capsys, *notify)[0] == 0
     assert len(fake.repos[DOWNSTREAM].dispatches) == 1
-    assert run(capsys, "notify", "-w", str(repo.work), "--force")[0] == 0
+    assert run(capsys, *notify, "--force")[0] == 0
     assert len(fake.repos[DOWNSTREAM].dispatches) == 2
     assert github_from_env(ws) is not None
+    index.status = 503
+    code, _, err = run(capsys, *notify, "--force")
+    assert code == 1 and "error[RK712]" in err and len(fake.repos[DOWNSTREAM].dispatches) == 2
 
 
 def test_rate_limits_during_prepare(

@@ -1,0 +1,180 @@
+"""``notify``: tell downstream repositories about a release, announcing only what is live.
+
+The latest tagged release PR names packages and versions; the index decides which of them
+users can install (the released rule of :mod:`releasekit.released`). Only those are
+announced, so a skipped or half-finished publish never sends a version nobody can install.
+A marker comment on the PR records each repository told about the whole release, so a rerun
+sends nothing again (``force`` resends); an announcement of part of a release is not
+recorded, and the next run, once everything is live, announces the whole release.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from releasekit.backends.github import PUBLISHED, TAGGED, GitHub
+from releasekit.backends.registry import IndexClient
+from releasekit.context import stderr_notice
+from releasekit.errors import UsageError, WorkflowError
+from releasekit.release_manifest import Manifest
+from releasekit.released import read_index
+from releasekit.workflow import Notice, check_config, has_label
+from releasekit.workspace import Workspace
+
+_NOTIFIED = re.compile(r"<!-- releasekit:notified (?P<repos>[^>]*?) -->")
+
+
+@dataclass
+class NotifyResult:
+    status: str  # nothing | dry-run | sent | done
+    pr: int | None = None
+    packages: dict[str, str] = field(default_factory=dict)
+    pending: dict[str, str] = field(default_factory=dict)
+    sent: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    payload: dict[str, Any] = field(default_factory=dict)
+    actions: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "command": "notify",
+            "status": self.status,
+            "pr": self.pr,
+            "packages": self.packages,
+            "pending": self.pending,
+            "sent": self.sent,
+            "skipped": self.skipped,
+            "payload": self.payload,
+            "actions": self.actions,
+        }
+
+
+@dataclass(frozen=True)
+class IndexView:
+    """Where notify looks for what is live, and how patiently."""
+
+    check_url: str
+    max_retries: int = 3
+    base_delay: float = 1.0
+
+
+def _latest_release(github: GitHub, ws: Workspace, pr_number: int | None) -> dict[str, Any] | None:
+    if pr_number is not None:
+        return github.get_pull(pr_number)
+    cfg = ws.config.workflow
+    merged = github.merged_pulls(cfg.release_branch, cfg.base_branch)
+    done = [p for p in merged if has_label(p, TAGGED.name) or has_label(p, PUBLISHED.name)]
+    return done[-1] if done else None
+
+
+def _live(manifest: Manifest, index: IndexView) -> tuple[dict[str, str], dict[str, str]]:
+    """(on the index, not yet) among the manifest's versions."""
+    reading = read_index(
+        IndexClient(index.check_url),
+        [(e.name, e.version) for e in manifest.packages],
+        max_retries=index.max_retries,
+        base_delay=index.base_delay,
+    )
+    if reading.error:
+        raise WorkflowError(
+            f"cannot tell which versions are on {index.check_url}: {reading.error}",
+            code="RK712",
+            hint="notify announces only what users can install; rerun when the index answers "
+            "(--target/--check-url choose the index)",
+        )
+    live = reading.names("released")
+    return live, {n: v for n, v in manifest.versions.items() if n not in live}
+
+
+def notify(
+    ws: Workspace,
+    *,
+    github: GitHub | None,
+    index: IndexView,
+    dry_run: bool = False,
+    force: bool = False,
+    pr_number: int | None = None,
+    repositories: Sequence[str] = (),
+    notice: Notice = stderr_notice,
+) -> NotifyResult:
+    """``repository_dispatch`` the live part of the latest release to each downstream repository.
+
+    Delivery is at least once: a crash between the dispatch and the comment repeats that one
+    dispatch.
+    """
+    check_config(ws)
+    cfg = ws.config.workflow
+    targets = list(dict.fromkeys([*cfg.downstream_repositories, *repositories]))
+    if not targets:
+        notice("no downstream repositories configured (workflow.downstream_repositories)")
+        return NotifyResult(status="nothing")
+    if github is None:
+        raise UsageError(
+            "no GitHub repository is known, so there is no release to announce",
+            code="RK703",
+            hint="set [tool.releasekit.workflow] github_repository or GITHUB_REPOSITORY",
+        )
+    if not dry_run:
+        github.require_token("send repository_dispatch")
+    pull = _latest_release(github, ws, pr_number)
+    if pull is None:
+        notice("no released (tagged) release PR: nothing to announce")
+        return NotifyResult(status="nothing")
+    number = int(pull["number"])
+    manifest = Manifest.parse(pull.get("body"), f"release PR #{number}")
+    result = NotifyResult(status="dry-run" if dry_run else "done", pr=number)
+    notified: set[str] = set()
+    if not force:
+        for comment in github.comments(number):
+            for match in _NOTIFIED.finditer(str(comment.get("body") or "")):
+                notified.update(match.group("repos").split())
+    todo = [r for r in targets if r not in notified]
+    for repo in targets:
+        if repo in notified:
+            result.skipped.append(repo)
+            result.actions.append(f"{repo} was already notified of PR #{number}")
+    if not todo:
+        result.packages = manifest.versions
+        return result
+    live, pending = _live(manifest, index)
+    result.packages, result.pending = live, pending
+    if not live:
+        notice(f"none of PR #{number}'s versions is on {index.check_url} yet: nothing to announce")
+        result.status = "nothing"
+        return result
+    if pending:
+        notice(
+            "not on the index yet, so not announced: "
+            + ", ".join(f"{n} {v}" for n, v in sorted(pending.items()))
+            + " (a rerun announces the whole release once it is live)"
+        )
+    payload = {
+        "source": github.repo,
+        "pr": number,
+        "sha": pull.get("merge_commit_sha"),
+        "packages": live,
+        "tags": [e.tag for e in manifest.packages if e.name in live],
+    }
+    result.payload = payload
+    for repo in todo:
+        if dry_run:
+            result.actions.append(
+                f"would send {cfg.dispatch_event_type!r} to {repo}: {json.dumps(payload)}"
+            )
+            continue
+        github.dispatch(repo, cfg.dispatch_event_type, payload)
+        if not pending:
+            github.comment(
+                number,
+                f"<!-- releasekit:notified {repo} -->\n"
+                f"releasekit sent `{cfg.dispatch_event_type}` to {repo}.",
+            )
+        result.sent.append(repo)
+        result.actions.append(f"sent {cfg.dispatch_event_type!r} to {repo}")
+    if result.sent:
+        result.status = "sent"
+    return result
