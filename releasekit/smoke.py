@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from releasekit import envfaults
 from releasekit.backends.process import Result, run
 from releasekit.backends.uv import Uv, venv_python
 from releasekit.errors import PublishError
@@ -146,6 +147,9 @@ def smoke_test(
         )
         log.add("install", installed)
         if installed.returncode != 0:
+            fault = envfaults.from_text(installed.output, doing=f"installing {name} into the smoke venv")
+            if fault is not None:  # the disk, not the package
+                raise fault
             raise PublishError(
                 f"{_cause(installed.output)} (installing {name}=={version} from {index_url})",
                 code="RK614", hint=f"the whole resolver output is in {log.path}",

@@ -144,6 +144,7 @@ def publish(args: argparse.Namespace) -> int:
     from releasekit import render
     from releasekit.commands.common import selection, workspace, write
     from releasekit.plan import build_plan
+    from releasekit.redact import redact
     from releasekit.runner import Prepared, RunControl, execute, render_summary
     from releasekit.state import StateLock, ensure_state_dir, repair_leftovers
     from releasekit.ui.choose import session
@@ -156,11 +157,11 @@ def publish(args: argparse.Namespace) -> int:
     if args.dry_run:
         write(render.plan(plan, args.format))
         if args.format == "table":
-            write(
+            write(redact(
                 f"\nwould publish to {settings.publish_url} (check {settings.check_url}; auth: {settings.auth}; "
                 f"{settings.concurrency} workers; retries {settings.max_retries})\n"
                 "dry run: nothing was built, uploaded or changed\n"
-            )
+            ))
         return EXIT_OK
     if not plan.packages:
         if args.format == "json":  # ui: stdout carries NDJSON only; the summary is its last line
