@@ -92,16 +92,16 @@ def from_text(text: str, *, doing: str = "", path: Path | str | None = None) -> 
     return None
 
 
-def stage_error(exc: BaseException, *, doing: str) -> ReleasekitError | None:
-    """What a failed stage reports: an environment fault as such (also when uv or git met it),
-    any other releasekit error as it is, and None for a bug."""
+def stage_error(exc: BaseException, task: str) -> ReleasekitError | None:
+    """What the failed stage ``task`` (``build:pkg``) reports: an environment fault as such (also
+    when uv or git met it), any other releasekit error as it is, and None for a bug."""
     if isinstance(exc, CommandError):
         tool = " ".join(os.path.basename(a) for a in exc.argv[:2])
-        return from_text(exc.output, doing=f"running `{tool}` ({doing})") or exc
+        return from_text(exc.output, doing=f"running `{tool}` for {task}") or exc
     if isinstance(exc, ReleasekitError):
         return exc
     if isinstance(exc, OSError):
-        return from_oserror(exc, doing=doing)
+        return from_oserror(exc, doing=f"running {task}")
     return None
 
 

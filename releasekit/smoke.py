@@ -106,7 +106,7 @@ class SmokeLog:
         text = result if isinstance(result, str) else (
             f"$ {shlex.join(result.argv)}\nexit {result.returncode}\n{result.stdout}{result.stderr}"
         )
-        with self.path.open("a", encoding="utf-8") as handle:
+        with envfaults.named("writing the smoke log", self.path), self.path.open("a", encoding="utf-8") as handle:
             handle.write(f"--- {title}\n{text.rstrip()}\n\n")
 
 

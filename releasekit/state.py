@@ -41,7 +41,7 @@ def ensure_state_dir(state_dir: Path) -> Path:
                 from None
     ignore = state_dir / ".gitignore"
     if not ignore.exists():
-        with envfaults.named("writing its .gitignore"):
+        with envfaults.named("creating the state directory"):
             atomic_write(ignore, GITIGNORE.encode())  # never a half-written, empty one
     return state_dir
 

@@ -57,11 +57,11 @@ def start_rk(ws: Path, *args: str, env: Mapping[str, str] | None = None,
                             env=dict(env or os.environ), start_new_session=True)
 
 
-def tree_snapshot(ws: Path) -> dict[str, str]:
+def tree_snapshot(ws: Path, state: str = STATE) -> dict[str, str]:
     """sha256 of every workspace file (symlinks by target), outside the state dir and .git."""
     out: dict[str, str] = {}
     for dirpath, dirnames, filenames in os.walk(ws):
-        dirnames[:] = sorted(d for d in dirnames if d not in (STATE, ".git"))
+        dirnames[:] = sorted(d for d in dirnames if d not in (state, ".git"))
         for name in sorted(filenames):
             path = Path(dirpath) / name
             rel = path.relative_to(ws).as_posix()
@@ -79,16 +79,16 @@ def diff_snapshots(before: Mapping[str, str], after: Mapping[str, str]) -> list[
     return changed
 
 
-def records(ws: Path) -> dict[str, str]:
+def records(ws: Path, state: str = STATE) -> dict[str, str]:
     """filename -> sha256 from every build record in the state directory."""
     out: dict[str, str] = {}
-    for record in (ws / STATE / "builds").glob("*/*/record.json"):
+    for record in (ws / state / "builds").glob("*/*/record.json"):
         out.update(json.loads(record.read_text())["files"])
     return out
 
 
-def last_run(ws: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((ws / STATE / "last-run.json").read_text())
+def last_run(ws: Path, state: str = STATE) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((ws / state / "last-run.json").read_text())
     return data
 
 
