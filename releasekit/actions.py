@@ -98,7 +98,7 @@ def run_stage(stage: str, package: Package, settings: Settings, body: Callable[[
     try:
         result = body()
     except Exception as exc:
-        error = envfaults.stage_error(exc, f"{stage}:{name}")
+        error = envfaults.stage_error(exc, f"{stage}:{name}", settings.get("state_dir"))
         if error is None:  # a bug: one line here, the traceback in a file of the run
             saved = save_crash_report(redact(traceback.format_exc()), os.path.join(os.path.dirname(events), "logs")
                                       if events else None)

@@ -177,6 +177,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReleasekitError as exc:
         print(exc.one_line(relative_to=Path.cwd()), file=sys.stderr, flush=True)
         return exc.exit_code
+    except KeyboardInterrupt:
+        print("releasekit: interrupted", file=sys.stderr)
+        return EXIT_CANCELLED
+    except BrokenPipeError:
+        # `releasekit plan | head`: the reader left; not an error worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except OSError as exc:
         # A full disk or a read-only mount where no command expected one is still not a bug.
         from releasekit.envfaults import from_oserror
@@ -186,14 +194,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _internal_error()
         print(fault.one_line(relative_to=Path.cwd()), file=sys.stderr, flush=True)
         return fault.exit_code
-    except KeyboardInterrupt:
-        print("releasekit: interrupted", file=sys.stderr)
-        return EXIT_CANCELLED
-    except BrokenPipeError:
-        # `releasekit plan | head`: the reader left; not an error worth a traceback.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
     except Exception:
         return _internal_error()
     finally:

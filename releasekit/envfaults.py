@@ -28,7 +28,6 @@ MOVE = "the state directory can also move: --state-dir DIR (or [tool.releasekit]
 _BY_ERRNO = {
     errno.ENOSPC: NO_SPACE,
     errno.EDQUOT: NO_SPACE,
-    errno.EFBIG: NO_SPACE,
     errno.EROFS: READ_ONLY,
     errno.EACCES: READ_ONLY,
     errno.EPERM: READ_ONLY,
@@ -59,9 +58,15 @@ def fault(code: str, path: Path | str | None, detail: str = "", *, doing: str = 
     return EnvironmentFault(message, path=path, code=code, hint=hint)
 
 
-def from_oserror(exc: OSError, *, doing: str = "", path: Path | str | None = None) -> EnvironmentFault | None:
-    """The environment fault ``exc`` is, or None when it is something else (a bug, a race)."""
+def from_oserror(exc: OSError, *, doing: str = "", path: Path | str | None = None,
+                 state_dir: Path | str | None = None) -> EnvironmentFault | None:
+    """The environment fault ``exc`` is, or None when it is something else (a bug, a race).
+
+    A file not found is a fault only when ``state_dir`` itself is gone (removed mid-run)."""
     code = _BY_ERRNO.get(exc.errno or 0)
+    if exc.errno == errno.ENOENT and state_dir is not None and not os.path.isdir(state_dir):
+        return fault(NOT_A_DIRECTORY, state_dir, "the state directory is gone (removed while releasekit ran)",
+                     doing=doing)
     if code is None:
         return None
     where = path if path is not None else _written(exc.filename)
@@ -92,7 +97,7 @@ def from_text(text: str, *, doing: str = "", path: Path | str | None = None) -> 
     return None
 
 
-def stage_error(exc: BaseException, task: str) -> ReleasekitError | None:
+def stage_error(exc: BaseException, task: str, state_dir: str | None = None) -> ReleasekitError | None:
     """What the failed stage ``task`` (``build:pkg``) reports: an environment fault as such (also
     when uv or git met it), any other releasekit error as it is, and None for a bug."""
     if isinstance(exc, CommandError):
@@ -101,7 +106,7 @@ def stage_error(exc: BaseException, task: str) -> ReleasekitError | None:
     if isinstance(exc, ReleasekitError):
         return exc
     if isinstance(exc, OSError):
-        return from_oserror(exc, doing=f"running {task}")
+        return from_oserror(exc, doing=f"running {task}", state_dir=state_dir)
     return None
 
 
@@ -111,12 +116,12 @@ def is_fault_line(text: str) -> bool:
 
 
 @contextlib.contextmanager
-def named(doing: str, path: Path | str | None = None) -> Iterator[None]:
+def named(doing: str, path: Path | str | None = None, *, state_dir: Path | str | None = None) -> Iterator[None]:
     """Turn an environment ``OSError`` raised in the block into its EnvironmentFault."""
     try:
         yield
     except OSError as exc:
-        found = from_oserror(exc, doing=doing, path=path)
+        found = from_oserror(exc, doing=doing, path=path, state_dir=state_dir)
         if found is None:
             raise
         raise found from None

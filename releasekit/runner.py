@@ -649,7 +649,7 @@ def execute(
 
 def write_summary(settings: PublishSettings, result: RunResult) -> None:
     data = result.to_json()
-    with envfaults.named("saving the run's summary"):
+    with envfaults.named("saving the run's summary", state_dir=settings.state_dir):
         atomic_write_json(Path(settings.run_dir) / "summary.json", data)
         atomic_write_json(Path(settings.state_dir) / "last-run.json", data)
 

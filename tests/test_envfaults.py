@@ -202,3 +202,22 @@ def test_a_hard_stop_says_what_was_in_flight_and_what_finished_unreported() -> N
     assert log.message.startswith("stopped during the upload: the rerun asks the index what arrived")
     assert (cli.stage, cli.message) == ("build", "not started: the run was stopped")
     assert summarize(plan, outcomes, cancelled=False)[0].message == "not run"
+
+
+def test_a_state_directory_removed_under_a_build_still_gets_the_file_back(tmp_path: Path) -> None:
+    import shutil
+
+    state = ensure_state_dir(tmp_path / "state")
+    target = tmp_path / "pyproject.toml"
+    target.write_bytes(ORIGINAL)
+
+    def build() -> dict[str, object]:
+        with Journal(state).rewritten(target, PINNED, "pin for a build"):
+            assert target.read_bytes() == PINNED
+            shutil.rmtree(state)  # someone cleans up while the build runs
+        return {}
+
+    failed = run_stage("build", {"name": "acme", "version": "1.0"}, {"state_dir": str(state)}, build)
+    assert isinstance(failed, TaskFailed)
+    assert failed.message.startswith(f"error[RK310] {state}: the state directory is gone (removed while")
+    assert target.read_bytes() == ORIGINAL

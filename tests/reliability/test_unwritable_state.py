@@ -32,6 +32,25 @@ def assert_one_error(done: subprocess.CompletedProcess[str], code: str, *, exit_
     return errors[0]
 
 
+def killed_while_pinned(ws: Path, index: LocalIndex) -> tuple[dict[str, str], list[str], list[str], list[Path]]:
+    """A publish SIGKILLed while pyproject.toml files are rewritten for its builds: the snapshot
+    from before, the publish options, the files left rewritten and the journal's entries."""
+    before = support.tree_snapshot(ws)
+    flags = support.index_flags(index)
+    pinned = support.kill_while_pinned(ws, support.start_rk(ws, "publish", "-j", "2", *SUBSET, *flags), before)
+    entries = support.journal_entries(ws)
+    assert pinned and len(entries) >= len(pinned)  # an entry comes before its file is rewritten
+    return before, flags, pinned, entries
+
+
+def assert_rerun_completes(ws: Path, index: LocalIndex, flags: list[str], before: dict[str, str]) -> None:
+    again = support.rk(ws, "publish", "-j", "2", *SUBSET, *flags)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert support.tree_snapshot(ws) == before
+    assert index.files() == support.records(ws)
+    assert all(s.stored == 1 for s in index.uploads.values())
+
+
 def test_a_file_where_the_state_directory_should_be(ws10: Path, local_index: LocalIndex) -> None:
     state = ws10 / support.STATE
     state.write_text("not a directory\n")
@@ -56,12 +75,7 @@ def test_a_file_where_the_state_directory_should_be(ws10: Path, local_index: Loc
 
 def test_a_read_only_state_directory_refuses_to_start_and_still_repairs(
         ws10: Path, local_index: LocalIndex) -> None:
-    before = support.tree_snapshot(ws10)
-    flags = support.index_flags(local_index)
-    killed = support.start_rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
-    pinned = support.kill_while_pinned(ws10, killed, before)
-    entries = support.journal_entries(ws10)
-    assert pinned and len(entries) >= len(pinned)
+    before, flags, _, entries = killed_while_pinned(ws10, local_index)
 
     with mounts.read_only(ws10 / support.STATE):
         line = assert_one_error(support.rk(ws10, "publish", *SUBSET, *flags), "RK311")
@@ -80,21 +94,12 @@ def test_a_read_only_state_directory_refuses_to_start_and_still_repairs(
     cleaned = support.rk(ws10, "plan")
     assert cleaned.returncode == 0 and "already original" in cleaned.stderr, cleaned.stderr
     assert not support.journal_entries(ws10)
-    again = support.rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
-    assert again.returncode == 0, again.stdout + again.stderr
-    assert support.tree_snapshot(ws10) == before
-    assert local_index.files() == support.records(ws10)
-    assert all(s.stored == 1 for s in local_index.uploads.values())
+    assert_rerun_completes(ws10, local_index, flags, before)
 
 
 def test_a_killed_runs_repair_blocked_by_a_read_only_workspace_names_every_file_until_unblocked(
         ws10: Path, local_index: LocalIndex) -> None:
-    before = support.tree_snapshot(ws10)
-    flags = support.index_flags(local_index)
-    killed = support.start_rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
-    pinned = support.kill_while_pinned(ws10, killed, before)
-    entries = support.journal_entries(ws10)
-    assert pinned and len(entries) >= len(pinned)  # an entry comes before its file is rewritten
+    before, flags, pinned, entries = killed_while_pinned(ws10, local_index)
     backups = {Path(json.loads(e.read_text())["path"]).relative_to(ws10).as_posix(): e.with_suffix(".orig")
                for e in entries}
     backups = {rel: backup for rel, backup in backups.items() if rel in pinned}
@@ -122,7 +127,4 @@ def test_a_killed_runs_repair_blocked_by_a_read_only_workspace_names_every_file_
     assert unblocked.stderr.count("repaired a file left by an interrupted run") == len(pinned), unblocked.stderr
     assert support.tree_snapshot(ws10) == before
     assert not support.journal_entries(ws10)
-    again = support.rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
-    assert again.returncode == 0, again.stdout + again.stderr
-    assert local_index.files() == support.records(ws10)
-    assert all(s.stored == 1 for s in local_index.uploads.values())
+    assert_rerun_completes(ws10, local_index, flags, before)
