@@ -24,6 +24,7 @@ from typing import Any, TypeAlias
 
 from doit.exceptions import TaskError, TaskFailed
 
+from releasekit import envfaults
 from releasekit.backends import process
 from releasekit.backends.registry import IndexClient, file_version
 from releasekit.backends.uv import Uv
@@ -37,11 +38,12 @@ from releasekit.builds import (
     note,
     notes_for,
     record_files_intact,
+    remove_partial_builds,
     save_record,
 )
-from releasekit.errors import IntegrityError, PublishError, ReleasekitError
+from releasekit.errors import IntegrityError, PublishError
 from releasekit.events import emit
-from releasekit.fsutil import sha256_file
+from releasekit.fsutil import save_crash_report, sha256_file
 from releasekit.journal import Journal
 from releasekit.pin import pinned
 from releasekit.redact import redact
@@ -95,15 +97,19 @@ def run_stage(stage: str, package: Package, settings: Settings, body: Callable[[
     started = time.monotonic()
     try:
         result = body()
-    except ReleasekitError as exc:
-        message = exc.one_line()
-        emit(events, name, stage, "fail", message=message, code=exc.code,
+    except Exception as exc:
+        error = envfaults.stage_error(exc, f"{stage}:{name}", settings.get("state_dir"))
+        if error is None:  # a bug: one line here, the traceback in a file of the run
+            saved = save_crash_report(redact(traceback.format_exc()), os.path.join(os.path.dirname(events), "logs")
+                                      if events else None)
+            message = (f"error[RK999] internal error in {stage}:{name}: {redact(repr(exc))} "
+                       f"(hint: this is a bug in releasekit; {saved}, please report it)")
+            emit(events, name, stage, "fail", message=message, code="RK999")
+            return TaskError(message)
+        message = error.one_line()
+        emit(events, name, stage, "fail", message=message, code=error.code,
              seconds=round(time.monotonic() - started, 3))
         return TaskFailed(message)
-    except Exception as exc:
-        text = redact(traceback.format_exc())
-        emit(events, name, stage, "fail", message=f"internal error: {exc!r}", code="RK999", traceback=text)
-        return TaskError(f"error[RK999] internal error in {stage}:{name}: {redact(repr(exc))}\n{text}")
     emit(events, name, stage, "done", seconds=round(time.monotonic() - started, 3),
          **{k: v for k, v in result.items() if k in ("status", "reused", "uploaded", "polls", "checked")})
     return result
@@ -161,15 +167,29 @@ def _build(package: Package, settings: Settings) -> dict[str, Any]:
         return {"files": record.files, "reused": True}
 
     final_dir = build_dir(state, name, version)
-    out_dir = final_dir.parent / f".{version}.building-{os.getpid()}"
-    shutil.rmtree(out_dir, ignore_errors=True)
-    journal = Journal(Path(state))
-    emit(events, name, "build", "step", step="pin", pins=pins)
-    with pinned(journal, pkg_dir / "pyproject.toml", pins, f"pin {name} {version} for its build"):
-        emit(events, name, "build", "step", step="uv build")
-        files = Uv(env=package.get("build_env") or {}).build(pkg_dir, out_dir, cwd=root)
-    emit(events, name, "build", "step", step="restore")
+    out_dir = remove_partial_builds(state, name, version)
+    try:
+        journal = Journal(Path(state))
+        emit(events, name, "build", "step", step="pin", pins=pins)
+        with pinned(journal, pkg_dir / "pyproject.toml", pins, f"pin {name} {version} for its build"):
+            emit(events, name, "build", "step", step="uv build")
+            files = Uv(env=package.get("build_env") or {}).build(pkg_dir, out_dir, cwd=root)
+        emit(events, name, "build", "step", step="restore")
+        _check_built(name, version, files)
+        wheel = next(f for f in files if f.name.endswith(".whl"))
+        emit(events, name, "build", "step", step="check pins")
+        check_wheel_pins(wheel, pins)
+        emit(events, name, "build", "step", step="checksum")
+        shas = {f.name: sha256_file(f) for f in files}
+        install_built(out_dir, final_dir, files)
+    finally:  # a failed build (a full disk, a broken backend) leaves no half folder behind
+        shutil.rmtree(out_dir, ignore_errors=True)
+    save_record(state, BuildRecord(name=name, version=version, fingerprint=fp, files=shas, pins=pins))
+    return {"files": shas, "reused": False}
 
+
+def _check_built(name: str, version: str, files: list[Path]) -> None:
+    """Exactly one sdist and one wheel, named for the planned version."""
     wheels = [f for f in files if f.name.endswith(".whl")]
     sdists = [f for f in files if f.name.endswith(".tar.gz")]
     if len(wheels) != 1 or len(sdists) != 1:
@@ -187,13 +207,6 @@ def _build(package: Package, settings: Settings) -> dict[str, Any]:
                 code="RK602",
                 hint="the version in pyproject.toml changed during the run, or the build backend computes it",
             )
-    emit(events, name, "build", "step", step="check pins")
-    check_wheel_pins(wheels[0], pins)
-    emit(events, name, "build", "step", step="checksum")
-    shas = {f.name: sha256_file(f) for f in files}
-    install_built(out_dir, final_dir, files)
-    save_record(state, BuildRecord(name=name, version=version, fingerprint=fp, files=shas, pins=pins))
-    return {"files": shas, "reused": False}
 
 
 def _canonical(version: str) -> str:
@@ -412,7 +425,8 @@ def _poll(package: Package, settings: Settings) -> dict[str, Any]:
                 f"({polls} polls); missing: {', '.join(missing)}"
                 + (f"; last error: {last_error}" if last_error else ""),
                 code="RK610",
-                hint="the index may lag: raise poll_timeout and rerun (uploads are not repeated)",
+                hint="the index may lag: raise poll_timeout and rerun (the rerun asks the index first: a file it "
+                "lists is never sent again, one it dropped is uploaded again)",
             )
         if polls % 10 == 0:
             emit(settings.get("events_path", ""), name, "poll", "step", step="waiting", polls=polls,

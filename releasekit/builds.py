@@ -25,7 +25,9 @@ from packaging.utils import canonicalize_name
 
 from releasekit.errors import PublishError
 from releasekit.fsutil import atomic_write_json, read_json, sha256_file
+from releasekit.redact import mask_urls
 
+_BUILDING = ".building-"  # ".<version>.building-<pid>": a build's output until it is complete
 _SKIP_DIRS = {".git", "__pycache__", ".venv", "venv", "dist", "build", ".tox", ".nox", ".mypy_cache",
               ".pytest_cache", ".ruff_cache", ".hypothesis", ".releasekit", "node_modules"}
 
@@ -76,19 +78,20 @@ def save_record(state_dir: str | Path, record: BuildRecord) -> None:
 def note(state_dir: str | Path, name: str, version: str, index: str, key: str, value: Any) -> None:
     """Record a stage outcome for one index in the build record.
 
-    Outcomes are kept per index (the check URL), so a rehearsal against a throwaway index
-    never stands in for the real one, while the artifacts themselves are shared.
+    Outcomes are kept per index (the check URL, any password in it masked), so a rehearsal
+    against a throwaway index never stands in for the real one, while the artifacts
+    themselves are shared.
     Single writer per package: only that package's own tasks, which run one after another.
     """
     record = load_record(state_dir, name, version)
     if record is None:
         return
-    record.notes.setdefault(index, {})[key] = value
+    record.notes.setdefault(mask_urls(index), {})[key] = value
     save_record(state_dir, record)
 
 
 def notes_for(record: BuildRecord, index: str) -> dict[str, Any]:
-    found = record.notes.get(index, {})
+    found = record.notes.get(mask_urls(index), {})
     return found if isinstance(found, dict) else {}
 
 
@@ -163,6 +166,15 @@ def check_wheel_pins(wheel: Path, pins: Mapping[str, str]) -> None:
                 code="RK603",
                 hint="the build did not use the pinned pyproject.toml; check the build backend",
             )
+
+
+def remove_partial_builds(state_dir: str | Path, name: str, version: str) -> Path:
+    """Remove the half-built folders a failed or killed build of ``name`` left (the workspace
+    lock makes this run their only builder); returns the folder for this process's build."""
+    builds = Path(state_dir) / "builds" / name
+    for leftover in builds.glob(f".*{_BUILDING}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    return builds / f".{version}{_BUILDING}{os.getpid()}"
 
 
 def install_built(out_dir: Path, final_dir: Path, files: list[Path]) -> None:

@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Sequence
@@ -20,6 +19,7 @@ from typing import NoReturn
 
 from releasekit import __version__
 from releasekit.commands import workflow as workflow_commands
+from releasekit.config import STATE_DIR_ENV
 from releasekit.errors import EXIT_CANCELLED, EXIT_INTERNAL, ReleasekitError, UsageError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -69,6 +69,12 @@ def _workspace_option(parser: argparse.ArgumentParser, suppress: bool) -> None:
         default=argparse.SUPPRESS if suppress else None,
         help="workspace directory (default: the nearest ancestor of the current directory with [tool.uv.workspace])",
     )
+    parser.add_argument(
+        "--state-dir", type=Path, metavar="DIR",
+        default=argparse.SUPPRESS if suppress else None,
+        help=f"state directory for this command instead of [tool.releasekit] state_dir (also ${STATE_DIR_ENV}); "
+        "e.g. on another disk when the workspace's is full or read-only",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="releasekit",
         description="Release orchestration for uv workspaces.",
         epilog="Exit codes: 0 ok, 1 a release stage failed or checks found errors, 2 bad input, "
-        "3 refused to start (lock, preflight), 4 internal error, 130 cancelled.",
+        "3 refused to start or go on (lock, preflight, state directory missing, read-only or full), "
+        "4 internal error, 130 cancelled.",
     )
     parser.add_argument("-V", "--version", action="version", version=f"releasekit {__version__}")
     _workspace_option(parser, suppress=False)
@@ -166,6 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # run, and the exit status is 130 with a message, not a silent death by signal.
         # `publish` installs its draining handlers on top of this while its stages run.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
+    saved_state_dir = os.environ.get(STATE_DIR_ENV)
     try:
         parser = build_parser()
         args = parser.parse_args(args_list)
@@ -174,6 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "handler", None):
             parser.print_help(sys.stderr)
             return 2
+        if getattr(args, "state_dir", None):
+            # An environment variable, so doit's workers and every command see the same place.
+            os.environ[STATE_DIR_ENV] = os.path.abspath(args.state_dir)
         return _resolve(args.handler)(args)
     except ReleasekitError as exc:
         print(exc.one_line(relative_to=Path.cwd()), file=sys.stderr, flush=True)
@@ -189,8 +200,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        # A full disk or a read-only mount where no command expected one is still not a bug.
+        from releasekit.envfaults import from_oserror
+
+        fault = from_oserror(exc)
+        if fault is None:
+            return _internal_error()
+        print(fault.one_line(relative_to=Path.cwd()), file=sys.stderr, flush=True)
+        return fault.exit_code
     except Exception:
         return _internal_error()
+    finally:
+        if saved_state_dir is None:
+            os.environ.pop(STATE_DIR_ENV, None)
+        else:
+            os.environ[STATE_DIR_ENV] = saved_state_dir
 
 
 def _wants_json(args: Sequence[str]) -> bool:
@@ -200,16 +225,14 @@ def _wants_json(args: Sequence[str]) -> bool:
 
 
 def _internal_error() -> int:
+    from releasekit.fsutil import save_crash_report
     from releasekit.redact import redact
 
     text = redact(traceback.format_exc())
-    fd, path = tempfile.mkstemp(prefix="releasekit-crash-", suffix=".txt")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    saved = save_crash_report(text)
     last = text.strip().splitlines()[-1] if text.strip() else "unknown error"
     print(
-        f"error[RK999] internal error: {last} (hint: this is a bug in releasekit; "
-        f"the traceback is in {path}, please report it)",
+        f"error[RK999] internal error: {last} (hint: this is a bug in releasekit; {saved}, please report it)",
         file=sys.stderr,
     )
     return EXIT_INTERNAL

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import re
 import typing
 from dataclasses import dataclass, field
@@ -15,6 +16,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from releasekit.errors import ConfigError
+from releasekit.urlcreds import CREDENTIALS_HINT, CREDENTIALS_REFUSED, has_credentials
+
+#: Set by ``--state-dir``: the state directory for this command, wherever the config puts it.
+STATE_DIR_ENV = "RELEASEKIT_STATE_DIR"
 
 TARGETS: dict[str, dict[str, str]] = {
     "pypi": {
@@ -188,7 +193,9 @@ class Config:
         return publish, check, json_api
 
     def state_path(self, root: Path) -> Path:
-        return (root / self.state_dir).resolve()
+        """``state_dir`` in ``root``, unless ``--state-dir`` (``$RELEASEKIT_STATE_DIR``) moves it."""
+        override = os.environ.get(STATE_DIR_ENV)
+        return Path(override).resolve() if override else (root / self.state_dir).resolve()
 
 
 def _close(key: str, known: list[str]) -> str:
@@ -436,6 +443,8 @@ def _check_semantics(config: Config, validator: _Validator) -> None:
                 url_key, f"`index.{url_key}` {url!r} is not an http(s) URL",
                 "write a full URL like https://host/simple/",
             )
+        if has_credentials(url):
+            raise validator.fail(url_key, f"`index.{url_key}`: {CREDENTIALS_REFUSED}", CREDENTIALS_HINT, code="RK155")
     if config.poll_interval <= 0:
         raise validator.fail("poll_interval", "`poll_interval` must be > 0", "e.g. 2.0")
     for group in config.lockstep_groups:

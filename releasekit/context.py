@@ -8,6 +8,7 @@ from pathlib import Path
 
 from releasekit.config import Config, parse_config
 from releasekit.dynamic import resolve_dynamic
+from releasekit.envfaults import PinnedFiles
 from releasekit.state import repair_leftovers
 from releasekit.workspace import RootManifest, Workspace, load_workspace, locate
 
@@ -23,10 +24,19 @@ def open_workspace(
     notice: Callable[[str], None] = stderr_notice,
 ) -> Workspace:
     """Locate the workspace, restore files an interrupted run left rewritten, parse it, and ask
-    the build backend for whatever pyproject.toml leaves dynamic (cached: usually no process)."""
+    the build backend for whatever pyproject.toml leaves dynamic (cached: usually no process).
+
+    Files that cannot be restored now are named on stderr, one per line, and the command goes on.
+    """
     located = locate(start or Path.cwd())
     if repair:
-        repaired = repair_leftovers(_config(located).state_path(located.root), notice=notice)
+        try:
+            repaired = repair_leftovers(_config(located).state_path(located.root), notice=notice)
+        except PinnedFiles as exc:
+            # Reading may go on, loudly; whatever writes refuses (its own repair raises this).
+            repaired = exc.restored
+            for line in exc.warning_lines():
+                notice(line)
         for message in repaired:
             notice(f"repaired a file left by an interrupted run: {message}")
         if repaired:  # the root manifest itself may have been restored: read it again

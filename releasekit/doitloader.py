@@ -28,7 +28,14 @@ from doit.task import Task
 from releasekit.errors import ReleasekitError
 from releasekit.pipeline import doit_tasks
 from releasekit.runner import Prepared
+from releasekit.settings import PublishSettings
 from releasekit.state import StateLock, ensure_state_dir
+
+
+def doit_db_path(settings: PublishSettings) -> Path:
+    """One doit DB per index, so a rehearsal never marks tasks done for the real index."""
+    index = hashlib.sha256(settings.check_url.encode()).hexdigest()[:10]
+    return Path(settings.state_dir) / f"doit-{index}.sqlite3"
 
 
 def show(text: str) -> None:
@@ -71,11 +78,12 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
 
     def load_doit_config(self) -> dict[str, Any]:
         prepared = self._prepare()
-        state = ensure_state_dir(Path(prepared.settings.state_dir))
-        # One doit DB per index, so a rehearsal never marks tasks done for the real index.
-        index = hashlib.sha256(prepared.settings.check_url.encode()).hexdigest()[:10]
+        try:
+            ensure_state_dir(Path(prepared.settings.state_dir))
+        except ReleasekitError as exc:
+            raise InvalidDodoFile(exc.one_line()) from None
         return {
-            "dep_file": str(state / f"doit-{index}.sqlite3"),
+            "dep_file": str(doit_db_path(prepared.settings)),
             "backend": "sqlite3",
             "default_tasks": ["plan"],
         }

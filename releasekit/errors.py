@@ -14,7 +14,7 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_FAILED = 1  # a release stage failed, or checks found errors
 EXIT_BAD_INPUT = 2  # workspace, configuration or usage errors
-EXIT_REFUSED = 3  # refused to start: lock held, preflight gate failed, state conflict
+EXIT_REFUSED = 3  # refused to start or go on: lock held, preflight failed, state dir unusable
 EXIT_INTERNAL = 4  # a bug in releasekit
 EXIT_CANCELLED = 130  # graceful stop after SIGINT/SIGTERM or `q`
 
@@ -78,7 +78,9 @@ class ReleasekitError(Exception):
         text += self.message
         if self.hint:
             text += f" (hint: {self.hint})"
-        return _single_line(text)
+        from releasekit.redact import redact
+
+        return _single_line(redact(text))  # a URL's password or a token never reaches a terminal
 
     def to_json(self, relative_to: Path | None = None) -> dict[str, object]:
         """The error as one JSON object (for `--format json`: stdout is never left empty)."""
@@ -131,6 +133,13 @@ class StateError(ReleasekitError):
     """The state directory (lock, journal) prevents the command from running."""
 
     exit_code = EXIT_REFUSED
+
+
+class EnvironmentFault(StateError):
+    """The machine, not the input: the state directory is missing, not a directory, read-only or
+    full (RK310-RK312), or files an interrupted run rewrote cannot be put back yet (RK313)."""
+
+    code = "RK312"
 
 
 class CommandError(ReleasekitError):
@@ -239,10 +248,15 @@ CODES: dict[str, str] = {
     "RK152": "an unknown preflight gate id in --skip-preflight, or one that cannot be skipped (no_cycles)",
     "RK153": "--rehearse needs the `rehearse` extra (pypiserver, passlib, waitress)",
     "RK154": "`report`: no publish run of that id (or no run at all) in the state directory",
+    "RK155": "an index URL carries credentials (user:password@): refused; use UV_PUBLISH_* or ~/.netrc",
     "RK300": "another releasekit run holds the workspace lock (the message names it)",
     "RK301": "a file is already rewritten by an unfinished operation (run `releasekit restore`)",
     "RK302": "a journal entry or backup in the state directory is damaged",
     "RK303": "a file was changed by someone else while releasekit had rewritten it (both kept)",
+    "RK310": "the state directory is missing or not a directory (a file in the way, a broken symlink, removed mid-run)",
+    "RK311": "the state directory (or a file releasekit must write) is read-only or not permitted",
+    "RK312": "no space left on the device (or quota) holding the state directory or a file releasekit writes",
+    "RK313": "files an interrupted run rewrote cannot be restored yet (the message lists them and how to restore them)",
     "RK350": "a preflight gate failed: publish stopped before changing anything",
     "RK400": "an external command (uv, git) exited non-zero",
     "RK500": "the index answered something unexpected",

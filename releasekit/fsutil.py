@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +57,11 @@ def atomic_write(path: Path, data: bytes) -> None:
         finally:
             os.close(fd)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(path)  # os.write() names no file: a full disk must say which
         raise
     fsync_dir(path.parent)
 
@@ -85,3 +88,17 @@ def remove_stale_tmp(path: Path) -> list[Path]:
 def read_json(path: Path) -> Any:
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
+
+
+def save_crash_report(text: str, directory: str | Path | None = None) -> str:
+    """Write a (redacted) traceback to a new file; returns "the traceback is in PATH", or why
+    it could not be saved (a full or read-only directory), for a one-line message."""
+    try:
+        if directory is not None:
+            Path(directory).mkdir(parents=True, exist_ok=True)
+        fd, path = tempfile.mkstemp(prefix="releasekit-crash-", suffix=".txt", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        return f"the traceback could not be saved ({exc.strerror or exc})"
+    return f"the traceback is in {path}"

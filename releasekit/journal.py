@@ -20,7 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from releasekit.errors import StateError
+from releasekit import envfaults
+from releasekit.errors import EnvironmentFault, StateError
 from releasekit.fsutil import atomic_write, atomic_write_json, fsync_dir, remove_stale_tmp, sha256_bytes
 
 ANY = "any"
@@ -137,6 +138,19 @@ class Journal:
                 item.unlink()
         fsync_dir(self.directory)
 
+    def _drop_restored(self, entry: Entry, done: str) -> str:
+        """Forget an entry whose file is original again. A state directory that cannot be
+        written keeps the entry, which is harmless: the next repair finds the file original."""
+        try:
+            self._drop(entry)
+        except OSError as exc:
+            fault = envfaults.from_oserror(exc)
+            if fault is None:
+                raise
+            return f"{entry.path}: {done} (its journal entry stays until the state directory can be written: " \
+                   f"{fault.message})"
+        return f"{entry.path}: {done}"
+
     def commit(self, entry: Entry) -> None:
         """Keep the new content: forget the backup (used by `bump` after it succeeded)."""
         self._drop(entry)
@@ -162,11 +176,13 @@ class Journal:
             mark.unlink()
         fsync_dir(self.directory)
 
-    def _complete_interrupted_commit(self) -> None:
+    def _complete_interrupted_commit(self) -> set[str]:
+        """Finish a commit a killed run began; returns the ids it could not drop (a read-only
+        state directory), whose files keep their new content and must not be restored."""
         mark = self.directory / COMMIT_MARK
         remove_stale_tmp(mark)
         if not mark.exists():
-            return
+            return set()
         try:
             ids = json.loads(mark.read_text(encoding="utf-8"))["ids"]
             if not isinstance(ids, list):
@@ -178,11 +194,17 @@ class Journal:
                 code="RK302",
                 hint="inspect it; the files it names were meant to keep their new content",
             ) from None
-        for entry_id in ids:
-            for item in (self._entry_file(str(entry_id)), self._backup_file(str(entry_id))):
-                with contextlib.suppress(FileNotFoundError):
-                    item.unlink()
-        self._finish_commit(mark)
+        try:
+            for entry_id in ids:
+                for item in (self._entry_file(str(entry_id)), self._backup_file(str(entry_id))):
+                    with contextlib.suppress(FileNotFoundError):
+                        item.unlink()
+            self._finish_commit(mark)
+        except OSError as exc:
+            if envfaults.from_oserror(exc) is None:
+                raise
+            return {str(entry_id) for entry_id in ids}
+        return set()
 
     def restore(self, entry: Entry) -> str:
         """Put the original bytes back; returns what happened, in words."""
@@ -193,12 +215,11 @@ class Journal:
             current = None
         current_hash = sha256_bytes(current) if current is not None else None
         if current_hash == entry.original_sha256:
-            self._drop(entry)
-            return f"{entry.path}: already original"
+            return self._drop_restored(entry, "already original")
         if entry.new_sha256 != ANY and current_hash not in (entry.new_sha256, None):
             kept = entry.path.with_name(entry.path.name + ".releasekit-original")
             atomic_write(kept, self._backup_file(entry.id).read_bytes())
-            self._drop(entry)
+            self._drop_restored(entry, "kept")
             raise StateError(
                 f"{entry.path} was changed by someone else while releasekit had rewritten it; "
                 f"left as is, original saved as {kept.name}",
@@ -217,29 +238,42 @@ class Journal:
         atomic_write(entry.path, original)
         if sha256_bytes(entry.path.read_bytes()) != entry.original_sha256:  # pragma: no cover
             raise StateError("restored file does not match its original hash", path=entry.path, code="RK302")
-        self._drop(entry)
-        return f"{entry.path}: restored"
+        return self._drop_restored(entry, "restored")
 
     def repair(self) -> list[str]:
         """Restore everything a killed run left behind; also clears orphan backups.
 
         A file that cannot be restored (changed by someone else, damaged backup) does not stop
-        the others: every entry is tried, then the problems are raised together.
+        the others: every entry is tried, then the problems are raised together. A file that
+        cannot be written back now (a full disk, a read-only mount) raises PinnedFiles (RK313),
+        which names each one and its backup.
         """
         messages: list[str] = []
         problems: list[StateError] = []
+        unrestored: list[tuple[Entry, EnvironmentFault]] = []
+        committed: set[str] = set()
         if self.directory.is_dir():
-            self._complete_interrupted_commit()
+            committed = self._complete_interrupted_commit()
         for entry in self.entries():
+            if entry.id in committed:
+                continue
             try:
                 messages.append(self.restore(entry))
             except StateError as exc:
                 problems.append(exc)
+            except OSError as exc:  # the file cannot be written back now: say which and how
+                fault = envfaults.from_oserror(exc)
+                if fault is None:
+                    raise
+                unrestored.append((entry, fault))
         if self.directory.is_dir():
             for orphan in self.directory.glob("*.orig"):
                 if not self._entry_file(orphan.stem).exists():
-                    with contextlib.suppress(FileNotFoundError):
+                    with contextlib.suppress(OSError):
                         orphan.unlink()
+        if unrestored:
+            files = [(entry.path, self._backup_file(entry.id)) for entry, _ in unrestored]
+            raise envfaults.PinnedFiles(files, unrestored[0][1], messages)
         if len(problems) == 1:
             raise problems[0]
         if problems:
@@ -255,8 +289,16 @@ class Journal:
     @contextlib.contextmanager
     def rewritten(self, path: Path, new: bytes, reason: str) -> Iterator[Entry]:
         """Rewrite ``path`` for the duration of the block; restore it on any exit."""
+        original = path.read_bytes()
         entry = self.rewrite(path, new, reason)
         try:
             yield entry
         finally:
-            self.restore(entry)
+            try:
+                self.restore(entry)
+            except OSError:
+                # The backup is gone with the state directory (removed, unmounted): the original
+                # bytes are still here, so the file comes back all the same; the error stands.
+                if path.exists() and sha256_bytes(path.read_bytes()) == entry.new_sha256:
+                    atomic_write(path, original)
+                raise

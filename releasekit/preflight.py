@@ -277,6 +277,11 @@ class PreflightReport:
         }
 
     def render(self, fmt: str = "table") -> str:
+        from releasekit.redact import redact
+
+        return redact(self._render(fmt))  # gate lines quote URLs and tools' output
+
+    def _render(self, fmt: str) -> str:
         if fmt == "json":
             return json.dumps(self.to_json(), indent=2) + "\n"
         from releasekit.render import table

@@ -25,8 +25,9 @@ SECRET_ENV_VARS = (
 MASK = "***"
 _MIN_SECRET_LEN = 4
 _extra: set[str] = set()
-# Credentials embedded in URLs: https://user:secret@host/
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@:\s]+):(?P<pw>[^/@\s]+)@")
+# Credentials embedded in URLs: https://user:secret@host/, https://token@host/. The userinfo
+# runs to the last "@" before the path, so a password holding an "@" is masked whole.
+_URL_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/?#\s]*)@")
 
 
 def register(*values: str | None) -> None:
@@ -51,4 +52,18 @@ def redact(text: str, extra: Iterable[str] = ()) -> str:
     for secret in [*secrets(), *extra]:
         if secret and secret in text:
             text = text.replace(secret, MASK)
-    return _URL_CREDENTIALS.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
+    return mask_urls(text)
+
+
+def _masked_userinfo(match: re.Match[str]) -> str:
+    scheme, userinfo = match["scheme"], match["userinfo"]
+    if ":" in userinfo:
+        return f"{scheme}{userinfo.split(':', 1)[0]}:{MASK}@"
+    if scheme.lower() in ("http://", "https://"):
+        return f"{scheme}{MASK}@"  # a user alone over HTTP is usually a token
+    return match.group()  # ssh://git@host: a login name, not a secret
+
+
+def mask_urls(text: str) -> str:
+    """Every URL's password (or HTTP user-only token) in ``text`` replaced by ``***``."""
+    return _URL_USERINFO.sub(_masked_userinfo, text)

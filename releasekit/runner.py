@@ -20,7 +20,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -28,13 +28,16 @@ from typing import Any, ClassVar
 
 from doit.runner import ERROR, JobHold, JobTask, JobTaskPickle, MRunner
 
+from releasekit import envfaults
 from releasekit.dispatch import prioritize
-from releasekit.events import EventTail
+from releasekit.errors import EnvironmentFault
+from releasekit.events import EventTail, read_events
 from releasekit.fsutil import atomic_write_json
 from releasekit.observer import NullObserver, PublishObserver, SchedulerState, TaskEvent, TaskStatus
 from releasekit.plan import STAGES, Plan
 from releasekit.settings import PublishSettings
 from releasekit.state import ensure_state_dir
+from releasekit.stopped import finished_by_workers, repair_after_run, stop_label
 from releasekit.workspace import Workspace
 
 START_METHODS = ("spawn", "forkserver", "fork")
@@ -63,6 +66,8 @@ class Collector:
             t.name: TaskEvent(t.name, t.stage, t.package, TaskStatus.PENDING) for t in plan.tasks
         }
         self.runtime_errors: list[str] = []
+        #: Told of a stage that failed on an environment fault (a full disk): the run drains.
+        self.on_fault: Callable[[str], None] | None = None
 
     def update(self, task: Any, status: TaskStatus, message: str = "", values: dict[str, Any] | None = None) -> None:
         if task.name not in self.outcomes:
@@ -71,6 +76,8 @@ class Collector:
                           status, message, dict(values or {}))
         self.outcomes[task.name] = event
         self.observer.on_task(event)
+        if status is TaskStatus.FAILED and self.on_fault is not None and envfaults.is_fault_line(message):
+            self.on_fault(message)
 
 
 class Reporter:
@@ -157,7 +164,7 @@ class RunControl:
             self.runner._stop_running = True  # doit: get_next_job() hands out no new task
             self.runner.final_result = ERROR  # a partial run never exits 0
 
-    def cancel(self, reason: str) -> None:
+    def cancel(self, reason: str, *, by_signal: bool = True) -> None:
         if self.cancelled:
             return
         self.cancelled = True
@@ -165,9 +172,13 @@ class RunControl:
         self._stop_runner()
         self.observer.on_state(
             SchedulerState.DRAINING,
-            f"{reason}: no new stage starts, running ones finish, files are restored "
-            "(send it again to stop at once)",
+            f"{reason}: no new stage starts, running ones finish, files are restored"
+            + (" (send it again to stop at once)" if by_signal else ""),
         )
+
+    def stop_for_fault(self, line: str) -> None:
+        """A stage met a full or read-only disk: every stage after it would too, so drain."""
+        self.cancel(f"stopping: {line}", by_signal=False)
 
     def handle_signal(self, signum: int, frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
@@ -466,11 +477,19 @@ class RunResult:
         )
 
     @property
+    def environment_fault(self) -> str:
+        """The first environment fault the run met (error[RK312] ...), or ""."""
+        return next((t for t in [*self.runtime_errors, *(p.message for p in self.packages)]
+                     if envfaults.is_fault_line(t)), "")
+
+    @property
     def exit_code(self) -> int:
-        from releasekit.errors import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK
+        from releasekit.errors import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXIT_REFUSED
 
         if self.ok:
             return EXIT_OK
+        if self.environment_fault:
+            return EXIT_REFUSED
         return EXIT_CANCELLED if self.cancelled else EXIT_FAILED
 
     def counts(self) -> dict[str, int]:
@@ -501,7 +520,11 @@ def released_rows(released: Mapping[str, str]) -> list[PackageResult]:
     return [PackageResult(n, v, "already-published", message=RELEASED) for n, v in sorted(released.items())]
 
 
-def summarize(plan: Plan, outcomes: dict[str, TaskEvent], cancelled: bool) -> list[PackageResult]:
+def summarize(plan: Plan, outcomes: dict[str, TaskEvent], cancelled: bool,
+              worker_events: Sequence[dict[str, Any]] = ()) -> list[PackageResult]:
+    """Each package's result; ``worker_events`` (the run's events file) tells what workers
+    finished after a hard stop that the orchestrator never heard of."""
+    finished = finished_by_workers(worker_events)
     results = []
     for pkg in plan.packages:
         stages = [s for s in STAGES if f"{s}:{pkg.name}" in outcomes]
@@ -526,11 +549,8 @@ def summarize(plan: Plan, outcomes: dict[str, TaskEvent], cancelled: bool) -> li
             cause = _root_cause(pkg.name, blocked, outcomes)
             results.append(PackageResult(pkg.name, pkg.next_version, "blocked", blocked, cause))
             continue
-        running = next((s for s in stages if events[s].status is TaskStatus.PENDING), "publish")
-        results.append(PackageResult(
-            pkg.name, pkg.next_version, "cancelled", running,
-            "not started: the run was stopped" if cancelled else "not run",
-        ))
+        stage, detail = stop_label(pkg.name, stages, {s: e.status for s, e in events.items()}, finished, cancelled)
+        results.append(PackageResult(pkg.name, pkg.next_version, "cancelled", stage, detail))
     return results
 
 
@@ -582,13 +602,16 @@ def execute(
     """Run ``selected`` doit tasks of the plan; always restores rewritten files before returning."""
     from doit.doit_cmd import DoitMain
 
-    from releasekit.doitloader import WorkspaceLoader
-    from releasekit.journal import Journal
+    from releasekit.doitdb import PLUGIN, GuardedSqliteDB, check_database
+    from releasekit.doitloader import WorkspaceLoader, doit_db_path
 
     observer = observer or NullObserver()
     settings = prepared.settings
     ensure_state_dir(Path(settings.state_dir))
-    Path(settings.run_dir).mkdir(parents=True, exist_ok=True)
+    with envfaults.named("creating the run's directory"):
+        Path(settings.run_dir).mkdir(parents=True, exist_ok=True)
+    check_database(doit_db_path(settings))  # a disk that cannot hold it stops the run before it starts
+    GuardedSqliteDB.faults = []
     from releasekit.report.runfile import record_start  # what `releasekit report` needs besides the events
 
     record_start(settings.run_dir, prepared.plan, concurrency=settings.concurrency, start_method=start_method,
@@ -597,6 +620,7 @@ def execute(
     collector = Collector(prepared.plan, observer)
     reporter = Reporter(collector=collector)
     control = control or RunControl(observer)
+    collector.on_fault = control.stop_for_fault
     tail = EventTail(settings.events_path, observer.on_event).start()
     observer.on_start(prepared.plan, settings)
     observer.on_state(SchedulerState.RUNNING, f"{settings.concurrency} workers, start method {start_method}")
@@ -607,37 +631,42 @@ def execute(
             status = DoitMain(
                 WorkspaceLoader(prepared, cli=True),
                 config_filenames=(),
-                extra_config={"GLOBAL": {"reporter": reporter, "verbosity": 0}},
+                extra_config={"GLOBAL": {"reporter": reporter, "verbosity": 0}, **PLUGIN},
             ).run(["run", "-n", str(settings.concurrency), "-P", "process", "--continue", *selected])
     except KeyboardInterrupt:
         control.cancelled = True
         status = 2
     finally:
         tail.stop()
-        messages = Journal(Path(settings.state_dir)).repair()
+        messages, unrestored = repair_after_run(Path(settings.state_dir))
         for message in messages:
             observer.on_event({"event": "restore", "package": "", "stage": "", "detail": message})
     result = RunResult(
         run_id=settings.run_id,
-        packages=released_rows(prepared.released) + summarize(prepared.plan, collector.outcomes, control.cancelled),
+        packages=released_rows(prepared.released)
+        + summarize(prepared.plan, collector.outcomes, control.cancelled, read_events(settings.events_path)),
         cancelled=control.cancelled,
         seconds=time.monotonic() - started,
-        runtime_errors=collector.runtime_errors,
+        runtime_errors=[*collector.runtime_errors, *GuardedSqliteDB.faults, *([unrestored] if unrestored else [])],
         doit_status=status,
     )
-    if status == 3 and not collector.runtime_errors:
+    if status == 3 and not result.runtime_errors:
         result.runtime_errors.append("doit stopped before running tasks (exit 3); see the message above")
     observer.on_state(SchedulerState.STOPPED if control.cancelled else SchedulerState.FINISHED,
                       f"{result.counts()}")
-    write_summary(settings, result)
+    try:
+        write_summary(settings, result)
+    except EnvironmentFault as exc:  # printed below all the same
+        result.runtime_errors.append(f"the summary could not be saved: {exc.one_line()}")
     observer.on_finish(result)
     return result
 
 
 def write_summary(settings: PublishSettings, result: RunResult) -> None:
     data = result.to_json()
-    atomic_write_json(Path(settings.run_dir) / "summary.json", data)
-    atomic_write_json(Path(settings.state_dir) / "last-run.json", data)
+    with envfaults.named("saving the run's summary", state_dir=settings.state_dir):
+        atomic_write_json(Path(settings.run_dir) / "summary.json", data)
+        atomic_write_json(Path(settings.state_dir) / "last-run.json", data)
 
 
 def render_summary(result: RunResult, *, rehearsal: bool = False) -> str:
@@ -656,11 +685,14 @@ def render_summary(result: RunResult, *, rehearsal: bool = False) -> str:
         rows.append((p.name, p.version, what, detail))
     text = table(("package", "version", "result", "detail"), rows, shrink=(3,), floors={3: 40}, prose=(3,))
     counts = ", ".join(f"{n} {s}" for s, n in sorted(result.counts().items()))
-    verdict = "ok" if result.ok else ("cancelled" if result.cancelled else "FAILED")
+    fault = result.environment_fault
+    verdict = "ok" if result.ok else ("STOPPED" if fault else "cancelled" if result.cancelled else "FAILED")
     text += f"\n{verdict}: {counts or 'nothing to do'} in {result.seconds:.1f}s (run {result.run_id})\n"
     for err in result.runtime_errors:
         text += f"error: {err}\n"
-    if not result.ok and rehearsal:
+    if fault:
+        text += "fix that (free space, a writable state directory: --state-dir DIR), then "
+    if not result.ok and rehearsal and not fault:
         text += "every rehearsal starts from an empty throwaway index: fix what failed and rehearse again\n"
     elif not result.ok:
         text += "rerun the same command to resume: only what is missing on the index is uploaded\n"

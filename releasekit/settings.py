@@ -20,6 +20,7 @@ from typing import Any
 
 from releasekit.config import TARGETS, Config
 from releasekit.errors import ConfigError, UsageError
+from releasekit.urlcreds import refuse_credentials
 from releasekit.workspace import Workspace
 
 
@@ -135,6 +136,9 @@ def resolve(
 ) -> PublishSettings:
     """Merge the workspace config with explicit overrides (None = keep the config's value)."""
     env = os.environ if environ is None else environ
+    # The config's URLs were checked when it was read; these come from the command line.
+    refuse_credentials({"--publish-url": publish_url, "--check-url": check_url,
+                        "--json-api-url": json_api_url, "--fallback-url": fallback_url})
     config: Config = ws.config
     index = config.index
     chosen_target = target or index.target

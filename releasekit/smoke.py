@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from releasekit import envfaults
 from releasekit.backends.process import Result, run
 from releasekit.backends.uv import Uv, venv_python
 from releasekit.errors import PublishError
@@ -106,7 +107,7 @@ class SmokeLog:
         text = result if isinstance(result, str) else (
             f"$ {shlex.join(result.argv)}\nexit {result.returncode}\n{result.stdout}{result.stderr}"
         )
-        with self.path.open("a", encoding="utf-8") as handle:
+        with envfaults.named("writing the smoke log", self.path), self.path.open("a", encoding="utf-8") as handle:
             handle.write(f"--- {title}\n{text.rstrip()}\n\n")
 
 
@@ -152,6 +153,9 @@ def smoke_test(
         )
         log.add("install", installed)
         if installed.returncode != 0:
+            fault = envfaults.from_text(installed.output, doing=f"installing {name} into the smoke venv")
+            if fault is not None:  # the disk, not the package
+                raise fault
             raise PublishError(
                 f"{_cause(installed.output)} (installing {name}=={version} from {index_url})",
                 code="RK614", hint=f"the whole resolver output is in {log.path}",

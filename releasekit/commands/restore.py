@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 from releasekit.config import parse_config
-from releasekit.journal import Journal
-from releasekit.state import StateLock
+from releasekit.state import repair_leftovers
 from releasekit.workspace import locate
 
 
@@ -21,11 +20,11 @@ def restore(args: argparse.Namespace) -> int:
         tool.get("releasekit") if isinstance(tool, dict) else None, located.manifest, located.text
     )
     state = config.state_path(located.root)
-    journal = Journal(state)
-    if not journal.directory.is_dir() or journal.is_empty():
+    # A state directory that cannot be written still lets the files be put back (RK313 says
+    # which ones could not be, and how to do it by hand); a live run's files are its own (RK300).
+    messages = repair_leftovers(state, command="restore", refuse_if_held=True)
+    if not messages:
         print("nothing to restore: no file is rewritten", file=sys.stderr)
-        return 0
-    with StateLock(state, "restore"):
-        for message in journal.repair():
-            print(message)
+    for message in messages:
+        print(message)
     return 0

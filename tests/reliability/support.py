@@ -57,11 +57,11 @@ def start_rk(ws: Path, *args: str, env: Mapping[str, str] | None = None,
                             env=dict(env or os.environ), start_new_session=True)
 
 
-def tree_snapshot(ws: Path) -> dict[str, str]:
+def tree_snapshot(ws: Path, state: str = STATE) -> dict[str, str]:
     """sha256 of every workspace file (symlinks by target), outside the state dir and .git."""
     out: dict[str, str] = {}
     for dirpath, dirnames, filenames in os.walk(ws):
-        dirnames[:] = sorted(d for d in dirnames if d not in (STATE, ".git"))
+        dirnames[:] = sorted(d for d in dirnames if d not in (state, ".git"))
         for name in sorted(filenames):
             path = Path(dirpath) / name
             rel = path.relative_to(ws).as_posix()
@@ -79,16 +79,16 @@ def diff_snapshots(before: Mapping[str, str], after: Mapping[str, str]) -> list[
     return changed
 
 
-def records(ws: Path) -> dict[str, str]:
+def records(ws: Path, state: str = STATE) -> dict[str, str]:
     """filename -> sha256 from every build record in the state directory."""
     out: dict[str, str] = {}
-    for record in (ws / STATE / "builds").glob("*/*/record.json"):
+    for record in (ws / state / "builds").glob("*/*/record.json"):
         out.update(json.loads(record.read_text())["files"])
     return out
 
 
-def last_run(ws: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((ws / STATE / "last-run.json").read_text())
+def last_run(ws: Path, state: str = STATE) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((ws / state / "last-run.json").read_text())
     return data
 
 
@@ -151,3 +151,34 @@ def events_of_latest_run(ws: Path, after: float = 0.0) -> list[dict[str, Any]]:
 def read_events(path: Path) -> list[dict[str, Any]]:
     """The run's NDJSON events, read the way releasekit itself reads them."""
     return events.read_events(path)
+
+
+def wait_pinned(ws: Path, proc: subprocess.Popen[str], before: Mapping[str, str], timeout: float = 60) -> None:
+    """Until the run holds the lock and has a pyproject.toml rewritten for a build (journaled
+    *and* written: the journal entry comes first)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if journal_entries(ws) and tree_snapshot(ws) != before:
+            return
+        assert proc.poll() is None, "the publish ended before it pinned anything"
+        time.sleep(0.01)
+    raise AssertionError("no pyproject.toml was pinned in time")
+
+
+def kill_while_pinned(ws: Path, proc: subprocess.Popen[str], before: Mapping[str, str]) -> list[str]:
+    """SIGKILL the run's process group at an instant when a pyproject.toml is rewritten (frozen
+    first, so the instant is certain); returns the workspace files it left rewritten."""
+    def rewritten() -> list[str]:  # not merely a temporary file next to one, half written
+        return [rel for rel, sha in tree_snapshot(ws).items()
+                if rel.endswith("pyproject.toml") and before.get(rel) not in (None, sha)]
+
+    while True:
+        wait_pinned(ws, proc, before)
+        os.killpg(proc.pid, signal.SIGSTOP)
+        if journal_entries(ws) and rewritten():
+            break
+        os.killpg(proc.pid, signal.SIGCONT)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert wait_group_gone(proc.pid, 10) == []
+    return rewritten()

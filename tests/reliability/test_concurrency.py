@@ -4,11 +4,8 @@ others without touching the holder's files, and a dead holder's lock needs no hu
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,18 +18,6 @@ pytestmark = pytest.mark.slow
 SUBSET = ["-p", "rkz-top", "--with-deps", "--no-smoke-test"]  # core, left, right, top
 
 
-def _wait_pinned(ws: Path, proc: object, before: dict[str, str], timeout: float = 60) -> None:
-    """Until the run holds the lock and has a pyproject.toml rewritten for a build (journaled
-    *and* written: the journal entry comes first)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if support.journal_entries(ws) and support.tree_snapshot(ws) != before:
-            return
-        assert proc.poll() is None, "the publish ended before it pinned anything"  # type: ignore[attr-defined]
-        time.sleep(0.01)
-    raise AssertionError("no pyproject.toml was pinned in time")
-
-
 def test_a_second_run_refuses_names_the_holder_and_leaves_its_files_alone(
         ws10: Path, local_index: LocalIndex) -> None:
     before = support.tree_snapshot(ws10)
@@ -40,7 +25,7 @@ def test_a_second_run_refuses_names_the_holder_and_leaves_its_files_alone(
     gate = local_index.hold_uploads()  # the holder cannot finish before the others have tried
     first = support.start_rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
     try:
-        _wait_pinned(ws10, first, before)
+        support.wait_pinned(ws10, first, before)
         holder = json.loads((ws10 / support.STATE / "lock").read_text())
         assert holder["pid"] == first.pid and holder["command"] == "publish"
         doit = str(Path(sys.executable).parent / "doit")
@@ -79,19 +64,11 @@ def test_a_dead_holders_lock_is_recovered_without_a_human(ws10: Path, local_inde
     before = support.tree_snapshot(ws10)
     flags = support.index_flags(local_index)
     first = support.start_rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
-    while True:  # freeze the run, and kill it only if a pyproject.toml is rewritten right now
-        _wait_pinned(ws10, first, before)
-        os.killpg(first.pid, signal.SIGSTOP)
-        if support.journal_entries(ws10) and support.tree_snapshot(ws10) != before:
-            break
-        os.killpg(first.pid, signal.SIGCONT)
-    os.killpg(first.pid, signal.SIGKILL)
-    first.communicate(timeout=30)
+    support.kill_while_pinned(ws10, first, before)
     # What a human would find: a lock file naming a dead process, a rewritten pyproject.toml.
     stale = json.loads((ws10 / support.STATE / "lock").read_text())
     assert stale["pid"] == first.pid
     assert support.diff_snapshots(before, support.tree_snapshot(ws10))
-    assert support.wait_group_gone(first.pid, 10) == []
 
     again = support.rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
     assert again.returncode == 0, again.stdout + again.stderr

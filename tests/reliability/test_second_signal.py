@@ -42,7 +42,10 @@ def test_a_second_sigint_stops_at_once_and_loses_nothing(
         gate.release()
         support.kill_group(proc.pid)  # only if an assertion above left it running
     err = (tmp_path / "run" / "stderr").read_text()
+    out = (tmp_path / "run" / "stdout").read_text()
     assert held, "an upload was in flight"
+    # The held upload is labelled for what it was: cut off in flight, not "not started".
+    assert "cancelled (upload)" in out and "stopped during the upload" in out, out
     assert draining, "the first SIGINT must drain, not stop: " + err
     assert rc == 130, err
     assert stopped_in < 15, f"the second SIGINT took {stopped_in:.1f}s to stop the run"

@@ -34,7 +34,9 @@ PASSWORD = "rkcanary-PASSWORD-6f1d0c9e"
 TOKEN = "pypi-rkcanary-TOKEN-0b7e44d2a1"
 GH_TOKEN = "ghs_rkcanaryGITHUB5a7c3e19"
 USERNAME = "rk-secret-tests"
-CANARIES = {"UV_PUBLISH_PASSWORD": PASSWORD, "UV_PUBLISH_TOKEN": TOKEN, "GITHUB_TOKEN": GH_TOKEN}
+URL_PASSWORD = "rkcanary-URLPASS-51e2a7c4"  # only ever in a URL: nothing else knows it is secret
+CANARIES = {"UV_PUBLISH_PASSWORD": PASSWORD, "UV_PUBLISH_TOKEN": TOKEN, "GITHUB_TOKEN": GH_TOKEN,
+            "a URL's password": URL_PASSWORD}
 
 
 def leak_forms(secret: str) -> dict[str, bytes]:
@@ -120,15 +122,11 @@ def test_publish_never_shows_or_stores_a_credential(
         assert ok.returncode != 0 and "error[RK72" in ok.stderr  # the label step failed, loudly
         assert ok.stdout.splitlines()[-1].startswith("{")  # the NDJSON stream is intact
 
-        # The upload URL carries the password (uv echoes the URL of a failed upload), the
-        # index fails every upload, and a table run relays uv's error.
+        # The index fails every upload, and a table run relays uv's error.
         canary_index.faults.fail_uploads(500)
-        url = canary_index.upload_url.replace("http://", f"http://{USERNAME}:{PASSWORD}@")
-        flags = support.index_flags(canary_index)
-        flags[flags.index("--publish-url") + 1] = url
-        failed = support.rk(ws, "publish", "-p", "rkz-util", "--max-retries", "1", *flags,
-                            env=_env(**github))
-        scan.output("publish with the password in --publish-url, uploads answered 500", failed)
+        failed = support.rk(ws, "publish", "-p", "rkz-util", "--max-retries", "1",
+                            *support.index_flags(canary_index), env=_env(**github))
+        scan.output("publish, uploads answered 500", failed)
         assert failed.returncode == 1 and "RK520" in failed.stdout, failed.stdout + failed.stderr
 
         # A token the index refuses: uv relays the 403.
@@ -144,6 +142,61 @@ def test_publish_never_shows_or_stores_a_credential(
     scan.tree("TMPDIR", tmp_path / "tmp")
     assert list((ws / support.STATE).glob("doit-*.sqlite3")), "the doit DB is part of what is scanned"
     assert scan.size() > 20_000  # outputs, events, summaries, records, journal, doit DB, artifacts
+    leaks = scan.leaks()
+    assert not leaks, leaks
+
+
+URL_OPTIONS = ("--publish-url", "--check-url", "--json-api-url", "--fallback-url")
+URL_KEYS = ("publish_url", "check_url", "json_api_url", "fallback_url")
+
+
+def test_credentials_in_any_index_url_are_refused_and_never_shown(
+        tmp_path: Path, canary_index: LocalIndex, git_env: dict[str, str]) -> None:
+    """URL credentials are refused (RK155), wherever they are written: every option, every
+    config key, and what argparse echoes of a mistyped argument. The canary password (known
+    to no environment variable) and a token given as the user alone show nowhere, and nothing
+    is built or uploaded."""
+    ws = workspace10.write(tmp_path / "ws10")
+    before = support.tree_snapshot(ws)
+    scan = Scanner()
+    index = support.index_flags(canary_index)
+    carriers = {"user:password": f"http://{USERNAME}:{URL_PASSWORD}@127.0.0.1:9/simple/",
+                "token as user": f"https://{TOKEN}@127.0.0.1:9/simple/"}
+    for form, url in carriers.items():
+        for option in URL_OPTIONS:
+            flags = [*index[:index.index(option)], *index[index.index(option) + 2:], option, url] \
+                if option in index else [*index, option, url]
+            for extra in ((), ("--dry-run",), ("--format", "json"))[:3 if form == "user:password" else 1]:
+                done = support.rk(ws, "publish", *extra, *flags)
+                scan.output(f"publish {' '.join(extra)} {option} ({form})", done)
+                lines = done.stderr.splitlines()
+                assert done.returncode == 2 and lines == [line for line in lines if line.startswith("error[RK155]")], (
+                    done.stdout + done.stderr)
+                assert f"{option}:" in done.stderr and done.stdout == ""
+        checked = support.rk(ws, "preflight", "--check-url", url)
+        scan.output(f"preflight --check-url ({form})", checked)
+        assert checked.returncode == 2 and "error[RK155] --check-url:" in checked.stderr, checked.stderr
+        # argparse quotes what it cannot parse: the quote is masked like everything else.
+        for argv in (("publish", "-j", url), ("publish", "--target", url), ("publish", url),
+                     ("preflight", "--trusted-publishing", url), ("plan", "--format", url)):
+            echoed = support.rk(ws, *argv)
+            scan.output(" ".join(argv[:-1]) + f" <url> ({form})", echoed)
+            assert echoed.returncode == 2 and echoed.stderr.startswith("error[RK150]"), echoed.stderr
+            assert "***@" in echoed.stderr, echoed.stderr
+    manifest = ws / "pyproject.toml"
+    text = manifest.read_text()
+    for key in URL_KEYS:
+        manifest.write_text(text + f'\n[tool.releasekit.index]\n{key} = "http://{USERNAME}:{URL_PASSWORD}@127.0.0.1:9/"\n')
+        for argv in (("plan",), ("publish", "--dry-run"), ("publish", *index)):
+            done = support.rk(ws, *argv)
+            scan.output(f"{' '.join(argv[:2])} with index.{key} carrying a password", done)
+            assert done.returncode == 2 and done.stderr.startswith("error[RK155] pyproject.toml:"), done.stderr
+            assert f"`index.{key}`" in done.stderr
+    manifest.write_text(text)
+    assert support.tree_snapshot(ws) == before
+    assert not canary_index.uploads and not (ws / support.STATE / "builds").exists()
+    scan.tree("state dir", ws / support.STATE)
+    scan.tree("TMPDIR", tmp_path / "tmp")
     leaks = scan.leaks()
     assert not leaks, leaks
 
