@@ -211,7 +211,7 @@ def test_every_key_is_documented() -> None:
             if dataclasses.is_dataclass(hints[f.name]):
                 walk(hints[f.name], f"{prefix}{f.name}.")
             else:
-                expected.append(prefix + f.name)
+                expected.append(f.metadata.get("key", prefix + f.name))
 
     walk(Config, "")
     assert "index.target" in expected and "checks.skip" in expected
@@ -220,3 +220,15 @@ def test_every_key_is_documented() -> None:
         assert type_name and default and meaning, key
     assert rows[keys.index("max_retries")][:3] == ("max_retries", "integer", "3")
     assert rows[keys.index("index.target")][1] == "'pypi' | 'testpypi' | 'custom'"
+
+
+def test_smoke_settings_per_package_from_the_root() -> None:
+    config = parse_config({"smoke": {"import_all": True, "packages": {"acme-meta": {"imports": ["acme_core"]}}}})
+    assert config.smoke.import_all is True
+    assert config.smoke_packages == {"acme-meta": {"imports": ("acme_core",)}}
+    with pytest.raises(ConfigError) as raised:
+        parse_config({"smoke": {"packages": {"acme-meta": {"import": ["x"]}}}})
+    assert raised.value.code == "RK120" and "did you mean `imports`?" in raised.value.hint
+    with pytest.raises(ConfigError) as raised:
+        parse_config({"smoke_packages": {}})  # the key is written smoke.packages, never like this
+    assert raised.value.code == "RK120"
