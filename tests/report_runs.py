@@ -2,9 +2,10 @@
 
 Real uv, a real local index, the real command line, in this order on one workspace:
 - **finished**: everything built, proven on the staging index, uploaded, verified (exit 0);
-- **failed**: ``acme-http`` now imports a module that does not exist; its trial fails and
-  the staged gate stops the release (exit 1): the others are blocked, nothing uploaded;
-- **interrupted**: the break reverted, to a second, empty index; SIGINT as soon as the
+- **failed**: ``acme-http`` now imports a module that does not exist; to a second, empty index
+  (on the first, every version is released and would be skipped); its trial fails and the
+  staged gate stops the release (exit 1): the others are blocked, nothing uploaded;
+- **interrupted**: the break reverted, to a third, empty index; SIGINT as soon as the
   first trial passed: the run drains and exits 130 with a cancelled summary.
 The index's upload password is a canary secret: it must never appear in any report.
 Each run appends to its own ``GITHUB_STEP_SUMMARY`` file.
@@ -118,6 +119,7 @@ def make_runs(root: Path, wheelhouse: Path, uv_cache: Path, trap_url: str) -> Ru
     _commit(ws, "example")
     index = LocalIndex(root / "index" / "packages", seed_dirs=[wheelhouse], password=CANARY)
     other = LocalIndex(root / "other" / "packages", seed_dirs=[wheelhouse], password=CANARY)
+    third = LocalIndex(root / "third" / "packages", seed_dirs=[wheelhouse], password=CANARY)
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith("UV_") and k not in SCRUBBED + DROPPED}
         env.update(hermetic_uv_env(index, uv_cache, trap_url, root / "uv-home"))
@@ -127,7 +129,8 @@ def make_runs(root: Path, wheelhouse: Path, uv_cache: Path, trap_url: str) -> Ru
         original = module.read_text()
         module.write_text(original + "\nimport acme_http_missing_helper  # the wheel does not work\n")
         _commit(ws, "break acme-http")
-        maker.run("failed", index)
+        maker.env = {**env, **hermetic_uv_env(third, uv_cache, trap_url, root / "uv-home")}
+        maker.run("failed", third)
         module.write_text(original)
         _commit(ws, "repair acme-http")
         maker.env = {**env, **hermetic_uv_env(other, uv_cache, trap_url, root / "uv-home")}
@@ -136,3 +139,4 @@ def make_runs(root: Path, wheelhouse: Path, uv_cache: Path, trap_url: str) -> Ru
     finally:
         index.stop()
         other.stop()
+        third.stop()

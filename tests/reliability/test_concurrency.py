@@ -49,7 +49,8 @@ def test_a_second_run_refuses_names_the_holder_and_leaves_its_files_alone(
         assert len(lines) == 1 and lines[0].startswith("error[RK300] "), where
         assert f"pid {first.pid}" in lines[0] and "`releasekit publish`" in lines[0], where
         assert "Traceback" not in done.stderr, where
-    assert refusals["publish --format json"].stdout == ""  # no half NDJSON stream either
+    # No half NDJSON stream either: one JSON error object, the same refusal.
+    assert json.loads(refusals["publish --format json"].stdout)["error"]["code"] == "RK300"
     assert plain_doit.returncode != 0 and "RK300" in plain_doit.stdout + plain_doit.stderr
     assert still_running, "the refusals must have happened while the first run held the lock"
     # The holder was never disturbed: had anything restored its pinned pyproject.toml mid-build,
