@@ -41,6 +41,7 @@ from releasekit.builds import (
     remove_partial_builds,
     save_record,
 )
+from releasekit.credentials import upload_env
 from releasekit.errors import IntegrityError, PublishError
 from releasekit.events import emit
 from releasekit.fsutil import save_crash_report, sha256_file
@@ -351,11 +352,7 @@ def no_credentials() -> PublishError:
 
 
 def _publish_env(settings: Settings) -> dict[str, str]:
-    env: dict[str, str] = {}
-    token = os.environ.get("TESTPYPI_TOKEN")
-    if settings.get("target") == "testpypi" and token:  # meant for TestPyPI: wins (settings.describe_auth)
-        env["UV_PUBLISH_TOKEN"] = token
-    return env
+    return upload_env(settings["target"], os.environ)
 
 
 def _last_line(message: str) -> str:

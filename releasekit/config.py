@@ -7,15 +7,16 @@ documents each key; :func:`describe` renders that table so the two cannot drift 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import re
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from releasekit.errors import ConfigError
+from releasekit.suggest import did_you_mean, listed
 from releasekit.urlcreds import CREDENTIALS_HINT, CREDENTIALS_REFUSED, has_credentials
 
 #: Set by ``--state-dir``: the state directory for this command, wherever the config puts it.
@@ -51,6 +52,34 @@ class IndexConfig:
     """Index for third-party dependencies during smoke tests; empty = none."""
     trusted_publishing: Literal["auto", "always", "never"] = "auto"
     """`auto` uses OIDC in GitHub Actions when no token or password is set."""
+
+    def urls(
+        self,
+        target: str | None = None,
+        *,
+        publish_url: str | None = None,
+        check_url: str | None = None,
+        json_api_url: str | None = None,
+    ) -> IndexUrls:
+        """The URLs for ``target`` (default: this config's): explicit ones, then ours, then the preset.
+
+        This config's URLs belong to its own target, so another target gets only its preset.
+        An explicit empty ``json_api_url`` means none.
+        """
+        chosen = target or self.target
+        preset = TARGETS.get(chosen, {})
+        own = self if chosen == self.target else IndexConfig()
+        return IndexUrls(
+            publish_url or own.publish_url or preset.get("publish_url", ""),
+            check_url or own.check_url or preset.get("check_url", ""),
+            json_api_url if json_api_url is not None else (own.json_api_url or preset.get("json_api_url", "")),
+        )
+
+
+class IndexUrls(NamedTuple):
+    publish: str
+    check: str
+    json_api: str
 
 
 @dataclass(frozen=True)
@@ -184,25 +213,16 @@ class Config:
     checks: ChecksConfig = field(default_factory=ChecksConfig)
     workflow: WorkflowConfig = field(default_factory=WorkflowConfig)
 
-    def resolved_urls(self) -> tuple[str, str, str]:
-        """(publish_url, check_url, json_api_url) after applying the target preset."""
-        preset = TARGETS.get(self.index.target, {})
-        publish = self.index.publish_url or preset.get("publish_url", "")
-        check = self.index.check_url or preset.get("check_url", "")
-        json_api = self.index.json_api_url or preset.get("json_api_url", "")
-        return publish, check, json_api
-
     def state_path(self, root: Path) -> Path:
         """``state_dir`` in ``root``, unless ``--state-dir`` (``$RELEASEKIT_STATE_DIR``) moves it."""
         override = os.environ.get(STATE_DIR_ENV)
         return Path(override).resolve() if override else (root / self.state_dir).resolve()
 
 
-def _close(key: str, known: list[str]) -> str:
-    match = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    if match:
-        return f"did you mean `{match[0]}`?"
-    return "known keys: " + ", ".join(sorted(known))
+def _group_hint(group: str, groups: Mapping[str, object]) -> str:
+    if not groups:
+        return "define it under groups"
+    return did_you_mean(group, groups, listed("known keys", sorted(groups)))
 
 
 def type_name(tp: Any) -> str:
@@ -238,10 +258,11 @@ class _Validator:
         if origin is Literal:
             choices = typing.get_args(tp)
             if raw not in choices:
+                names = [str(c) for c in choices]
                 raise self.fail(
                     key,
                     f"`{key}` is {raw!r}, expected one of {', '.join(repr(c) for c in choices)}",
-                    _close(str(raw), [str(c) for c in choices])
+                    did_you_mean(str(raw), names, listed("known keys", sorted(names)))
                     if isinstance(raw, str)
                     else "use one of the listed values",
                 )
@@ -315,7 +336,7 @@ class _Validator:
                 raise self.fail(
                     prefix + key,
                     f"unknown key `{prefix}{key}`",
-                    _close(dashed, known),
+                    did_you_mean(dashed, known, listed("known keys", sorted(known))),
                     code="RK120",
                 )
             values[dashed] = self.value(prefix + dashed, hints[dashed], raw_value)
@@ -452,14 +473,14 @@ def _check_semantics(config: Config, validator: _Validator) -> None:
             raise validator.fail(
                 "lockstep_groups",
                 f"`lockstep_groups` names {group!r}, which is not in `groups`",
-                _close(group, list(config.groups)) if config.groups else "define it under groups",
+                _group_hint(group, config.groups),
             )
     for group in config.checks.version_groups:
         if group not in config.groups:
             raise validator.fail(
                 "version_groups",
                 f"`checks.version_groups` names {group!r}, which is not in `groups`",
-                _close(group, list(config.groups)) if config.groups else "define it under groups",
+                _group_hint(group, config.groups),
             )
     if config.checks.naming_pattern:
         try:

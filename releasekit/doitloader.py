@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from doit.exceptions import InvalidDodoFile
 from doit.loader import generate_tasks
 from doit.task import Task
 
+from releasekit.credentials import resolve_credentials
 from releasekit.errors import ReleasekitError
 from releasekit.pipeline import doit_tasks
 from releasekit.runner import Prepared
@@ -111,7 +113,8 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
                 raise InvalidDodoFile(exc.one_line()) from None
             atexit.register(self._lock.release)
             settings = prepared.settings
-            if _uploads(pos_args) and settings.auth == "none" and settings.trusted_publishing != "always":
+            credentials = resolve_credentials(settings.target, settings.trusted_publishing, os.environ)
+            if _uploads(pos_args) and credentials.missing:
                 # Say so before any build starts, instead of an upload failing after them all.
                 from releasekit.actions import no_credentials
 

@@ -12,7 +12,6 @@ A problem in a member outside the selection never fails a command about the sele
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import re
 from collections.abc import Iterable
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from releasekit.depgraph import WorkspaceGraph
 from releasekit.errors import UsageError
 from releasekit.package import Package
+from releasekit.suggest import did_you_mean, listed
 from releasekit.workspace import Workspace
 
 
@@ -62,9 +62,8 @@ def matching_pattern(pkg: Package, patterns: Iterable[str]) -> str | None:
 def group_members(ws: Workspace, group: str) -> set[str]:
     groups = ws.config.groups
     if group not in groups:
-        close = difflib.get_close_matches(group, list(groups), n=1)
-        hint = f"did you mean `{close[0]}`?" if close else (
-            "groups: " + ", ".join(sorted(groups)) if groups else "define groups in [tool.releasekit.groups]"
+        hint = did_you_mean(
+            group, groups, listed("groups", sorted(groups)) if groups else "define groups in [tool.releasekit.groups]"
         )
         raise UsageError(f"no release group named {group!r}", hint=hint, code="RK131")
     return {p.name for p in ws.packages if matching_pattern(p, groups[group])}

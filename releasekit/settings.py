@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from releasekit.config import TARGETS, Config
+from releasekit.credentials import resolve_credentials
 from releasekit.errors import ConfigError, UsageError
 from releasekit.urlcreds import refuse_credentials
 from releasekit.workspace import Workspace
@@ -58,12 +59,6 @@ class PublishSettings:
         data["events_path"] = self.events_path
         return data
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PublishSettings:
-        values = {k: v for k, v in data.items() if k != "events_path"}
-        values["member_dirs"] = tuple(values.get("member_dirs", ()))
-        return cls(**values)
-
     @property
     def run_dir(self) -> str:
         return os.path.join(self.state_dir, "runs", self.run_id)
@@ -90,29 +85,6 @@ class PublishSettings:
 
 def auto_concurrency() -> int:
     return min(8, max(2, 2 * (os.cpu_count() or 1)))
-
-
-def describe_auth(target: str, environ: Mapping[str, str]) -> tuple[str, bool]:
-    """(description, has explicit credentials) from the variables uv reads.
-
-    For TestPyPI a ``TESTPYPI_TOKEN`` wins over ``UV_PUBLISH_TOKEN``: a token named for it is
-    meant for it, so a CI job can hold both tokens without knowing the configured target.
-    """
-    if target == "testpypi" and environ.get("TESTPYPI_TOKEN"):
-        return "token (TESTPYPI_TOKEN)", True
-    if environ.get("UV_PUBLISH_TOKEN"):
-        return "token (UV_PUBLISH_TOKEN)", True
-    if environ.get("UV_PUBLISH_USERNAME") and environ.get("UV_PUBLISH_PASSWORD"):
-        return f"username/password (UV_PUBLISH_USERNAME={environ['UV_PUBLISH_USERNAME']})", True
-    return "none", False
-
-
-def github_oidc_available(environ: Mapping[str, str]) -> bool:
-    return bool(
-        environ.get("GITHUB_ACTIONS") == "true"
-        and environ.get("ACTIONS_ID_TOKEN_REQUEST_URL")
-        and environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
-    )
 
 
 def resolve(
@@ -144,12 +116,8 @@ def resolve(
     chosen_target = target or index.target
     if chosen_target not in (*TARGETS, "custom"):
         raise UsageError(f"unknown target {chosen_target!r}", hint="use pypi, testpypi or custom")
-    preset = TARGETS.get(chosen_target, {})
-    same_target = chosen_target == index.target
-    publish = publish_url or (index.publish_url if same_target else "") or preset.get("publish_url", "")
-    check = check_url or (index.check_url if same_target else "") or preset.get("check_url", "")
-    json_api = json_api_url if json_api_url is not None else (
-        (index.json_api_url if same_target else "") or preset.get("json_api_url", "")
+    publish, check, json_api = index.urls(
+        chosen_target, publish_url=publish_url, check_url=check_url, json_api_url=json_api_url
     )
     if not publish or not check:
         raise ConfigError(
@@ -158,12 +126,7 @@ def resolve(
             code="RK121",
             hint="pass --publish-url and --check-url, or set index.publish_url and index.check_url",
         )
-    auth, has_credentials = describe_auth(chosen_target, env)
-    mode = trusted_publishing or index.trusted_publishing
-    if mode == "auto":
-        mode = "always" if (not has_credentials and github_oidc_available(env)) else "never"
-    if mode == "always":
-        auth = "trusted publishing (OIDC)"
+    credentials = resolve_credentials(chosen_target, trusted_publishing or index.trusted_publishing, env)
     return PublishSettings(
         root=str(ws.root),
         state_dir=str(ws.state_dir),
@@ -173,8 +136,8 @@ def resolve(
         check_url=check,
         json_api_url=json_api,
         fallback_url=index.fallback_url if fallback_url is None else fallback_url,
-        trusted_publishing=mode,
-        auth=auth,
+        trusted_publishing=credentials.trusted_publishing,
+        auth=credentials.describe(),
         max_retries=config.max_retries if max_retries is None else max_retries,
         retry_base_delay=config.retry_base_delay if retry_base_delay is None else retry_base_delay,
         poll_timeout=config.poll_timeout if poll_timeout is None else poll_timeout,

@@ -8,7 +8,6 @@ way: pyproject files -> Workspace -> Graph -> Plan.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import gc
 import re
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from releasekit.errors import UsageError, WorkspaceError
 from releasekit.manifest import link_internal, parse_package, workspace_sources
 from releasekit.members import expand_members
 from releasekit.package import Package, normalize
+from releasekit.suggest import did_you_mean
 
 _ROOT_HEADER = re.compile(
     r"^\s*(\[\s*tool\s*\.\s*uv\s*\.\s*workspace\b|(tool\s*\.\s*)?uv\s*\.\s*workspace\s*=|workspace\s*=\s*\{)", re.M
@@ -51,8 +51,7 @@ class Workspace:
         try:
             return self.by_name[key]
         except KeyError:
-            close = difflib.get_close_matches(key, list(self.by_name), n=1)
-            hint = f"did you mean `{close[0]}`?" if close else "run `releasekit discover` to list packages"
+            hint = did_you_mean(key, self.by_name, "run `releasekit discover` to list packages")
             raise UsageError(f"no package named {name!r} in the workspace", hint=hint, code="RK130") from None
 
     @property

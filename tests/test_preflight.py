@@ -14,6 +14,7 @@ from werkzeug.wrappers import Request, Response
 
 from releasekit.builds import BuildRecord, build_dir, save_record
 from releasekit.cli import main
+from releasekit.credentials import resolve_credentials, upload_env
 from releasekit.errors import EXIT_REFUSED, GraphError
 from releasekit.plan import Plan, build_plan
 from releasekit.preflight import (
@@ -22,7 +23,6 @@ from releasekit.preflight import (
     PreflightError,
     PreflightReport,
     PreflightSettings,
-    detect_auth,
     run_preflight,
 )
 from releasekit.state import StateLock, ensure_state_dir
@@ -418,8 +418,8 @@ def test_readme_renders_for_its_content_type(
         ("pypi", "auto", {"ACTIONS_ID_TOKEN_REQUEST_URL": "u", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"}, "none", ""),
     ],
 )
-def test_detect_auth(target: str, mode: str, env: dict[str, str], method: str, source: str) -> None:
-    info = detect_auth(target, mode, env)
+def test_resolve_credentials(target: str, mode: str, env: dict[str, str], method: str, source: str) -> None:
+    info = resolve_credentials(target, mode, env)
     assert (info.method, info.source) == (method, source)
     assert bool(info.problem) == (method == "none")
     assert info.trusted_publishing == ("always" if method == "trusted-publishing" or mode == "always" else "never")
@@ -427,12 +427,12 @@ def test_detect_auth(target: str, mode: str, env: dict[str, str], method: str, s
 
 
 def test_auth_hints_and_the_env_uv_gets() -> None:
-    in_actions = detect_auth("pypi", "auto", {"GITHUB_ACTIONS": "true"})
+    in_actions = resolve_credentials("pypi", "auto", {"GITHUB_ACTIONS": "true"})
     assert "id-token: write" in in_actions.hint
-    assert "UV_PUBLISH_TOKEN" in detect_auth("pypi", "auto", {}).hint
-    testpypi = detect_auth("testpypi", "auto", {"TESTPYPI_TOKEN": "secret-t"})
-    assert testpypi.uv_env({"TESTPYPI_TOKEN": "secret-t"}) == {"UV_PUBLISH_TOKEN": "secret-t"}
-    assert detect_auth("pypi", "auto", {"UV_PUBLISH_TOKEN": "x"}).uv_env({"UV_PUBLISH_TOKEN": "x"}) == {}
+    assert "UV_PUBLISH_TOKEN" in resolve_credentials("pypi", "auto", {}).hint
+    assert upload_env("testpypi", {"TESTPYPI_TOKEN": "secret-t"}) == {"UV_PUBLISH_TOKEN": "secret-t"}
+    assert upload_env("pypi", {"TESTPYPI_TOKEN": "secret-t"}) == {}
+    assert upload_env("pypi", {"UV_PUBLISH_TOKEN": "x"}) == {}
 
 
 def test_auth_gate_from_the_environment(repo: Path) -> None:

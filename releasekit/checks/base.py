@@ -18,12 +18,13 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from releasekit.config import ChecksConfig
 from releasekit.depgraph import WorkspaceGraph, workspace_graph
-from releasekit.errors import ConfigError, UsageError
+from releasekit.errors import ConfigError
+from releasekit.findings import Severity, parse_ids, unknown_id_hint
 from releasekit.package import Package, normalize
 from releasekit.selection import Selection, released, select
+from releasekit.suggest import did_you_mean
 from releasekit.workspace import Workspace
 
-Severity = Literal["error", "warning"]
 SCHEMA = "releasekit.check/1"
 
 
@@ -190,29 +191,17 @@ def check_ids(backends: Sequence[CheckBackend]) -> dict[str, CheckBackend]:
     return owners
 
 
-def _close(value: str, known: Iterable[str]) -> str:
-    import difflib
-
-    known = sorted(known)
-    match = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
-    if match:
-        return f"did you mean `{match[0]}`?"
-    return "known checks: " + ", ".join(known)
+def parse_check_ids(values: Collection[str], owners: Iterable[str]) -> list[str]:
+    """``--skip a --skip b,c`` -> [a, b, c]; an unknown id is bad input (RK151)."""
+    return parse_ids(values, sorted(owners), kind="check id", option="--skip", code="RK151", listing="known checks")
 
 
-def parse_ids(values: Iterable[str]) -> list[str]:
-    """``--skip a --skip b,c`` -> [a, b, c]."""
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+def _close(value: str, owners: Iterable[str]) -> str:
+    return unknown_id_hint(value, sorted(owners), "known checks")
 
 
-def _validate(ws: Workspace, owners: dict[str, CheckBackend], skip: Sequence[str]) -> None:
-    for check_id in skip:
-        if check_id not in owners:
-            raise UsageError(
-                f"unknown check id {check_id!r} in --skip",
-                hint=_close(check_id, owners),
-                code="RK151",
-            )
+def _validate(ws: Workspace, owners: dict[str, CheckBackend]) -> None:
+    """The config's skip list and ignore table name real checks and packages."""
     config = ws.config.checks
     for check_id in config.skip:
         if check_id not in owners:
@@ -224,14 +213,11 @@ def _validate(ws: Workspace, owners: dict[str, CheckBackend], skip: Sequence[str
             )
     for pattern, ids in config.ignore.items():
         if not _is_glob(pattern) and normalize(pattern) not in ws.by_name:
-            import difflib
-
-            close = difflib.get_close_matches(normalize(pattern), list(ws.by_name), n=1)
             raise ConfigError(
                 f"[tool.releasekit.checks.ignore] names {pattern!r}, which is not a workspace "
                 "package",
                 path=ws.manifest,
-                hint=f"did you mean `{close[0]}`?" if close else "use a package name or a glob",
+                hint=did_you_mean(normalize(pattern), ws.by_name, "use a package name or a glob"),
                 code="RK123",
             )
         for check_id in ids:
@@ -292,8 +278,8 @@ def run_checks(
     """
     chosen = list(default_backends() if backends is None else backends)
     owners = check_ids(chosen)
-    skip_list = parse_ids(skip)
-    _validate(ws, owners, skip_list)
+    skip_list = parse_check_ids(skip, owners)
+    _validate(ws, owners)
     skipped = set(skip_list) | set(ws.config.checks.skip)
     enabled = [check_id for check_id in owners if check_id not in skipped]
     ctx = CheckContext(ws, selection or Selection())
