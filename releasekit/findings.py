@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from releasekit.errors import UsageError
@@ -20,6 +21,15 @@ Status = Literal["pass", "warn", "fail", "skipped"]
 Severity = Literal["error", "warning"]
 STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "skipped")
 _OF_SEVERITY: dict[Severity, Status] = {"error": "fail", "warning": "warn"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check or a gate: its stable id (what skip lists, ignore tables and the docs name) and
+    what it makes sure of, in one line."""
+
+    id: str
+    summary: str
 
 
 def status_of(severity: Severity) -> Status:
@@ -58,6 +68,11 @@ def last_lines(text: str, lines: int = 6) -> tuple[str, ...]:
 
 class Report(Protocol):
     """A checks or preflight report: one JSON object, or a table for people."""
+
+    @property
+    def ok(self) -> bool:
+        """False when something must stop the command (an error, a failed gate)."""
+        ...
 
     def to_json(self) -> dict[str, Any]: ...
 

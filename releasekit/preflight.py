@@ -19,7 +19,7 @@ from releasekit.backends.registry import IndexClient
 from releasekit.backends.uv import Uv
 from releasekit.credentials import resolve_credentials
 from releasekit.errors import ReleasekitError, UsageError
-from releasekit.findings import parse_ids
+from releasekit.findings import Rule, parse_ids
 from releasekit.plan import Plan
 from releasekit.preflight_context import GateContext, PreflightSettings
 from releasekit.preflight_report import GateResult, PreflightError, PreflightReport
@@ -41,10 +41,10 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class GateInfo:
-    id: str
+class GateInfo(Rule):
+    """A gate: its id and summary, the function that runs it, and whether it asks the index."""
+
     run: Callable[[GateContext], GateResult]
-    summary: str
     network: bool = False
     #: False when no override can make publish work: the gate stands for a refusal publish
     #: itself makes (a dependency cycle leaves no publish order at all).
@@ -52,24 +52,32 @@ class GateInfo:
 
 
 GATES: tuple[GateInfo, ...] = (
-    GateInfo("clean_worktree", local.clean_worktree,
-             "no uncommitted or untracked files under the workspace (state dir excluded)"),
-    GateInfo("not_shallow", local.not_shallow, "the git clone has full history (tags and changelogs need it)"),
-    GateInfo("lock_current", local.lock_current, "`uv lock --check` passes: uv.lock matches every pyproject.toml"),
-    GateInfo("no_cycles", local.no_cycles,
-             "no cycle of dependency edges among the packages to release (extras never gate)", skippable=False),
-    GateInfo("no_stale_dist", local.no_stale_dist, "no dist/ folder with old artifacts in the workspace or a package"),
-    GateInfo("sdist_and_wheel", local.sdist_and_wheel,
-             "each package declares a build backend, so uv builds an sdist and a wheel"),
-    GateInfo("public_versions", local.public_versions,
-             "no version with a local segment (`1.0+local`) goes to PyPI or TestPyPI, which refuse them"),
-    GateInfo("readme_renders", local.readme_renders, "each README renders for its content type, as PyPI requires"),
-    GateInfo("auth", index.auth_gate, "which credentials the upload will use: trusted publishing, token or password"),
-    GateInfo("index_reachable", index.index_reachable, "the index's check URL answers", network=True),
-    GateInfo("version_conflicts", index.version_conflicts,
-             "no half-published version holds other files than this build (released ones are skipped)", network=True),
-    GateInfo("new_projects", index.new_projects,
-             "at most `checks.max_new_projects` brand-new projects (PyPI's daily limit)", network=True),
+    GateInfo("clean_worktree", "no uncommitted or untracked files under the workspace (state dir excluded)",
+             local.clean_worktree),
+    GateInfo("not_shallow", "the git clone has full history (tags and changelogs need it)",
+             local.not_shallow),
+    GateInfo("lock_current", "`uv lock --check` passes: uv.lock matches every pyproject.toml",
+             local.lock_current),
+    GateInfo("no_cycles", "no cycle of dependency edges among the packages to release (extras never gate)",
+             local.no_cycles, skippable=False),
+    GateInfo("no_stale_dist", "no dist/ folder with old artifacts in the workspace or a package",
+             local.no_stale_dist),
+    GateInfo("sdist_and_wheel", "each package declares a build backend, so uv builds an sdist and a wheel",
+             local.sdist_and_wheel),
+    GateInfo("public_versions",
+             "no version with a local segment (`1.0+local`) goes to PyPI or TestPyPI, which refuse them",
+             local.public_versions),
+    GateInfo("readme_renders", "each README renders for its content type, as PyPI requires",
+             local.readme_renders),
+    GateInfo("auth", "which credentials the upload will use: trusted publishing, token or password",
+             index.auth_gate),
+    GateInfo("index_reachable", "the index's check URL answers",
+             index.index_reachable, network=True),
+    GateInfo("version_conflicts",
+             "no half-published version holds other files than this build (released ones are skipped)",
+             index.version_conflicts, network=True),
+    GateInfo("new_projects", "at most `checks.max_new_projects` brand-new projects (PyPI's daily limit)",
+             index.new_projects, network=True),
 )
 GATE_IDS = tuple(g.id for g in GATES)
 NETWORK_GATES = frozenset(g.id for g in GATES if g.network)

@@ -8,7 +8,7 @@ from typing import Any
 from releasekit.credentials import Credentials
 from releasekit.errors import EXIT_REFUSED, ReleasekitError
 from releasekit.findings import STATUSES, Status, render
-from releasekit.render import table
+from releasekit.render import table as render_table
 
 SCHEMA = "releasekit.preflight/1"
 
@@ -44,9 +44,9 @@ class PreflightReport:
     auth: Credentials | None = None
 
     @property
-    def failed(self) -> bool:
-        """True when any gate that ran failed: publish must not start."""
-        return any(g.status == "fail" for g in self.gates)
+    def ok(self) -> bool:
+        """False when any gate that ran failed: publish must not start."""
+        return not self.failures
 
     @property
     def failures(self) -> list[GateResult]:
@@ -59,7 +59,7 @@ class PreflightReport:
         raise KeyError(gate_id)
 
     def raise_if_failed(self) -> None:
-        if self.failed:
+        if not self.ok:
             names = ", ".join(g.id for g in self.failures)
             raise PreflightError(
                 f"preflight failed: {names}",
@@ -69,7 +69,7 @@ class PreflightReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "schema": SCHEMA,
-            "ok": not self.failed,
+            "ok": self.ok,
             "gates": [g.to_json() for g in self.gates],
             "auth": None
             if self.auth is None
@@ -88,7 +88,7 @@ class PreflightReport:
             (g.id, g.status.upper() if g.status in ("fail", "warn") else g.status, g.reason)
             for g in self.gates
         ]
-        text = table(("gate", "status", "reason"), rows)
+        text = render_table(("gate", "status", "reason"), rows)
         notes = []
         for g in self.gates:
             if g.status in ("fail", "warn") and (g.details or g.hint):
@@ -99,7 +99,7 @@ class PreflightReport:
         if notes:
             text += "\n" + "\n".join(notes) + "\n"
         counts = {s: sum(1 for g in self.gates if g.status == s) for s in STATUSES}
-        verdict = "FAILED: publish would stop here" if self.failed else "ok"
+        verdict = "FAILED: publish would stop here" if not self.ok else "ok"
         text += (
             f"\npreflight {verdict}: {counts['pass']} passed, {counts['warn']} warning(s), "
             f"{counts['fail']} failed, {counts['skipped']} skipped\n"

@@ -135,7 +135,7 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_a_clean_release_passes_every_gate(repo: Path, index: FakeIndex) -> None:
     report = preflight(repo, index, target="testpypi")
     assert status(report) == dict.fromkeys(GATE_IDS, "pass"), report.render()
-    assert not report.failed
+    assert report.ok
     report.raise_if_failed()
     assert report.auth is not None and report.auth.method == "token"
     assert "/simple/acme-core/" in index.requests

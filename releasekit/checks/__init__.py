@@ -4,18 +4,15 @@
 """
 
 from releasekit.checks.base import (
-    Change,
     CheckBackend,
     CheckContext,
     CheckInfo,
-    CheckReport,
-    Finding,
     check_ids,
     default_backends,
-    render_report,
     run_checks,
     run_for_doit,
 )
+from releasekit.checks.report import Change, CheckReport, Finding
 
 __all__ = [
     "Change",
@@ -26,7 +23,6 @@ __all__ = [
     "Finding",
     "check_ids",
     "default_backends",
-    "render_report",
     "run_checks",
     "run_for_doit",
 ]

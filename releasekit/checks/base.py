@@ -9,76 +9,27 @@ language plugs in by passing one more backend; the runner does not change.
 from __future__ import annotations
 
 import fnmatch
-import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
+from releasekit.checks.report import Change, CheckReport, Finding
 from releasekit.config import ChecksConfig
 from releasekit.depgraph import WorkspaceGraph, workspace_graph
 from releasekit.errors import ConfigError
-from releasekit.findings import Severity, parse_ids, unknown_id_hint
+from releasekit.findings import Rule, parse_ids, unknown_id_hint
 from releasekit.package import Package, normalize
 from releasekit.selection import Selection, released, select
 from releasekit.suggest import did_you_mean
 from releasekit.workspace import Workspace
 
-SCHEMA = "releasekit.check/1"
-
 
 @dataclass(frozen=True)
-class Finding:
-    """One problem: plain data, so it renders as a table row or a JSON object alike."""
+class CheckInfo(Rule):
+    """A check: its id and summary, and whether ``--fix`` can repair what it finds."""
 
-    check: str
-    severity: Severity
-    package: str | None
-    file: str | None
-    message: str
-    hint: str = ""
-    fixable: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "check": self.check,
-            "severity": self.severity,
-            "package": self.package,
-            "file": self.file,
-            "message": self.message,
-            "hint": self.hint,
-            "fixable": self.fixable,
-        }
-
-
-@dataclass(frozen=True)
-class Change:
-    """What ``--fix`` did to one path, so the user sees every change it made."""
-
-    check: str
-    package: str | None
-    path: str
-    action: Literal["created", "removed"]
-
-    def describe(self) -> str:
-        return f"{self.action} {self.path} ({self.check})"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "check": self.check,
-            "package": self.package,
-            "path": self.path,
-            "action": self.action,
-        }
-
-
-@dataclass(frozen=True)
-class CheckInfo:
-    """A check's stable id (used by --skip, ignore and the docs) and a one-line summary."""
-
-    id: str
-    summary: str
     fixable: bool = False
 
 
@@ -128,45 +79,6 @@ class CheckBackend(Protocol):
     def fix(self, finding: Finding, ctx: CheckContext) -> Sequence[Change]:
         """Repair one fixable finding; returns what changed (empty if nothing could be done)."""
         ...
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    """The outcome of one run: what is wrong, what was skipped, ignored and fixed."""
-
-    root: str
-    findings: tuple[Finding, ...]
-    checks_run: tuple[str, ...]
-    skipped: tuple[str, ...]
-    ignored: tuple[Finding, ...] = ()
-    changes: tuple[Change, ...] = field(default=())
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        """False when any error remains: the exit status of `releasekit check` follows it."""
-        return not self.errors
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "schema": SCHEMA,
-            "workspace": self.root,
-            "ok": self.ok,
-            "errors": len(self.errors),
-            "warnings": len(self.warnings),
-            "findings": [f.to_json() for f in self.findings],
-            "fixed": [c.to_json() for c in self.changes],
-            "checks_run": list(self.checks_run),
-            "skipped": list(self.skipped),
-            "ignored": [f.to_json() for f in self.ignored],
-        }
 
 
 def default_backends() -> list[CheckBackend]:
@@ -305,72 +217,6 @@ def run_checks(
     )
 
 
-def _blocks(findings: Sequence[Finding]) -> str:
-    """Findings too long for one table row: a heading line each, the message wrapped below it."""
-    import textwrap
-
-    from releasekit.render import table_width
-
-    width = table_width()
-    out: list[str] = []
-    for f in findings:
-        out.append(f"{f.severity:<8}  {f.check}  {f.package or '-'}  {f.file or '-'}")
-        message = f.message + (" [fixable]" if f.fixable else "")
-        out.extend(textwrap.wrap(message, width - 4, initial_indent="    ", subsequent_indent="    "))
-    return "\n".join(out) + "\n"
-
-
-def render_report(report: CheckReport, fmt: str = "table") -> str:
-    """The report as a text table (with hints) or as JSON; pure, for stdout."""
-    if fmt == "json":
-        return json.dumps(report.to_json(), indent=2) + "\n"
-    from releasekit.render import table, table_width
-
-    lines: list[str] = []
-    for change in report.changes:
-        lines.append(f"fixed: {change.describe()}")
-    if lines:
-        lines.append("")
-    text = "\n".join(lines) + ("\n" if lines else "")
-    if report.findings:
-        rows = [
-            (
-                f.severity,
-                f.check,
-                f.package or "-",
-                f.file or "-",
-                f.message + (" [fixable]" if f.fixable else ""),
-            )
-            for f in report.findings
-        ]
-        headers = ("severity", "check", "package", "file", "message")
-        wide = table(headers, rows, max_width=10**6)
-        text += wide if max(map(len, wide.splitlines())) <= table_width() else _blocks(report.findings)
-        hints = [(f, f.hint) for f in report.findings if f.hint]
-        if hints:
-            text += "\nhints:\n"
-            seen: set[tuple[str, str | None, str]] = set()
-            for f, hint in hints:
-                key = (f.check, f.package, hint)
-                if key in seen:
-                    continue
-                seen.add(key)
-                label = f.check + (f" {f.package}" if f.package else "")
-                text += f"  {label}: {hint}\n"
-    summary = (
-        f"{len(report.errors)} error(s), {len(report.warnings)} warning(s) "
-        f"from {len(report.checks_run)} checks"
-    )
-    if report.skipped:
-        summary += f"; skipped: {', '.join(report.skipped)}"
-    if report.ignored:
-        summary += f"; {len(report.ignored)} finding(s) ignored by [tool.releasekit.checks.ignore]"
-    if any(f.fixable for f in report.findings):
-        summary += "; run with --fix to repair the fixable ones"
-    text += ("\n" if report.findings else "") + summary + "\n"
-    return text
-
-
 def run_for_doit(workspace_root: str) -> bool:
     """The `check` task of the doit loader: plain-data argument, False (task fails) on errors."""
     import sys
@@ -383,6 +229,6 @@ def run_for_doit(workspace_root: str) -> bool:
     except ReleasekitError as exc:  # one line, not a doit traceback
         print(exc.one_line(), file=sys.stderr)
         return False
-    sys.stdout.write(render_report(report))
+    sys.stdout.write(report.render())
     sys.stdout.flush()
     return report.ok

@@ -8,7 +8,8 @@ import glob
 import tomllib
 from pathlib import Path
 
-from releasekit.checks.base import CheckContext, Finding
+from releasekit.checks.base import CheckContext
+from releasekit.checks.report import Finding
 from releasekit.package import normalize
 from releasekit.selection import unreleased_reason
 from releasekit.versions import admits

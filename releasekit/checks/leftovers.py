@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from releasekit.checks.base import Change, CheckContext, Finding
+from releasekit.checks.base import CheckContext
+from releasekit.checks.report import Change, Finding
 from releasekit.errors import StateError
 from releasekit.fsutil import TMP_MARK
 from releasekit.journal import Journal

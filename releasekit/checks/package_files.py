@@ -7,7 +7,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from releasekit.checks.base import CheckContext, Finding
+from releasekit.checks.base import CheckContext
+from releasekit.checks.report import Finding
 
 LICENSE_PREFIXES = ("license", "licence", "copying")
 README_PREFIX = "readme"

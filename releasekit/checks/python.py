@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 
 from packaging.version import Version
 
-from releasekit.checks.base import Change, CheckContext, CheckInfo, Finding
+from releasekit.checks.base import CheckContext, CheckInfo
+from releasekit.checks.report import Change, Finding
 from releasekit.layout import HOW_TO_DECLARE, ImportLayout, import_layout
 from releasekit.package import Package, normalize
 from releasekit.selection import group_members

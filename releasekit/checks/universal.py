@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from releasekit.checks import graph_checks, leftovers, package_files
-from releasekit.checks.base import Change, CheckContext, CheckInfo, Finding
+from releasekit.checks.base import CheckContext, CheckInfo
+from releasekit.checks.report import Change, Finding
 
 CHECKS = (
     CheckInfo("cycles", "circular dependency chains between workspace packages, with the path"),

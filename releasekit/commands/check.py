@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from releasekit.checks import render_report, run_checks
+from releasekit.checks import run_checks
 from releasekit.commands.common import selection, workspace, write
 from releasekit.commands.publish import index_overrides
 from releasekit.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, ReleasekitError, UsageError
@@ -27,7 +27,7 @@ def check(args: argparse.Namespace) -> int:
             report = run_checks(ws, skip=args.skip, fix=True, selection=selection(args))
     else:
         report = run_checks(ws, skip=args.skip, selection=selection(args))
-    write(render_report(report, args.format))
+    write(report.render(args.format))
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
@@ -61,4 +61,4 @@ def preflight(args: argparse.Namespace) -> int:
     write(report.render(args.format))
     if refusal is not None:
         raise refusal
-    return EXIT_REFUSED if report.failed else EXIT_OK
+    return EXIT_OK if report.ok else EXIT_REFUSED

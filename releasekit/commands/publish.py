@@ -163,7 +163,7 @@ def _preflight(ws: Workspace, plan: Plan, settings: PublishSettings, args: argpa
     from releasekit.preflight import run_preflight
 
     report = run_preflight(ws, plan, settings, skip=args.skip_preflight)
-    if not args.quiet or report.failed:
+    if not args.quiet or not report.ok:
         sys.stderr.write(report.render("table"))
         sys.stderr.flush()
     report.raise_if_failed()
