@@ -42,6 +42,8 @@ class GateResult:
 class PreflightReport:
     gates: tuple[GateResult, ...]
     auth: Credentials | None = None
+    #: Why publish would refuse this selection's plan before any gate (a cycle, say), if it would.
+    refusal: ReleasekitError | None = None
 
     @property
     def ok(self) -> bool:

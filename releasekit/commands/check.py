@@ -8,50 +8,23 @@ from __future__ import annotations
 import argparse
 import sys
 
-from releasekit.checks import run_checks
+from releasekit import api
+from releasekit.api import CheckOptions, PreflightOptions
 from releasekit.commands.common import selection, workspace, write
 from releasekit.commands.publish import index_overrides
-from releasekit.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, ReleasekitError, UsageError
-from releasekit.plan import Plan, build_plan
-from releasekit.preflight import NETWORK_GATES, parse_gate_ids, run_preflight
-from releasekit.scope import release_selection
-from releasekit.settings import resolve
-from releasekit.state import StateLock
+from releasekit.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
 
 
 def check(args: argparse.Namespace) -> int:
-    ws = workspace(args)
-    if args.fix:
-        # --fix deletes and creates files: never while a release runs on this workspace.
-        with StateLock(ws.state_dir, "check --fix"):
-            report = run_checks(ws, skip=args.skip, fix=True, selection=selection(args))
-    else:
-        report = run_checks(ws, skip=args.skip, selection=selection(args))
+    options = CheckOptions(skip=tuple(args.skip), fix=args.fix)
+    report = api.check(workspace(args), selection(args), options)
     write(report.render(args.format))
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def preflight(args: argparse.Namespace) -> int:
-    ws = workspace(args)
-    skip = parse_gate_ids(args.skip_preflight)
-    reasons = {gate: f"skipped by --skip-preflight {gate}" for gate in skip}
-    if args.offline:
-        for gate in sorted(NETWORK_GATES):
-            reasons.setdefault(gate, "skipped by --offline (asks the index)")
-    # What makes publish refuse makes preflight fail the same way (same code, same line), after
-    # the other gates have reported: a bad selection stops at once, a refused plan does not.
-    plan: Plan | None = None
-    refusal: ReleasekitError | None = None
-    try:
-        chosen, _ = release_selection(ws, selection(args))  # a tagged HEAD releases its tags
-        plan = build_plan(ws, chosen)
-    except UsageError:
-        raise
-    except ReleasekitError as exc:
-        refusal = exc
-    # The same resolution as publish, so the gates see the index and credentials it would use.
-    settings = resolve(ws, **index_overrides(args))
-    report = run_preflight(ws, plan, settings, skip=set(reasons), skip_reason=reasons)
+    options = PreflightOptions(skip=tuple(args.skip_preflight), offline=args.offline, **index_overrides(args))
+    report = api.preflight(workspace(args), selection(args), options)
     for result in report.gates:
         if result.status == "skipped":
             print(
@@ -59,6 +32,8 @@ def preflight(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     write(report.render(args.format))
-    if refusal is not None:
-        raise refusal
+    # What makes publish refuse makes preflight fail the same way (same code, same line), after
+    # the other gates have reported.
+    if report.refusal is not None:
+        raise report.refusal
     return EXIT_OK if report.ok else EXIT_REFUSED
