@@ -44,24 +44,21 @@ def index_reachable(ctx: GateContext) -> GateResult:
     )
 
 
-def _unreachable(ctx: GateContext, gate_id: str) -> GateResult | None:
+def _not_checked(ctx: GateContext, gate_id: str) -> GateResult | None:
+    """Why a gate that asks the index about the plan's versions cannot ask, or None."""
     if ctx.index_error:
-        return GateResult(
-            gate_id, "fail", "not checked: the index is not reachable (see index_reachable)"
-        )
+        return GateResult(gate_id, "fail", "not checked: the index is not reachable (see index_reachable)")
+    if ctx.plan is None:
+        return GateResult(gate_id, "fail", "not checked: no release plan (dependency cycle)")
     return None
 
 
 def version_conflicts(ctx: GateContext) -> GateResult:
     """The released-version rule of :mod:`releasekit.released`: a released version is
     skipped, a partial one (a resume) must match the local build, a new one is free."""
-    blocked = _unreachable(ctx, "version_conflicts")
+    blocked = _not_checked(ctx, "version_conflicts")
     if blocked:
         return blocked
-    if ctx.plan is None:
-        return GateResult(
-            "version_conflicts", "fail", "not checked: no release plan (dependency cycle)"
-        )
     conflicts: list[str] = []
     warnings: list[str] = []
     released: list[str] = []
@@ -130,13 +127,9 @@ def version_conflicts(ctx: GateContext) -> GateResult:
 
 
 def new_projects(ctx: GateContext) -> GateResult:
-    blocked = _unreachable(ctx, "new_projects")
+    blocked = _not_checked(ctx, "new_projects")
     if blocked:
         return blocked
-    if ctx.plan is None:
-        return GateResult(
-            "new_projects", "fail", "not checked: no release plan (dependency cycle)"
-        )
     try:
         new = [name for name, _ in ctx.versions() if ctx.listing(name) is None]
     except ReleasekitError as exc:

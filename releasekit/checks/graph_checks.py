@@ -10,7 +10,8 @@ from pathlib import Path
 
 from releasekit.checks.base import CheckContext
 from releasekit.checks.report import Finding
-from releasekit.package import normalize
+from releasekit.findings import Severity
+from releasekit.package import Dependency, Package, normalize
 from releasekit.selection import unreleased_reason
 from releasekit.versions import admits
 
@@ -61,53 +62,32 @@ def cycles(ctx: CheckContext) -> list[Finding]:
     return found
 
 
+def _self_dep_problem(pkg: Package, dep: Dependency, extras: set[str]) -> tuple[Severity, str, str] | None:
+    """(severity, message, hint) for one requirement of ``pkg`` on itself, or None when it is fine."""
+    if dep.extra_group is None:
+        return ("error", f"{pkg.name} lists itself ({dep.raw!r}) in [project] dependencies",
+                "remove it; to pull in extras by default, list their requirements directly")
+    wanted = {normalize(e) for e in dep.extras}
+    if not wanted:
+        return ("warning", f"{dep.section} lists {dep.raw!r}, {pkg.name} itself without extras, which adds nothing",
+                f"remove it, or name the extras to include: {pkg.name}[extra]")
+    unknown = sorted(wanted - extras)
+    if unknown:
+        return ("error",
+                f"{dep.section} refers to {pkg.name}[{', '.join(unknown)}], an extra {pkg.name} does not define",
+                "fix the extra's name; defined extras: " + (", ".join(sorted(extras)) or "none"))
+    return None
+
+
 def self_deps(ctx: CheckContext) -> list[Finding]:
     found = []
     for pkg in ctx.ws.packages:
         extras = {normalize(e) for e in pkg.project.get("optional-dependencies", {}) or {}}
         for dep in pkg.self_references:
-            where = dep.section
-            if dep.extra_group is None:
-                found.append(
-                    Finding(
-                        "self_deps",
-                        "error",
-                        pkg.name,
-                        ctx.rel(pkg.manifest),
-                        f"{pkg.name} lists itself ({dep.raw!r}) in [project] dependencies",
-                        "remove it; to pull in extras by default, list their requirements "
-                        "directly",
-                    )
-                )
-                continue
-            wanted = {normalize(e) for e in dep.extras}
-            if not wanted:
-                found.append(
-                    Finding(
-                        "self_deps",
-                        "warning",
-                        pkg.name,
-                        ctx.rel(pkg.manifest),
-                        f"{where} lists {dep.raw!r}, {pkg.name} itself without extras, which "
-                        "adds nothing",
-                        f"remove it, or name the extras to include: {pkg.name}[extra]",
-                    )
-                )
-                continue
-            unknown = sorted(wanted - extras)
-            if unknown:
-                found.append(
-                    Finding(
-                        "self_deps",
-                        "error",
-                        pkg.name,
-                        ctx.rel(pkg.manifest),
-                        f"{where} refers to {pkg.name}[{', '.join(unknown)}], an extra "
-                        f"{pkg.name} does not define",
-                        "fix the extra's name; defined extras: "
-                        + (", ".join(sorted(extras)) or "none"),
-                    )
-                )
+            problem = _self_dep_problem(pkg, dep, extras)
+            if problem is not None:
+                severity, message, hint = problem
+                found.append(Finding("self_deps", severity, pkg.name, ctx.rel(pkg.manifest), message, hint))
     return found
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from releasekit.checks.base import CheckContext
 from releasekit.checks.report import Change, Finding
 from releasekit.errors import StateError
+from releasekit.findings import Severity
 from releasekit.fsutil import TMP_MARK
 from releasekit.journal import Journal
 from releasekit.state import StateLock
@@ -47,119 +48,75 @@ def _live_holder(state_dir: Path) -> dict[str, Any] | None:
     return info
 
 
+def _leftover(severity: Severity, package: str | None, file: str, message: str, hint: str,
+              fixable: bool = False) -> Finding:
+    return Finding("stale_artifacts", severity, package, file, message, hint, fixable)
+
+
+def _entry_leftover(entry: os.DirEntry[str], package: str | None, rel: str) -> Finding | None:
+    """What is wrong with one file or folder next to a pyproject.toml, or None."""
+    if TMP_MARK in entry.name and entry.is_file():
+        return _leftover("warning", package, rel, "temporary file left by a killed releasekit write",
+                         "delete it (releasekit check --fix does)", fixable=True)
+    if entry.name.endswith(KEPT_ORIGINAL):
+        return _leftover(
+            "error", package, rel,
+            "original saved by `releasekit restore` because the file was edited while releasekit had rewritten it",
+            f"compare it with {entry.name[: -len(KEPT_ORIGINAL)]}, keep the right content, then delete it",
+        )
+    if entry.name.endswith(BACKUP_SUFFIXES) and entry.is_file():
+        return _leftover("warning", package, rel, "backup file left by an earlier run or editor",
+                         "compare it with the file it backs up, then delete it")
+    if entry.name == "dist" and entry.is_dir():
+        content = _artifacts(Path(entry.path))
+        if content:
+            shown = ", ".join(content[:3]) + (f" and {len(content) - 3} more" if len(content) > 3 else "")
+            return _leftover(
+                "warning", package, rel, f"dist/ holds {len(content)} file(s) from an earlier build ({shown})",
+                "delete dist/ so an old file cannot be uploaded by mistake (releasekit check --fix does)",
+                fixable=True,
+            )
+    return None
+
+
+def _journal_leftovers(ctx: CheckContext) -> list[Finding]:
+    """Files an interrupted run rewrote and did not restore (unless a live run owns them)."""
+    try:
+        pending = Journal(ctx.ws.state_dir).entries()
+    except StateError as exc:
+        return [_leftover("error", None, ctx.rel(exc.path or ctx.ws.state_dir), exc.message, exc.hint)]
+    holder = _live_holder(ctx.ws.state_dir) if pending else None
+    if holder is not None:
+        # A release in progress owns these rewrites and restores them when it ends.
+        return [_leftover(
+            "warning", None, ctx.rel(ctx.ws.state_dir),
+            f"`releasekit {holder.get('command', '?')}` (pid {holder.get('pid')}) "
+            f"is running and has {len(pending)} file(s) rewritten",
+            "check again when it has finished",
+        )]
+    return [
+        _leftover(
+            "error", None, ctx.rel(entry.path),
+            f"rewritten by an interrupted run ({entry.reason or 'releasekit'}) and not restored yet",
+            "run `releasekit restore` (every releasekit command also does it when no run is active)",
+        )
+        for entry in pending
+    ]
+
+
 def stale_artifacts(ctx: CheckContext) -> list[Finding]:
     found: list[Finding] = []
-    directories = dict.fromkeys([ctx.ws.root, *(p.path for p in ctx.ws.packages)])
     owner = {p.path: p.name for p in ctx.ws.packages}
-    for directory in directories:
-        package = owner.get(directory)
+    for directory in dict.fromkeys([ctx.ws.root, *owner]):
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError:
             continue
         for entry in entries:
-            path = Path(entry.path)
-            rel = ctx.rel(path)
-            if TMP_MARK in entry.name and entry.is_file():
-                found.append(
-                    Finding(
-                        "stale_artifacts",
-                        "warning",
-                        package,
-                        rel,
-                        "temporary file left by a killed releasekit write",
-                        "delete it (releasekit check --fix does)",
-                        fixable=True,
-                    )
-                )
-            elif entry.name.endswith(KEPT_ORIGINAL):
-                found.append(
-                    Finding(
-                        "stale_artifacts",
-                        "error",
-                        package,
-                        rel,
-                        "original saved by `releasekit restore` because the file was edited "
-                        "while "
-                        "releasekit had rewritten it",
-                        f"compare it with {entry.name[: -len(KEPT_ORIGINAL)]}, keep the right "
-                        "content, "
-                        "then delete it",
-                    )
-                )
-            elif entry.name.endswith(BACKUP_SUFFIXES) and entry.is_file():
-                found.append(
-                    Finding(
-                        "stale_artifacts",
-                        "warning",
-                        package,
-                        rel,
-                        "backup file left by an earlier run or editor",
-                        "compare it with the file it backs up, then delete it",
-                    )
-                )
-            elif entry.name == "dist" and entry.is_dir():
-                content = _artifacts(path)
-                if content:
-                    shown = ", ".join(content[:3]) + (
-                        f" and {len(content) - 3} more" if len(content) > 3 else ""
-                    )
-                    found.append(
-                        Finding(
-                            "stale_artifacts",
-                            "warning",
-                            package,
-                            rel,
-                            f"dist/ holds {len(content)} file(s) from an earlier build "
-                            f"({shown})",
-                            "delete dist/ so an old file cannot be uploaded by mistake "
-                            "(releasekit check --fix does)",
-                            fixable=True,
-                        )
-                    )
-    try:
-        pending = Journal(ctx.ws.state_dir).entries()
-    except StateError as exc:
-        found.append(
-            Finding(
-                "stale_artifacts",
-                "error",
-                None,
-                ctx.rel(exc.path or ctx.ws.state_dir),
-                exc.message,
-                exc.hint,
-            )
-        )
-        pending = []
-    holder = _live_holder(ctx.ws.state_dir) if pending else None
-    if holder is not None:
-        # A release in progress owns these rewrites and restores them when it ends.
-        found.append(
-            Finding(
-                "stale_artifacts",
-                "warning",
-                None,
-                ctx.rel(ctx.ws.state_dir),
-                f"`releasekit {holder.get('command', '?')}` (pid {holder.get('pid')}) "
-                f"is running and has {len(pending)} file(s) rewritten",
-                "check again when it has finished",
-            )
-        )
-        pending = []
-    for pending_entry in pending:
-        found.append(
-            Finding(
-                "stale_artifacts",
-                "error",
-                None,
-                ctx.rel(pending_entry.path),
-                f"rewritten by an interrupted run ({pending_entry.reason or 'releasekit'}) "
-                "and not restored yet",
-                "run `releasekit restore` (every releasekit command also does it when no run "
-                "is active)",
-            )
-        )
-    return found
+            finding = _entry_leftover(entry, owner.get(directory), ctx.rel(Path(entry.path)))
+            if finding is not None:
+                found.append(finding)
+    return found + _journal_leftovers(ctx)
 
 
 def remove_leftover(finding: Finding, ctx: CheckContext) -> Sequence[Change]:
