@@ -13,7 +13,7 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from releasekit.errors import ConfigError
 from releasekit.suggest import did_you_mean, listed
@@ -52,34 +52,6 @@ class IndexConfig:
     """Index for third-party dependencies during smoke tests; empty = none."""
     trusted_publishing: Literal["auto", "always", "never"] = "auto"
     """`auto` uses OIDC in GitHub Actions when no token or password is set."""
-
-    def urls(
-        self,
-        target: str | None = None,
-        *,
-        publish_url: str | None = None,
-        check_url: str | None = None,
-        json_api_url: str | None = None,
-    ) -> IndexUrls:
-        """The URLs for ``target`` (default: this config's): explicit ones, then ours, then the preset.
-
-        This config's URLs belong to its own target, so another target gets only its preset.
-        An explicit empty ``json_api_url`` means none.
-        """
-        chosen = target or self.target
-        preset = TARGETS.get(chosen, {})
-        own = self if chosen == self.target else IndexConfig()
-        return IndexUrls(
-            publish_url or own.publish_url or preset.get("publish_url", ""),
-            check_url or own.check_url or preset.get("check_url", ""),
-            json_api_url if json_api_url is not None else (own.json_api_url or preset.get("json_api_url", "")),
-        )
-
-
-class IndexUrls(NamedTuple):
-    publish: str
-    check: str
-    json_api: str
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from releasekit.backends.registry import IndexClient, IndexFile
 from releasekit.backends.uv import Uv
 from releasekit.config import Config
 from releasekit.credentials import Credentials
+from releasekit.indexurls import index_urls
 from releasekit.package import Package
 from releasekit.plan import Plan
 from releasekit.preflight_report import GateResult
@@ -39,7 +40,7 @@ class PreflightSettings:
     def from_config(cls, config: Config, **changes: Any) -> PreflightSettings:
         settings = cls(
             target=config.index.target,
-            check_url=config.index.urls().check,
+            check_url=index_urls(config.index).check,
             trusted_publishing=config.index.trusted_publishing,
             max_new_projects=config.checks.max_new_projects,
             max_retries=config.max_retries,

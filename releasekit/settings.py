@@ -21,6 +21,7 @@ from typing import Any
 from releasekit.config import TARGETS, Config
 from releasekit.credentials import resolve_credentials
 from releasekit.errors import ConfigError, UsageError
+from releasekit.indexurls import index_urls
 from releasekit.urlcreds import refuse_credentials
 from releasekit.workspace import Workspace
 
@@ -116,8 +117,8 @@ def resolve(
     chosen_target = target or index.target
     if chosen_target not in (*TARGETS, "custom"):
         raise UsageError(f"unknown target {chosen_target!r}", hint="use pypi, testpypi or custom")
-    publish, check, json_api = index.urls(
-        chosen_target, publish_url=publish_url, check_url=check_url, json_api_url=json_api_url
+    publish, check, json_api = index_urls(
+        index, chosen_target, publish_url=publish_url, check_url=check_url, json_api_url=json_api_url
     )
     if not publish or not check:
         raise ConfigError(

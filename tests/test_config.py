@@ -13,6 +13,7 @@ import pytest
 from releasekit.config import Config, parse_config
 from releasekit.configdoc import describe
 from releasekit.errors import ConfigError
+from releasekit.indexurls import index_urls
 from releasekit.workspace import load_workspace
 from tests.wsbuild import EXAMPLE, make_ws, member_toml, root_toml
 
@@ -27,7 +28,7 @@ def test_defaults() -> None:
     config = parse_config(None)
     assert config == Config()
     assert config.tag_format == "{name}-v{version}" and config.state_dir == ".releasekit"
-    assert config.index.urls() == (
+    assert index_urls(config.index) == (
         "https://upload.pypi.org/legacy/",
         "https://pypi.org/simple/",
         "https://pypi.org/pypi/",
@@ -78,13 +79,13 @@ def test_every_key_parses() -> None:
     assert config.retry_base_delay == 2.0 and isinstance(config.retry_base_delay, float)
     assert config.exclude == ("internal-*",) and config.lockstep_groups == ("g",)
     assert config.checks.ignore == {"a": ("license",)}
-    assert config.index.urls() == ("http://127.0.0.1:8080/", "http://127.0.0.1:8080/simple/", "")
+    assert index_urls(config.index) == ("http://127.0.0.1:8080/", "http://127.0.0.1:8080/simple/", "")
     assert config.state_path(Path("/ws")) == Path("/ws/build/.rk")
 
 
 def test_testpypi_preset_and_override() -> None:
     config = parse_config({"index": {"target": "testpypi", "check_url": "https://mirror/simple/"}})
-    publish, check, json_api = config.index.urls()
+    publish, check, json_api = index_urls(config.index)
     assert publish == "https://test.pypi.org/legacy/" and check == "https://mirror/simple/"
     assert json_api == "https://test.pypi.org/pypi/"
 

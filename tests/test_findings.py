@@ -13,6 +13,7 @@ from releasekit.config import IndexConfig
 from releasekit.credentials import resolve_credentials, upload_env
 from releasekit.errors import GraphError, UsageError
 from releasekit.findings import parse_ids, status_of
+from releasekit.indexurls import index_urls
 from releasekit.preflight import GATE_IDS, NETWORK_GATES
 from releasekit.settings import resolve
 from releasekit.suggest import did_you_mean, listed
@@ -86,12 +87,12 @@ def test_one_id_parser_for_checks_and_gates() -> None:
 
 def test_index_urls_of_the_configured_and_of_another_target() -> None:
     index = IndexConfig(target="testpypi", check_url="http://127.0.0.1:1/simple/")
-    assert index.urls() == ("https://test.pypi.org/legacy/", "http://127.0.0.1:1/simple/",
+    assert index_urls(index) == ("https://test.pypi.org/legacy/", "http://127.0.0.1:1/simple/",
                             "https://test.pypi.org/pypi/")
     # The config's own URL belongs to its target: another target gets that one's preset.
-    assert index.urls("pypi").check == "https://pypi.org/simple/"
-    assert index.urls("custom") == ("", "", "")
-    assert index.urls(publish_url="http://x/", json_api_url="").json_api == ""
+    assert index_urls(index, "pypi").check == "https://pypi.org/simple/"
+    assert index_urls(index, "custom") == ("", "", "")
+    assert index_urls(index, publish_url="http://x/", json_api_url="").json_api == ""
 
 
 def test_api_check_and_preflight(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from releasekit.findings import Severity, render
+from releasekit.findings import Severity, Status, render, status_of
 from releasekit.render import table as render_table
 from releasekit.render import table_width
 
@@ -25,6 +25,11 @@ class Finding:
     message: str
     hint: str = ""
     fixable: bool = False
+
+    @property
+    def status(self) -> Status:
+        """On the gates' scale: an error fails the command, a warning warns."""
+        return status_of(self.severity)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,11 +77,11 @@ class CheckReport:
 
     @property
     def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error"]
+        return [f for f in self.findings if f.status == "fail"]
 
     @property
     def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "warning"]
+        return [f for f in self.findings if f.status == "warn"]
 
     @property
     def ok(self) -> bool:
