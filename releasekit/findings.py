@@ -8,6 +8,7 @@ render through :func:`render`: JSON that parses, or the 100-column table.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,14 @@ class Rule:
 def status_of(severity: Severity) -> Status:
     """A check finding on the gates' scale: an error fails, a warning warns."""
     return _OF_SEVERITY[severity]
+
+
+def record_json(value: Any) -> dict[str, Any]:
+    """A finding, a gate result or a change as a JSON object: its fields in order, tuples as lists."""
+    return {
+        f.name: list(v) if isinstance(v := getattr(value, f.name), tuple) else v
+        for f in dataclasses.fields(value)
+    }
 
 
 def split_ids(values: Iterable[str]) -> list[str]:

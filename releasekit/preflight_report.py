@@ -7,7 +7,7 @@ from typing import Any
 
 from releasekit.credentials import Credentials
 from releasekit.errors import EXIT_REFUSED, ReleasekitError
-from releasekit.findings import STATUSES, Status, render
+from releasekit.findings import STATUSES, Status, record_json, render
 from releasekit.render import table as render_table
 
 SCHEMA = "releasekit.preflight/1"
@@ -29,13 +29,7 @@ class GateResult:
     details: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "status": self.status,
-            "reason": self.reason,
-            "hint": self.hint,
-            "details": list(self.details),
-        }
+        return record_json(self)
 
 
 @dataclass(frozen=True)

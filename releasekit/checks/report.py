@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from releasekit.findings import Severity, Status, render, status_of
+from releasekit.findings import Severity, Status, record_json, render, status_of
 from releasekit.render import table as render_table
 from releasekit.render import table_width
 
@@ -32,15 +32,7 @@ class Finding:
         return status_of(self.severity)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "check": self.check,
-            "severity": self.severity,
-            "package": self.package,
-            "file": self.file,
-            "message": self.message,
-            "hint": self.hint,
-            "fixable": self.fixable,
-        }
+        return record_json(self)
 
 
 @dataclass(frozen=True)
@@ -56,12 +48,7 @@ class Change:
         return f"{self.action} {self.path} ({self.check})"
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "check": self.check,
-            "package": self.package,
-            "path": self.path,
-            "action": self.action,
-        }
+        return record_json(self)
 
 
 @dataclass(frozen=True)
