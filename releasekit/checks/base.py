@@ -108,21 +108,22 @@ def parse_check_ids(values: Collection[str], owners: Iterable[str]) -> list[str]
     return parse_ids(values, sorted(owners), kind="check id", option="--skip", code="RK151", listing="known checks")
 
 
-def _close(value: str, owners: Iterable[str]) -> str:
-    return unknown_id_hint(value, sorted(owners), "known checks")
+def _refuse_unknown(ws: Workspace, owners: Iterable[str], check_ids: Iterable[str], where: str) -> None:
+    known = sorted(owners)
+    for check_id in check_ids:
+        if check_id not in known:
+            raise ConfigError(
+                f"{where} names unknown check {check_id!r}",
+                path=ws.manifest,
+                hint=unknown_id_hint(check_id, known, "known checks"),
+                code="RK123",
+            )
 
 
 def _validate(ws: Workspace, owners: dict[str, CheckBackend]) -> None:
     """The config's skip list and ignore table name real checks and packages."""
     config = ws.config.checks
-    for check_id in config.skip:
-        if check_id not in owners:
-            raise ConfigError(
-                f"[tool.releasekit.checks] skip names unknown check {check_id!r}",
-                path=ws.manifest,
-                hint=_close(check_id, owners),
-                code="RK123",
-            )
+    _refuse_unknown(ws, owners, config.skip, "[tool.releasekit.checks] skip")
     for pattern, ids in config.ignore.items():
         if not _is_glob(pattern) and normalize(pattern) not in ws.by_name:
             raise ConfigError(
@@ -132,14 +133,7 @@ def _validate(ws: Workspace, owners: dict[str, CheckBackend]) -> None:
                 hint=did_you_mean(normalize(pattern), ws.by_name, "use a package name or a glob"),
                 code="RK123",
             )
-        for check_id in ids:
-            if check_id not in owners:
-                raise ConfigError(
-                    f"[tool.releasekit.checks.ignore] {pattern} names unknown check {check_id!r}",
-                    path=ws.manifest,
-                    hint=_close(check_id, owners),
-                    code="RK123",
-                )
+        _refuse_unknown(ws, owners, ids, f"[tool.releasekit.checks.ignore] {pattern}")
 
 
 def _is_glob(pattern: str) -> bool:
