@@ -41,7 +41,7 @@ from releasekit.builds import (
     remove_partial_builds,
     save_record,
 )
-from releasekit.credentials import upload_env
+from releasekit.credentials import no_credentials, upload_env
 from releasekit.errors import IntegrityError, PublishError
 from releasekit.events import emit
 from releasekit.fsutil import save_crash_report, sha256_file
@@ -338,17 +338,6 @@ def _upload(package: Package, settings: Settings) -> dict[str, Any]:
     _retrying(settings, package, "upload", attempt)
     note(settings["state_dir"], name, version, settings["check_url"], "upload", "uploaded")
     return {"status": "uploaded", "uploaded": sorted(set(uploaded)) or missing, "attempts": attempts["n"]}
-
-
-def no_credentials() -> PublishError:
-    """RK608: nothing to authenticate the upload with (not the index refusing what was sent)."""
-    return PublishError(
-        "no upload credentials were found: UV_PUBLISH_TOKEN, UV_PUBLISH_USERNAME + UV_PUBLISH_PASSWORD "
-        "and trusted publishing are all absent",
-        code="RK608",
-        hint="export UV_PUBLISH_TOKEN=pypi-... (uv's own variable), or run in GitHub Actions with "
-        "`id-token: write` for trusted publishing (--trusted-publishing always)",
-    )
 
 
 def _publish_env(settings: Settings) -> dict[str, str]:

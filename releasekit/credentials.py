@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from releasekit.errors import PublishError
+
 Method = Literal["trusted-publishing", "token", "password", "none"]
 
 OIDC_HINT = "give the job `permissions: id-token: write` and register it as a trusted publisher"
@@ -109,3 +111,14 @@ def resolve_credentials(target: str, mode: str, environ: Mapping[str, str]) -> C
     else:
         hint = f"set {token_name}, or UV_PUBLISH_USERNAME and UV_PUBLISH_PASSWORD"
     return Credentials("none", "", "never", problem="no credentials for the upload", hint=hint)
+
+
+def no_credentials() -> PublishError:
+    """RK608: nothing to authenticate the upload with (not the index refusing what was sent)."""
+    return PublishError(
+        "no upload credentials were found: UV_PUBLISH_TOKEN, UV_PUBLISH_USERNAME + UV_PUBLISH_PASSWORD "
+        "and trusted publishing are all absent",
+        code="RK608",
+        hint="export UV_PUBLISH_TOKEN=pypi-... (uv's own variable), or run in GitHub Actions with "
+        "`id-token: write` for trusted publishing (--trusted-publishing always)",
+    )

@@ -26,7 +26,7 @@ from doit.exceptions import InvalidDodoFile
 from doit.loader import generate_tasks
 from doit.task import Task
 
-from releasekit.credentials import resolve_credentials
+from releasekit.credentials import no_credentials, resolve_credentials
 from releasekit.errors import ReleasekitError
 from releasekit.pipeline import doit_tasks
 from releasekit.runner import Prepared
@@ -116,8 +116,6 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
             credentials = resolve_credentials(settings.target, settings.trusted_publishing, os.environ)
             if _uploads(pos_args) and credentials.missing:
                 # Say so before any build starts, instead of an upload failing after them all.
-                from releasekit.actions import no_credentials
-
                 raise InvalidDodoFile(no_credentials().one_line())
             Path(prepared.settings.run_dir).mkdir(parents=True, exist_ok=True)
             prepared = self.prepared = self._scoped(prepared)

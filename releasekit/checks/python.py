@@ -14,6 +14,7 @@ from packaging.version import Version
 
 from releasekit.checks.base import CheckContext, CheckInfo
 from releasekit.checks.report import Change, Finding
+from releasekit.findings import Severity
 from releasekit.layout import HOW_TO_DECLARE, ImportLayout, import_layout
 from releasekit.package import Package, normalize
 from releasekit.selection import group_members
@@ -186,18 +187,11 @@ class PythonCheckBackend:
         for pkg in ctx.ws.packages:
             file = ctx.rel(pkg.manifest)
             if name_re is not None and not name_re.search(pkg.name):
-                found.append(
-                    Finding(
-                        "naming_convention",
-                        "error",
-                        pkg.name,
-                        file,
-                        f"distribution name {pkg.name!r} does not match naming_pattern "
-                        f"{config.naming_pattern!r}",
-                        "rename the package, or ignore this check for it in "
-                        "[tool.releasekit.checks.ignore]",
-                    )
-                )
+                found.append(_naming(
+                    pkg, file,
+                    f"distribution name {pkg.name!r} does not match naming_pattern {config.naming_pattern!r}",
+                    "rename the package, or ignore this check for it in [tool.releasekit.checks.ignore]",
+                ))
             if not pkg.is_root:
                 for pattern, template in config.directory_naming.items():
                     if fnmatch.fnmatchcase(pkg.relpath, pattern):
@@ -205,17 +199,11 @@ class PythonCheckBackend:
                             template.format(dir=pkg.path.name, parent=pkg.path.parent.name)
                         )
                         if want != pkg.name:
-                            found.append(
-                                Finding(
-                                    "naming_convention",
-                                    "error",
-                                    pkg.name,
-                                    file,
-                                    f"{pkg.relpath} should hold {want!r} (directory_naming "
-                                    f"{pattern!r} = {template!r}), but holds {pkg.name!r}",
-                                    "rename the directory or the package so the two agree",
-                                )
-                            )
+                            found.append(_naming(
+                                pkg, file, f"{pkg.relpath} should hold {want!r} (directory_naming "
+                                f"{pattern!r} = {template!r}), but holds {pkg.name!r}",
+                                "rename the directory or the package so the two agree",
+                            ))
                         break
             if pkg.publishable and config.import_name_pattern:
                 found.extend(self._import_name(pkg, file, config.import_name_pattern))
@@ -229,17 +217,12 @@ class PythonCheckBackend:
         if expected in layout.packages or expected in layout.namespaces:
             return []
         ships = ", ".join(layout.packages) or "no import package"
-        return [
-            Finding(
-                "naming_convention",
-                "warning",
-                pkg.name,
-                file,
-                f"import package {expected!r} (import_name_pattern {pattern!r}) is not what "
-                f"{pkg.name} ships: {ships} (read from {layout.source})",
-                "rename the import package, or change [tool.releasekit.checks] import_name_pattern",
-            )
-        ]
+        return [_naming(
+            pkg, file, f"import package {expected!r} (import_name_pattern {pattern!r}) is not what "
+            f"{pkg.name} ships: {ships} (read from {layout.source})",
+            "rename the import package, or change [tool.releasekit.checks] import_name_pattern",
+            "warning",
+        )]
 
     # --- metadata_completeness ----------------------------------------------------------
 
@@ -269,3 +252,7 @@ class PythonCheckBackend:
                     )
                 )
         return found
+
+
+def _naming(pkg: Package, file: str, message: str, hint: str, severity: Severity = "error") -> Finding:
+    return Finding("naming_convention", severity, pkg.name, file, message, hint)
