@@ -19,8 +19,8 @@ Rules (the README's "Versions from commits" section says the same; parsing is in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from packaging.version import Version
 
@@ -31,7 +31,7 @@ from releasekit.errors import UsageError, WorkflowError
 from releasekit.graph import Graph
 from releasekit.history import PackageHistory, histories, require_history
 from releasekit.plan import Plan, build_plan, release_set
-from releasekit.selection import Selection
+from releasekit.selection import Selection, group_members
 from releasekit.tags import format_tag, package_tags
 from releasekit.versions import (
     Bump,
@@ -69,7 +69,6 @@ class Analysis:
     decisions: dict[str, Decision]
     shown: tuple[str, ...]
     prerelease: str | None = None
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def versions(self) -> dict[str, str]:
@@ -93,8 +92,6 @@ def _zero_rule(kind: BumpKind | None, current: str, breaking_on_0x: BumpKind) ->
 
 def _lockstep_sets(ws: Workspace, releasable: set[str]) -> list[tuple[str, set[str]]]:
     """Lockstep groups as disjoint member sets (groups sharing a member merge)."""
-    from releasekit.selection import group_members
-
     sets: list[tuple[str, set[str]]] = []
     for group in ws.config.lockstep_groups:
         members = group_members(ws, group) & releasable
@@ -124,54 +121,20 @@ def _summary(changes: Iterable[Change]) -> str:
 _ORDER = {"breaking": 0, "feat": 1, "fix": 2, "perf": 3, "revert": 4}
 
 
-def analyze(
-    ws: Workspace,
-    git: Git,
-    selection: Selection | None = None,
+def _own_bumps(
+    hist: Mapping[str, PackageHistory],
+    current: Mapping[str, str | None],
     *,
-    bump_type: str = "auto",
-    prerelease: str | None = None,
-    promote: bool = False,
-) -> Analysis:
-    """Decide every selected package's next version from its commits (see the module docstring).
-
-    The selection says which packages are considered for their own changes; dependents and
-    lockstep partners they pull in are added (with their own changes too, so nothing
-    unreleased is skipped by the new tag).
-    """
-    if bump_type not in BUMP_TYPES:
-        raise UsageError(
-            f"unknown bump type {bump_type!r}", code="RK710", hint="use auto, patch, minor or major"
-        )
-    if promote and prerelease:
-        raise UsageError(
-            "--promote and --prerelease contradict each other",
-            code="RK710",
-            hint="--promote finishes a prerelease series; --prerelease starts or continues one",
-        )
-    if prerelease:
-        prerelease_bump(None, prerelease)  # reject a bad label before any work
-    require_history(git)
-    cfg = ws.config.workflow
-    # Members outside the selection are read, never validated: a stale pin or an unknown
-    # version elsewhere must not stop a release of the selection (their own plan checks them).
-    candidates = [p.name for p in release_set(ws, selection or Selection()).included]
-    releasable_set = release_set(ws)
-    releasable = releasable_set.names
-    current = {p.name: p.version for p in releasable_set.included}
-    # Only dependency edges pass a bump on: an extra's pin never makes its dependent release
-    # (with batteries extras, every plugin fix would re-release the core and then every plugin).
-    graph: Graph = workspace_graph(ws).hard.subgraph(releasable)
-    hist = histories(ws, git, sorted(releasable))
-    all_tags = git.tags()
-
-    def existing(name: str) -> set[str]:
-        return set(package_tags(ws.config, name, all_tags))
-
-    own_kind: dict[str, BumpKind | None] = {}
+    bump_type: str,
+    promote: bool,
+    breaking_on_0x: BumpKind,
+) -> tuple[dict[str, BumpKind | None], dict[str, str]]:
+    """Each package's bump from its own commits alone, and why."""
+    kinds: dict[str, BumpKind | None] = {}
     reasons: dict[str, str] = {}
-    for name in sorted(releasable):
+    for name in sorted(hist):
         h = hist[name]
+        version = current[name] or "0"
         since = f"since {h.since_tag}" if h.since_tag else "in the whole history"
         kind: BumpKind | None = None
         if bump_type != "auto":
@@ -181,32 +144,29 @@ def analyze(
             else:
                 reasons[name] = f"no commits {since}"
         else:
-            kind = _zero_rule(
-                max_kind(*(ch.kind for ch in h.changes)), current[name] or "0", cfg.breaking_on_0x
-            )
+            kind = _zero_rule(max_kind(*(ch.kind for ch in h.changes)), version, breaking_on_0x)
             if kind is not None:
-                zero = (
-                    " (0.x rule)"
-                    if any(ch.breaking for ch in h.changes) and kind != "major"
-                    else ""
-                )
+                zero = " (0.x rule)" if any(ch.breaking for ch in h.changes) and kind != "major" else ""
                 reasons[name] = f"{_summary(h.changes)} {since} -> {kind}{zero}"
             elif h.commits:
                 reasons[name] = f"{len(h.commits)} commit(s) {since}, none that releases"
             else:
                 reasons[name] = f"no commits {since}"
-        if kind is None and promote and parse_version(current[name] or "0").is_prerelease:
+        if kind is None and promote and parse_version(version).is_prerelease:
             kind = "patch"
             reasons[name] = f"--promote: finish the {current[name]} series"
-        own_kind[name] = kind
+        kinds[name] = kind
+    return kinds, reasons
 
-    kinds: dict[str, BumpKind | None] = {
-        n: own_kind[n] for n in candidates if own_kind[n] is not None
-    }
-    lockstep = _lockstep_sets(ws, releasable)
-    dep_kind: BumpKind | None = None if cfg.dependent_bump == "none" else cfg.dependent_bump
 
-    lockstep_of = {m: group for group, members in lockstep for m in members}
+def _spread(
+    kinds: dict[str, BumpKind | None],
+    own_kind: Mapping[str, BumpKind | None],
+    graph: Graph,
+    lockstep: list[tuple[str, set[str]]],
+    dep_kind: BumpKind | None,
+) -> None:
+    """Pass bumps on to dependents and lockstep partners in ``kinds`` until nothing changes."""
 
     def pull_in(name: str, kind: BumpKind | None) -> bool:
         """Raise ``name``'s bump to at least ``kind`` (and its own); True if anything changed."""
@@ -229,22 +189,32 @@ def analyze(
                 for member in sorted(members):
                     changed |= pull_in(member, top)
 
+
+def _next_versions(
+    ws: Workspace,
+    kinds: Mapping[str, BumpKind | None],
+    lockstep: list[tuple[str, set[str]]],
+    current: Mapping[str, str | None],
+    prerelease: str | None,
+    all_tags: list[str],
+) -> dict[str, str]:
+    """The version each bumped package moves to; a lockstep group shares one."""
+
+    def existing(name: str) -> set[str]:
+        return set(package_tags(ws.config, name, all_tags))
+
     def bump_for(kind: BumpKind | None) -> tuple[Bump, bool]:
-        if prerelease:
-            return prerelease_bump(kind, prerelease)
-        return Bump(kind=kind), False
+        return prerelease_bump(kind, prerelease) if prerelease else (Bump(kind=kind), False)
 
     nexts: dict[str, str] = {}
     for _, members in lockstep:
         if not members & set(kinds):
             continue
         bump, numbered = bump_for(max_kind(*(kinds.get(m) for m in members)))
-        highest = max((current[m] or "0" for m in members), key=Version)
-        version = next_version(highest, bump)
+        version = next_version(max((current[m] or "0" for m in members), key=Version), bump)
         if not numbered:
             version = advance_counter(version, [v for m in members for v in existing(m)])
-        for member in members:
-            nexts[member] = version
+        nexts.update(dict.fromkeys(members, version))
     for name, kind in kinds.items():
         if name not in nexts:
             bump, numbered = bump_for(kind)
@@ -255,10 +225,62 @@ def analyze(
             raise WorkflowError(
                 f"{name} {version} is already tagged ({format_tag(ws.config, name, version)})",
                 code="RK711",
-                hint="that version was released before; "
-                "choose another --prerelease number or bump type",
+                hint="that version was released before; choose another --prerelease number or bump type",
             )
+    return nexts
 
+
+def _check_arguments(bump_type: str, prerelease: str | None, promote: bool) -> None:
+    if bump_type not in BUMP_TYPES:
+        raise UsageError(f"unknown bump type {bump_type!r}", code="RK710", hint="use auto, patch, minor or major")
+    if promote and prerelease:
+        raise UsageError(
+            "--promote and --prerelease contradict each other",
+            code="RK710",
+            hint="--promote finishes a prerelease series; --prerelease starts or continues one",
+        )
+    if prerelease:
+        prerelease_bump(None, prerelease)  # reject a bad label before any work
+
+
+def analyze(
+    ws: Workspace,
+    git: Git,
+    selection: Selection | None = None,
+    *,
+    bump_type: str = "auto",
+    prerelease: str | None = None,
+    promote: bool = False,
+) -> Analysis:
+    """Decide every selected package's next version from its commits (see the module docstring).
+
+    The selection says which packages are considered for their own changes; dependents and
+    lockstep partners they pull in are added (with their own changes too, so nothing
+    unreleased is skipped by the new tag).
+    """
+    _check_arguments(bump_type, prerelease, promote)
+    require_history(git)
+    cfg = ws.config.workflow
+    # Members outside the selection are read, never validated: a stale pin or an unknown
+    # version elsewhere must not stop a release of the selection (their own plan checks them).
+    candidates = [p.name for p in release_set(ws, selection or Selection()).included]
+    releasable_set = release_set(ws)
+    releasable = releasable_set.names
+    current = {p.name: p.version for p in releasable_set.included}
+    # Only dependency edges pass a bump on: an extra's pin never makes its dependent release
+    # (with batteries extras, every plugin fix would re-release the core and then every plugin).
+    graph: Graph = workspace_graph(ws).hard.subgraph(releasable)
+    hist = histories(ws, git, sorted(releasable))
+    own_kind, reasons = _own_bumps(
+        hist, current, bump_type=bump_type, promote=promote, breaking_on_0x=cfg.breaking_on_0x
+    )
+    kinds = {n: own_kind[n] for n in candidates if own_kind[n] is not None}
+    lockstep = _lockstep_sets(ws, releasable)
+    dep_kind: BumpKind | None = None if cfg.dependent_bump == "none" else cfg.dependent_bump
+    _spread(kinds, own_kind, graph, lockstep, dep_kind)
+    nexts = _next_versions(ws, kinds, lockstep, current, prerelease, git.tags())
+
+    lockstep_of = {m: group for group, members in lockstep for m in members}
     shown = tuple(sorted(set(candidates) | set(nexts)))
     decisions: dict[str, Decision] = {}
     for name in shown:
@@ -273,13 +295,12 @@ def analyze(
                 parts.append(f"lockstep group {lockstep_of[name]} -> {nexts[name]}")
             if prerelease:
                 parts.append(f"prerelease {prerelease}")
-        reason = "; ".join(parts) or reasons.get(name, "")
         decisions[name] = Decision(
             name=name,
             current=current.get(name) or "",
             next=nexts.get(name),
             kind=kinds.get(name),
-            reason=reason,
+            reason="; ".join(parts) or reasons.get(name, ""),
             history=hist.get(name),
             dependency_updates=deps,
         )
