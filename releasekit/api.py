@@ -6,9 +6,9 @@ from __future__ import annotations
 # Each step is idempotent: a rerun completes what a failed run left undone and otherwise
 # changes nothing. ``publish`` ends by calling releasekit.forge.mark_published.
 from releasekit.backends.github import GitHub
-from releasekit.context import stderr_notice
+from releasekit.context import Notice, stderr_notice
 from releasekit.errors import UsageError
-from releasekit.forge import Notice, github_from_env
+from releasekit.forge import github_from_env
 from releasekit.notify import IndexView, NotifyOptions, NotifyResult
 from releasekit.notify import notify as _notify
 from releasekit.prepare import PrepareOptions, PrepareResult

@@ -9,7 +9,7 @@ index. Every step reads it to find its PR and sets it last, so a rerun finds wha
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,12 +18,11 @@ from releasekit.backends.git import Git
 from releasekit.backends.github import PENDING, PUBLISHED, TAGGED, GitHub, Label, repo_from_remote, token_from_env
 from releasekit.backends.github_http import DEFAULT_API_URL, valid_repo
 from releasekit.config import WorkflowConfig
-from releasekit.context import stderr_notice
+from releasekit.context import Notice, stderr_notice
 from releasekit.errors import ReleasekitError, UsageError, WorkflowError
 from releasekit.release_manifest import Manifest
 from releasekit.workspace import Workspace
 
-Notice = Callable[[str], None]
 Pull = Mapping[str, Any]
 
 

@@ -17,9 +17,9 @@ from typing import Any
 
 from releasekit.backends.github import PUBLISHED, TAGGED, GitHub
 from releasekit.backends.registry import IndexClient
-from releasekit.context import stderr_notice
+from releasekit.context import Notice, stderr_notice
 from releasekit.errors import WorkflowError
-from releasekit.forge import Notice, labelled, merged_pulls, require_github
+from releasekit.forge import labelled, merged_pulls, require_github
 from releasekit.release_manifest import Manifest
 from releasekit.released import read_index
 from releasekit.workflow_config import check_config

@@ -22,8 +22,8 @@ from releasekit.backends.github import PENDING, GitHub
 from releasekit.backends.uv import Uv
 from releasekit.bumping import apply_edits, version_edits
 from releasekit.commits import Analysis, analyze
-from releasekit.context import stderr_notice
-from releasekit.forge import Notice, labelled, merged_pulls, open_or_update_pull, require_github
+from releasekit.context import Notice, stderr_notice
+from releasekit.forge import labelled, merged_pulls, open_or_update_pull, require_github
 from releasekit.fsutil import atomic_write
 from releasekit.history import repo_relative, require_history
 from releasekit.release_manifest import Manifest, ManifestEntry

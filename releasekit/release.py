@@ -18,9 +18,9 @@ from packaging.version import Version
 
 from releasekit.backends.git import Git
 from releasekit.backends.github import PENDING, PUBLISHED, TAGGED, GitHub
-from releasekit.context import stderr_notice
+from releasekit.context import Notice, stderr_notice
 from releasekit.errors import WorkflowError
-from releasekit.forge import Notice, Pull, create_releases, labelled, mark_tagged, merged_pulls, require_github
+from releasekit.forge import Pull, create_releases, labelled, mark_tagged, merged_pulls, require_github
 from releasekit.release_manifest import Manifest, ManifestEntry, tag_message
 from releasekit.versionsource import version_in_text, version_source
 from releasekit.workflow_config import check_config

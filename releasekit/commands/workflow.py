@@ -50,7 +50,9 @@ def add_history_options(parser: argparse.ArgumentParser, *, for_plan: bool) -> N
     )
 
 
-def _retries(parser: argparse.ArgumentParser) -> None:
+def _step_options(parser: argparse.ArgumentParser, dry_run_help: str) -> None:
+    """The options every workflow step takes."""
+    parser.add_argument("--dry-run", action="store_true", help=dry_run_help)
     parser.add_argument(
         "--max-retries",
         type=int,
@@ -58,6 +60,7 @@ def _retries(parser: argparse.ArgumentParser) -> None:
         help="retries per GitHub request on 5xx, rate limits and dropped connections "
         "(default: max_retries from config)",
     )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def register(command: Command, selection_options: Options) -> None:
@@ -74,30 +77,16 @@ def register(command: Command, selection_options: Options) -> None:
         action="store_true",
         help="open or update the release PR even without version bumps",
     )
-    p.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="show what would change; write, push and open nothing",
-    )
-    p.add_argument(
-        "--no-lock", action="store_true", help="do not refresh uv.lock on the release branch"
-    )
-    _retries(p)
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--no-lock", action="store_true", help="do not refresh uv.lock on the release branch")
+    _step_options(p, "show what would change; write, push and open nothing")
 
     p = command(
         "release",
         "tag the merged release PR per package and create the GitHub releases",
         "workflow:release",
     )
-    p.add_argument(
-        "--pr", type=int, metavar="N", help="this merged release PR (default: found by its label)"
-    )
-    p.add_argument(
-        "--dry-run", action="store_true", help="show the tags and releases that would be created"
-    )
-    _retries(p)
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--pr", type=int, metavar="N", help="this merged release PR (default: found by its label)")
+    _step_options(p, "show the tags and releases that would be created")
 
     p = command(
         "notify",
@@ -120,15 +109,13 @@ def register(command: Command, selection_options: Options) -> None:
     p.add_argument(
         "--force", action="store_true", help="notify repositories that were already notified"
     )
-    p.add_argument("--dry-run", action="store_true", help="show the dispatches that would be sent")
     p.add_argument(
         "--target",
         choices=("pypi", "testpypi", "custom"),
         help="the index whose files say what is live (default: index.target from config)",
     )
     p.add_argument("--check-url", metavar="URL", help="simple index to read (default: the target's)")
-    _retries(p)
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    _step_options(p, "show the dispatches that would be sent")
 
 
 def wants_history(args: argparse.Namespace) -> bool:
