@@ -68,7 +68,6 @@ TAGGED = Label(
 PUBLISHED = Label(
     "autorelease: published", "5319e7", "releasekit: every package is live on the index"
 )
-LABELS = {label.name: label for label in (PENDING, TAGGED, PUBLISHED)}
 
 
 class GitHub(GitHubHttp):
