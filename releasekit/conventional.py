@@ -171,7 +171,11 @@ def parse_message(sha: str, subject: str, body: str, author: str = "") -> tuple[
                 reverts_header=reverts_header,
             ),
         )
-    # Not conventional: a squash merge may list its commits as bullets in the body.
+    return _squash_bullets(sha, subject, body, author, merge_pr)
+
+
+def _squash_bullets(sha: str, subject: str, body: str, author: str, merge_pr: int | None) -> tuple[Change, ...]:
+    """A squash merge's changes, listed as ``* type: ...`` bullets under a plain subject."""
     changes: list[Change] = []
     _, subject_pr = _split_pr(subject)
     for line in body.splitlines():
@@ -191,10 +195,9 @@ def parse_message(sha: str, subject: str, body: str, author: str = "") -> tuple[
                 author=author,
             )
         )
-    if changes and breaking_notes(body):
-        notes = tuple(n for n in breaking_notes(body) if n)
-        first = changes[0]
-        changes[0] = dataclasses.replace(first, breaking=True, breaking_notes=notes)
+    notes = breaking_notes(body)
+    if changes and notes:
+        changes[0] = dataclasses.replace(changes[0], breaking=True, breaking_notes=tuple(n for n in notes if n))
     return tuple(changes)
 
 
