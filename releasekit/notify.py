@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from releasekit.backends.github import PUBLISHED, TAGGED, GitHub
 from releasekit.backends.registry import IndexClient
@@ -22,6 +22,7 @@ from releasekit.errors import WorkflowError
 from releasekit.forge import labelled, merged_pulls, require_github
 from releasekit.release_manifest import Manifest
 from releasekit.released import read_index
+from releasekit.step_result import StepResult
 from releasekit.workflow_config import check_config
 from releasekit.workspace import Workspace
 
@@ -42,7 +43,9 @@ class NotifyOptions:
 
 
 @dataclass
-class NotifyResult:
+class NotifyResult(StepResult):
+    command: ClassVar[str] = "notify"
+
     status: str  # nothing | dry-run | sent | done
     pr: int | None = None
     packages: dict[str, str] = field(default_factory=dict)
@@ -51,19 +54,6 @@ class NotifyResult:
     skipped: list[str] = field(default_factory=list)
     payload: dict[str, Any] = field(default_factory=dict)
     actions: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "command": "notify",
-            "status": self.status,
-            "pr": self.pr,
-            "packages": self.packages,
-            "pending": self.pending,
-            "sent": self.sent,
-            "skipped": self.skipped,
-            "payload": self.payload,
-            "actions": self.actions,
-        }
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
 from packaging.version import Version
 
@@ -30,6 +30,7 @@ from releasekit.release_manifest import Manifest, ManifestEntry
 from releasekit.release_pr import commit_message, pr_body, release_title
 from releasekit.selection import Selection
 from releasekit.state import StateLock, ensure_state_dir
+from releasekit.step_result import StepResult
 from releasekit.tags import format_tag, umbrella_tag
 from releasekit.workflow_config import check_config
 from releasekit.workspace import Workspace, load_workspace
@@ -49,7 +50,10 @@ class PrepareOptions:
 
 
 @dataclass
-class PrepareResult:
+class PrepareResult(StepResult):
+    command: ClassVar[str] = "prepare"
+    private: ClassVar[tuple[str, ...]] = ("analysis", "repo_url")
+
     status: str  # nothing | blocked | dry-run | opened | updated | unchanged
     versions: dict[str, str] = field(default_factory=dict)
     previous: dict[str, str] = field(default_factory=dict)
@@ -59,18 +63,6 @@ class PrepareResult:
     actions: list[str] = field(default_factory=list)
     analysis: Analysis | None = None
     repo_url: str = ""  # the repository's web address, for summaries ("" without GitHub)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "command": "prepare",
-            "status": self.status,
-            "versions": self.versions,
-            "previous": self.previous,
-            "branch": self.branch,
-            "pr": self.pr,
-            "pr_url": self.pr_url,
-            "actions": self.actions,
-        }
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from packaging.version import Version
 
@@ -22,6 +22,7 @@ from releasekit.context import Notice, stderr_notice
 from releasekit.errors import WorkflowError
 from releasekit.forge import Pull, create_releases, labelled, mark_tagged, merged_pulls, require_github
 from releasekit.release_manifest import Manifest, ManifestEntry, tag_message
+from releasekit.step_result import StepResult
 from releasekit.versionsource import version_in_text, version_source
 from releasekit.workflow_config import check_config
 from releasekit.workspace import Workspace
@@ -37,7 +38,10 @@ class ReleaseOptions:
 
 
 @dataclass
-class ReleaseResult:
+class ReleaseResult(StepResult):
+    command: ClassVar[str] = "release"
+    private: ClassVar[tuple[str, ...]] = ("repo_url",)
+
     status: str  # nothing | dry-run | released | complete
     pr: int | None = None
     sha: str | None = None
@@ -45,17 +49,6 @@ class ReleaseResult:
     tags: list[str] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
     repo_url: str = ""  # the repository's web address, for summaries
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "command": "release",
-            "status": self.status,
-            "pr": self.pr,
-            "sha": self.sha,
-            "released": self.released,
-            "tags": self.tags,
-            "actions": self.actions,
-        }
 
 
 def release(
