@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from releasekit.commits import Change
+from releasekit.conventional import Change
 
 #: (key, heading) in the order sections appear.
 SECTIONS: tuple[tuple[str, str], ...] = (

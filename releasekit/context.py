@@ -12,6 +12,8 @@ from releasekit.envfaults import PinnedFiles
 from releasekit.state import repair_leftovers
 from releasekit.workspace import RootManifest, Workspace, load_workspace, locate
 
+Notice = Callable[[str], None]
+
 
 def stderr_notice(message: str) -> None:
     print(f"releasekit: {message}", file=sys.stderr, flush=True)

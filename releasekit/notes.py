@@ -15,7 +15,8 @@ from packaging.version import Version
 
 from releasekit import changelog
 from releasekit.backends.git import Git
-from releasekit.commits import Analysis, Decision, PackageHistory, history_since, owners
+from releasekit.commits import Analysis, Decision
+from releasekit.history import PackageHistory, history_since, owners
 from releasekit.release_manifest import ManifestEntry
 from releasekit.tags import format_tag, package_tags
 from releasekit.workspace import Workspace

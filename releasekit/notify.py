@@ -12,24 +12,40 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from releasekit.backends.github import PUBLISHED, TAGGED, GitHub
 from releasekit.backends.registry import IndexClient
-from releasekit.context import stderr_notice
-from releasekit.errors import UsageError, WorkflowError
+from releasekit.context import Notice, stderr_notice
+from releasekit.errors import WorkflowError
+from releasekit.forge import labelled, merged_pulls, require_github
 from releasekit.release_manifest import Manifest
 from releasekit.released import read_index
-from releasekit.workflow import Notice, check_config, has_label
+from releasekit.step_result import StepResult
+from releasekit.workflow_config import check_config
 from releasekit.workspace import Workspace
 
 _NOTIFIED = re.compile(r"<!-- releasekit:notified (?P<repos>[^>]*?) -->")
 
 
+@dataclass(frozen=True)
+class NotifyOptions:
+    """Whom ``notify`` tells about which release (the ``notify`` command's flags)."""
+
+    dry_run: bool = False
+    force: bool = False  # tell repositories that were already told
+    pr: int | None = None  # this release PR; None: the latest tagged one
+    repositories: tuple[str, ...] = ()  # in addition to workflow.downstream_repositories
+    target: str | None = None  # the index whose files say what is live; None: the config's
+    check_url: str | None = None
+    max_retries: int | None = None  # per GitHub and index request; None: the config's
+
+
 @dataclass
-class NotifyResult:
+class NotifyResult(StepResult):
+    command: ClassVar[str] = "notify"
+
     status: str  # nothing | dry-run | sent | done
     pr: int | None = None
     packages: dict[str, str] = field(default_factory=dict)
@@ -38,19 +54,6 @@ class NotifyResult:
     skipped: list[str] = field(default_factory=list)
     payload: dict[str, Any] = field(default_factory=dict)
     actions: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "command": "notify",
-            "status": self.status,
-            "pr": self.pr,
-            "packages": self.packages,
-            "pending": self.pending,
-            "sent": self.sent,
-            "skipped": self.skipped,
-            "payload": self.payload,
-            "actions": self.actions,
-        }
 
 
 @dataclass(frozen=True)
@@ -65,9 +68,7 @@ class IndexView:
 def _latest_release(github: GitHub, ws: Workspace, pr_number: int | None) -> dict[str, Any] | None:
     if pr_number is not None:
         return github.get_pull(pr_number)
-    cfg = ws.config.workflow
-    merged = github.merged_pulls(cfg.release_branch, cfg.base_branch)
-    done = [p for p in merged if has_label(p, TAGGED.name) or has_label(p, PUBLISHED.name)]
+    done = labelled(merged_pulls(github, ws.config.workflow), TAGGED, PUBLISHED)
     return done[-1] if done else None
 
 
@@ -92,13 +93,10 @@ def _live(manifest: Manifest, index: IndexView) -> tuple[dict[str, str], dict[st
 
 def notify(
     ws: Workspace,
+    options: NotifyOptions,
     *,
     github: GitHub | None,
     index: IndexView,
-    dry_run: bool = False,
-    force: bool = False,
-    pr_number: int | None = None,
-    repositories: Sequence[str] = (),
     notice: Notice = stderr_notice,
 ) -> NotifyResult:
     """``repository_dispatch`` the live part of the latest release to each downstream repository.
@@ -108,19 +106,15 @@ def notify(
     """
     check_config(ws)
     cfg = ws.config.workflow
-    targets = list(dict.fromkeys([*cfg.downstream_repositories, *repositories]))
+    dry_run = options.dry_run
+    targets = list(dict.fromkeys([*cfg.downstream_repositories, *options.repositories]))
     if not targets:
         notice("no downstream repositories configured (workflow.downstream_repositories)")
         return NotifyResult(status="nothing")
-    if github is None:
-        raise UsageError(
-            "no GitHub repository is known, so there is no release to announce",
-            code="RK703",
-            hint="set [tool.releasekit.workflow] github_repository or GITHUB_REPOSITORY",
-        )
+    github = require_github(github, "there is no release to announce")
     if not dry_run:
         github.require_token("send repository_dispatch")
-    pull = _latest_release(github, ws, pr_number)
+    pull = _latest_release(github, ws, options.pr)
     if pull is None:
         notice("no released (tagged) release PR: nothing to announce")
         return NotifyResult(status="nothing")
@@ -128,7 +122,7 @@ def notify(
     manifest = Manifest.parse(pull.get("body"), f"release PR #{number}")
     result = NotifyResult(status="dry-run" if dry_run else "done", pr=number)
     notified: set[str] = set()
-    if not force:
+    if not options.force:
         for comment in github.comments(number):
             for match in _NOTIFIED.finditer(str(comment.get("body") or "")):
                 notified.update(match.group("repos").split())

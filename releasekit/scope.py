@@ -12,13 +12,13 @@ the index already has whole.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.backends.git import Git
 from releasekit.backends.registry import IndexClient
-from releasekit.context import stderr_notice
+from releasekit.context import Notice, stderr_notice
 from releasekit.plan import Plan, Skipped, build_plan, task_specs
 from releasekit.release_manifest import tagged_release
 from releasekit.released import IndexReading, read_index
@@ -26,8 +26,6 @@ from releasekit.selection import Selection
 from releasekit.settings import PublishSettings
 from releasekit.tags import format_tag
 from releasekit.workspace import Workspace
-
-Notice = Callable[[str], None]
 
 
 @dataclass(frozen=True)

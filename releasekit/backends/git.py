@@ -89,12 +89,6 @@ class Git:
             args.append(pattern)
         return [t for t in self.run(*args).stdout.splitlines() if t]
 
-    def tag_exists(self, name: str) -> bool:
-        return (
-            self.run("rev-parse", "-q", "--verify", f"refs/tags/{name}", check=False).returncode
-            == 0
-        )
-
     def tag(self, name: str, ref: str = "HEAD", message: str | None = None) -> None:
         if message:
             self.run("tag", "-a", name, "-m", message, ref, env=self.identity_env())

@@ -243,7 +243,7 @@ def _publish(args: argparse.Namespace, summary: Section) -> int:
             write(render_summary(result, rehearsal=args.rehearse))
     tokens = ("RELEASEKIT_GITHUB_TOKEN", "GITHUB_TOKEN", "GH_TOKEN")
     if result.ok and result.packages and not args.rehearse and any(os.environ.get(t) for t in tokens):
-        from releasekit.workflow import mark_published
+        from releasekit.forge import mark_published
 
         mark_published(ws, {p.name: p.version for p in result.packages})
     return result.exit_code

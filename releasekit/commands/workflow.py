@@ -1,6 +1,6 @@
 """`prepare`, `release`, `notify`, and `plan --from-commits`: the release workflow's commands.
 
-Argument wiring only; the work is in :mod:`releasekit.workflow`. Heavy imports happen inside
+Argument wiring and rendering only; the work is behind :mod:`releasekit.api`. Heavy imports happen inside
 the handlers so building the parser stays cheap.
 """
 
@@ -14,9 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # building the parser stays cheap
-    from releasekit.backends.github import GitHub
     from releasekit.report.github import Section
-    from releasekit.workspace import Workspace
 
 BUMP_TYPES = ("auto", "patch", "minor", "major")
 Command = Callable[[str, str, str], argparse.ArgumentParser]
@@ -52,7 +50,9 @@ def add_history_options(parser: argparse.ArgumentParser, *, for_plan: bool) -> N
     )
 
 
-def _retries(parser: argparse.ArgumentParser) -> None:
+def _step_options(parser: argparse.ArgumentParser, dry_run_help: str) -> None:
+    """The options every workflow step takes."""
+    parser.add_argument("--dry-run", action="store_true", help=dry_run_help)
     parser.add_argument(
         "--max-retries",
         type=int,
@@ -60,6 +60,7 @@ def _retries(parser: argparse.ArgumentParser) -> None:
         help="retries per GitHub request on 5xx, rate limits and dropped connections "
         "(default: max_retries from config)",
     )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def register(command: Command, selection_options: Options) -> None:
@@ -76,30 +77,16 @@ def register(command: Command, selection_options: Options) -> None:
         action="store_true",
         help="open or update the release PR even without version bumps",
     )
-    p.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="show what would change; write, push and open nothing",
-    )
-    p.add_argument(
-        "--no-lock", action="store_true", help="do not refresh uv.lock on the release branch"
-    )
-    _retries(p)
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--no-lock", action="store_true", help="do not refresh uv.lock on the release branch")
+    _step_options(p, "show what would change; write, push and open nothing")
 
     p = command(
         "release",
         "tag the merged release PR per package and create the GitHub releases",
         "workflow:release",
     )
-    p.add_argument(
-        "--pr", type=int, metavar="N", help="this merged release PR (default: found by its label)"
-    )
-    p.add_argument(
-        "--dry-run", action="store_true", help="show the tags and releases that would be created"
-    )
-    _retries(p)
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--pr", type=int, metavar="N", help="this merged release PR (default: found by its label)")
+    _step_options(p, "show the tags and releases that would be created")
 
     p = command(
         "notify",
@@ -122,15 +109,13 @@ def register(command: Command, selection_options: Options) -> None:
     p.add_argument(
         "--force", action="store_true", help="notify repositories that were already notified"
     )
-    p.add_argument("--dry-run", action="store_true", help="show the dispatches that would be sent")
     p.add_argument(
         "--target",
         choices=("pypi", "testpypi", "custom"),
         help="the index whose files say what is live (default: index.target from config)",
     )
     p.add_argument("--check-url", metavar="URL", help="simple index to read (default: the target's)")
-    _retries(p)
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    _step_options(p, "show the dispatches that would be sent")
 
 
 def wants_history(args: argparse.Namespace) -> bool:
@@ -175,15 +160,6 @@ def plan_from_commits(args: argparse.Namespace) -> int:
     return 0
 
 
-def _github(ws: Workspace, args: argparse.Namespace) -> GitHub | None:
-    from releasekit.errors import UsageError
-    from releasekit.workflow import github_from_env
-
-    if args.max_retries is not None and args.max_retries < 0:
-        raise UsageError("--max-retries must be 0 or more", hint="e.g. --max-retries 3")
-    return github_from_env(ws, max_retries=args.max_retries)
-
-
 def _github_output(values: dict[str, Any]) -> None:
     """Append step outputs for GitHub Actions when $GITHUB_OUTPUT is set."""
     path = os.environ.get("GITHUB_OUTPUT")
@@ -212,28 +188,23 @@ def prepare(args: argparse.Namespace) -> int:
 
 
 def _prepare(args: argparse.Namespace, section: Section) -> int:
+    from releasekit import api
     from releasekit.commands.common import selection, workspace
-    from releasekit.workflow import prepare
 
-    ws = workspace(args)
-    github = _github(ws, args)
-    result = prepare(
-        ws,
-        github=github,
-        selection=selection(args),
+    options = api.PrepareOptions(
         bump_type=args.bump_type,
         prerelease=args.prerelease,
         promote=args.promote,
         force=args.force,
         dry_run=args.dry_run,
         lock=not args.no_lock,
+        max_retries=args.max_retries,
     )
+    result = api.prepare(workspace(args), selection(args), options)
     lines = []
     if result.analysis is not None:
         lines += [
-            f"{d.name} {d.current} -> {d.next} ({d.reason})"
-            for d in result.analysis.decisions.values()
-            if d.released
+            f"{d.name} {d.current} -> {d.next} ({d.reason})" for d in result.analysis.decisions.values() if d.released
         ]
     lines += result.actions
     summary = {
@@ -245,10 +216,8 @@ def _prepare(args: argparse.Namespace, section: Section) -> int:
         "unchanged": f"nothing changed: the release PR {result.pr_url} is up to date",
     }[result.status]
     _emit(args.format, result.to_json(), lines, summary)
-    _github_output(
-        {"status": result.status, "pr": str(result.pr or ""), "versions": result.versions}
-    )
-    section.prepare(result, github.html_url if github else "")
+    _github_output({"status": result.status, "pr": str(result.pr or ""), "versions": result.versions})
+    section.prepare(result, result.repo_url)
     return 0
 
 
@@ -260,17 +229,15 @@ def release(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace, section: Section) -> int:
+    from releasekit import api
     from releasekit.commands.common import workspace
-    from releasekit.workflow import release
 
-    ws = workspace(args)
-    github = _github(ws, args)
-    result = release(ws, github=github, dry_run=args.dry_run, pr_number=args.pr)
+    options = api.ReleaseOptions(dry_run=args.dry_run, pr=args.pr, max_retries=args.max_retries)
+    result = api.release(workspace(args), options)
     summary = {
         "nothing": "nothing to release",
         "dry-run": "dry run: no tag, push, release or label was made",
-        "released": f"released PR #{result.pr}: "
-        + ", ".join(f"{n} {v}" for n, v in result.released.items()),
+        "released": f"released PR #{result.pr}: " + ", ".join(f"{n} {v}" for n, v in result.released.items()),
         "complete": f"PR #{result.pr} was already fully released",
     }[result.status]
     _emit(args.format, result.to_json(), result.actions, summary)
@@ -283,26 +250,24 @@ def _release(args: argparse.Namespace, section: Section) -> int:
             "tags": " ".join(result.tags),
         }
     )
-    section.release(result, github.html_url if github else "")
+    section.release(result, result.repo_url)
     return 0
 
 
 def notify(args: argparse.Namespace) -> int:
+    from releasekit import api
     from releasekit.commands.common import workspace
-    from releasekit.notify import IndexView, notify
-    from releasekit.settings import resolve
 
-    ws = workspace(args)
-    settings = resolve(ws, target=args.target, check_url=args.check_url, max_retries=args.max_retries)
-    result = notify(
-        ws,
-        github=_github(ws, args),
-        index=IndexView(settings.check_url, settings.max_retries, settings.retry_base_delay),
+    options = api.NotifyOptions(
         dry_run=args.dry_run,
         force=args.force,
-        pr_number=args.pr,
-        repositories=args.repository,
+        pr=args.pr,
+        repositories=tuple(args.repository),
+        target=args.target,
+        check_url=args.check_url,
+        max_retries=args.max_retries,
     )
+    result = api.notify(workspace(args), options)
     part = " (part of the release: the rest is not on the index yet)" if result.pending else ""
     summary = {
         "nothing": "nothing to notify",

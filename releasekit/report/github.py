@@ -22,7 +22,8 @@ from releasekit.redact import redact
 from releasekit.report.markdown import code, details, md, table
 
 if TYPE_CHECKING:
-    from releasekit.workflow import PrepareResult, ReleaseResult
+    from releasekit.prepare import PrepareResult
+    from releasekit.release import ReleaseResult
 
 ENV = "GITHUB_STEP_SUMMARY"
 

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from releasekit import changelog
-from releasekit.commits import Change
 from releasekit.config import Config
+from releasekit.conventional import Change
 from releasekit.errors import VersionError
 from releasekit.tags import format_tag, package_tags, umbrella_tag
 from releasekit.versions import Bump, advance_counter, max_kind, next_version, prerelease_bump

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from releasekit.cli import main
-from releasekit.workflow import Manifest
+from releasekit.release_manifest import Manifest
 from tests.harness.github import FakeGitHub
 from tests.harness.index import LocalIndex
 from tests.workflow.conftest import DOWNSTREAM, Repo, git

@@ -11,7 +11,8 @@ from pytest_httpserver import HTTPServer
 
 from releasekit.backends.github import PENDING, PUBLISHED, TAGGED
 from releasekit.cli import main
-from releasekit.workflow import Manifest, github_from_env, mark_published
+from releasekit.forge import github_from_env, mark_published
+from releasekit.release_manifest import Manifest
 from releasekit.workspace import load_workspace
 from tests.harness.github import FakeGitHub
 from tests.test_preflight import FakeIndex
