@@ -28,6 +28,25 @@ from releasekit.settings import resolve
 from releasekit.state import StateLock
 from releasekit.workspace import Workspace
 
+__all__ = [
+    "CheckOptions",
+    "CheckReport",
+    "NotifyOptions",
+    "NotifyResult",
+    "PreflightOptions",
+    "PreflightReport",
+    "PrepareOptions",
+    "PrepareResult",
+    "ReleaseOptions",
+    "ReleaseResult",
+    "check",
+    "notify",
+    "preflight",
+    "prepare",
+    "release",
+]
+
+
 # --- check and preflight ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
