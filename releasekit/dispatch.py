@@ -16,26 +16,7 @@ import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-# Rough relative cost of each stage (seconds against PyPI, order of magnitude only): what
-# matters is that a chain through several uploads outweighs one build.
-STAGE_WEIGHTS: Mapping[str, float] = {
-    "build": 2.0,
-    "stage": 0.1,
-    "trial": 2.0,
-    "gate": 0.0,
-    "probe": 0.1,
-    "upload": 1.0,
-    "poll": 2.0,
-    "verify": 0.5,
-    "smoke": 2.0,
-    "publish": 0.0,
-}
-
-
-def stage_weight(task_name: str) -> float:
-    """``upload:acme-core`` -> the weight of ``upload``; tasks of other kinds weigh nothing."""
-    stage, sep, _ = task_name.partition(":")
-    return STAGE_WEIGHTS.get(stage, 0.0) if sep else 0.0
+from releasekit.stages import is_instant, weight
 
 
 def bottom_levels(deps: Mapping[str, Sequence[str]]) -> dict[str, float]:
@@ -60,7 +41,7 @@ def bottom_levels(deps: Mapping[str, Sequence[str]]) -> dict[str, float]:
                 stack.append((child, iter(waiting_on[child])))
                 continue
             stack.pop()
-            level[name] = stage_weight(name) + max(
+            level[name] = weight(name) + max(
                 (level[c] for c in waiting_on[name]), default=0.0
             )
     return level
@@ -95,9 +76,8 @@ def prioritize(dispatcher: Any) -> None:
         raise RuntimeError("the dispatcher has started: its ready queue cannot be replaced")
     deps = {name: list(task.task_dep) for name, task in dispatcher.tasks.items()}
     priority = bottom_levels(deps)
-    # Bookkeeping that takes no time (a package's finish line, the gate) goes first: a worker
-    # spends milliseconds on it, and a package is released the moment it is, not at the end.
+    # Bookkeeping goes first: a package is released the moment it is, not at the end.
     for name in deps:
-        if name == "gate" or name.startswith("publish:"):
+        if is_instant(name):
             priority[name] = float("inf")
     dispatcher.ready = PriorityReady(priority)

@@ -15,19 +15,6 @@ from enum import StrEnum
 from typing import Any, Protocol, TextIO
 
 
-class PublishStage(StrEnum):
-    BUILD = "build"
-    STAGE = "stage"
-    TRIAL = "trial"
-    GATE = "gate"
-    PROBE = "probe"
-    UPLOAD = "upload"
-    POLL = "poll"
-    VERIFY = "verify"
-    SMOKE = "smoke"
-    PUBLISH = "publish"
-
-
 class TaskStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"

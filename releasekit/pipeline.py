@@ -10,6 +10,7 @@ which is how doit breaks ties between ready tasks.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,25 +18,24 @@ from typing import Any
 from doit.loader import generate_tasks
 from doit.task import Task
 
-from releasekit import actions, proving
+from releasekit import proving
 from releasekit.builds import load_record
 from releasekit.package import normalize
-from releasekit.plan import GATE, GATE_HELP, STAGE_HELP, STAGES, PackagePlan, Plan
+from releasekit.plan import PackagePlan, Plan
 from releasekit.settings import PublishSettings
+from releasekit.stages import GATE, GATE_HELP, STAGE_HELP, STAGES, TABLE
 from releasekit.versionsource import pinned_build_env, version_source
 from releasekit.workspace import Workspace
 
-ACTIONS: dict[str, Callable[..., Any]] = {
-    "build": actions.build,
-    "stage": proving.stage,
-    "trial": proving.trial,
-    "probe": actions.probe,
-    "upload": actions.upload,
-    "poll": actions.poll,
-    "verify": actions.verify,
-    "smoke": proving.smoke,
-    "publish": actions.finish,
-}
+
+def _action(path: str) -> Callable[..., Any]:
+    module, _, name = path.partition(":")
+    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return function
+
+
+#: Each stage's action, as the stage table names it.
+ACTIONS: dict[str, Callable[..., Any]] = {s.name: _action(s.action) for s in TABLE if s.action}
 
 
 def package_data(pkg: PackagePlan, ws: Workspace | None = None) -> dict[str, Any]:

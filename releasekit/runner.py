@@ -34,8 +34,9 @@ from releasekit.errors import EnvironmentFault
 from releasekit.events import EventTail, read_events
 from releasekit.fsutil import atomic_write_json
 from releasekit.observer import NullObserver, PublishObserver, SchedulerState, TaskEvent, TaskStatus
-from releasekit.plan import STAGES, Plan
+from releasekit.plan import Plan
 from releasekit.settings import PublishSettings
+from releasekit.stages import STAGES
 from releasekit.state import ensure_state_dir
 from releasekit.stopped import finished_by_workers, repair_after_run, stop_label
 from releasekit.workspace import Workspace
