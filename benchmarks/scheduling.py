@@ -450,7 +450,8 @@ def run_real(
 ) -> RealRun:
     """One ``releasekit.runner.execute`` of the plan with the simulated actions."""
     from releasekit.events import read_events
-    from releasekit.runner import Prepared, execute
+    from releasekit.prepared import Prepared
+    from releasekit.runner import execute
 
     settings = setup.settings(workers, f"bench-{workers}-{start_method}-{time.time_ns()}")
     state = Path(settings.state_dir)

@@ -21,7 +21,8 @@ from rich.console import Console
 
 from releasekit.cli import main
 from releasekit.observer import NullObserver, SchedulerState, TaskEvent, TaskStatus
-from releasekit.runner import RunControl, execute
+from releasekit.runcontrol import RunControl
+from releasekit.runner import execute
 from releasekit.ui.choose import front_end, session
 from releasekit.ui.cilog import CiLog, annotation
 from releasekit.ui.model import RunModel

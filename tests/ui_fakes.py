@@ -18,7 +18,7 @@ from doit.exceptions import TaskFailed
 
 from releasekit.events import emit
 from releasekit.plan import build_plan
-from releasekit.runner import Prepared
+from releasekit.prepared import Prepared
 from releasekit.settings import resolve
 from releasekit.workspace import load_workspace
 

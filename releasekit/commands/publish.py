@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that 
     from releasekit.observer import PublishObserver
     from releasekit.plan import Plan
     from releasekit.report.github import Section
-    from releasekit.runner import RunResult
+    from releasekit.results import RunResult
     from releasekit.settings import PublishSettings
     from releasekit.workspace import Workspace
 
@@ -186,9 +186,12 @@ def publish(args: argparse.Namespace) -> int:
 def _publish(args: argparse.Namespace, summary: Section) -> int:
     from releasekit import render
     from releasekit.commands.common import selection, workspace, write
-    from releasekit.runner import Prepared, RunControl, execute, render_summary
+    from releasekit.prepared import Prepared
+    from releasekit.runcontrol import RunControl
+    from releasekit.runner import execute
     from releasekit.scope import Scope, publish_scope
     from releasekit.state import StateLock, ensure_state_dir, repair_leftovers
+    from releasekit.summary import render_summary
     from releasekit.ui.choose import session
 
     _check_args(args)
@@ -252,7 +255,8 @@ def _publish(args: argparse.Namespace, summary: Section) -> int:
 def _nothing_to_run(args: argparse.Namespace, settings: PublishSettings, released: dict[str, str]) -> RunResult:
     """Every version is already on the index (or none is selected): say so, record it."""
     from releasekit.commands.common import write
-    from releasekit.runner import RunResult, released_rows, render_summary, write_summary
+    from releasekit.results import RunResult, released_rows
+    from releasekit.summary import render_summary, write_summary
 
     result = RunResult(settings.run_id, released_rows(released), False, 0.0)
     if released:
