@@ -48,9 +48,10 @@ from releasekit.journal import Journal
 from releasekit.pin import pinned
 from releasekit.redact import redact
 from releasekit.retry import TransientError, call_with_retries
+from releasekit.taskdata import PackageData, SettingsData
 
-Package = dict[str, Any]
-Settings = dict[str, Any]
+Package = PackageData
+Settings = SettingsData
 # A dict (stored by doit as the task's values) or doit's TaskFailed/TaskError (untyped).
 Result: TypeAlias = Any
 

@@ -16,10 +16,11 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from releasekit.config import TARGETS, Config
 from releasekit.errors import ConfigError, UsageError
+from releasekit.taskdata import SettingsData
 from releasekit.urlcreds import refuse_credentials
 from releasekit.workspace import Workspace
 
@@ -52,11 +53,11 @@ class PublishSettings:
     stage_url: str = ""
     stage_dir: str = ""
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> SettingsData:
         data = dataclasses.asdict(self)
         data["member_dirs"] = list(self.member_dirs)
         data["events_path"] = self.events_path
-        return data
+        return cast(SettingsData, data)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PublishSettings:
