@@ -2,7 +2,7 @@
 
 doit's default command `run` is replaced through doit's command plugin table
 (``[tool.doit.plugins.command]``): the same critical-path order and graceful drain. Real doit,
-real spawn workers, the fake stage actions of tests/ui_fakes.py.
+real spawn workers, the fake stage backend (benchmarks/_simbackend.py).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def _doit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, delay: float, workers
     root = make_workspace(tmp_path / "ws", PACKAGES)
     manifest = root / "pyproject.toml"
     manifest.write_text(init_text(manifest.read_text(encoding="utf-8"))[0], encoding="utf-8")
-    use_fakes(monkeypatch, {"default": delay})
     prepared = prepare(root, concurrency=workers)
+    use_fakes(monkeypatch, prepared.settings.state_dir, {"default": delay})
     Path(prepared.settings.run_dir).mkdir(parents=True, exist_ok=True)
     monkeypatch.chdir(root)
     # The prepared loader stands in for the one the config names (it would ask the index what is released).

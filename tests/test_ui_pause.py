@@ -96,8 +96,8 @@ def run(
     *,
     before: Callable[[RunControl], None] | None = None,
 ) -> tuple[RunResult, Controller, list[dict[str, Any]]]:
-    use_fakes(monkeypatch, config)
     prepared = prepare(make_workspace(tmp_path / "ws", packages), concurrency=2)
+    use_fakes(monkeypatch, prepared.settings.state_dir, config)
     controller = Controller(script)
     control = RunControl(controller)
     controller.control = control
