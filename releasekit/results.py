@@ -35,6 +35,8 @@ class RunResult:
     seconds: float
     runtime_errors: list[str] = field(default_factory=list)
     doit_status: int = 0
+    #: False when nothing ran: every version was already on the index, or none was selected.
+    started: bool = True
 
     @property
     def ok(self) -> bool:
