@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.connection
+import os
 import signal
+import threading
 from collections.abc import Iterator, Sequence
 from multiprocessing.process import BaseProcess
 
 from doit.exceptions import InvalidTask, TaskError
 
+from releasekit.backends import process
 from releasekit.errors import UsageError
 from releasekit.runcontrol import DRAINING_SIGNALS, RunControl
 
@@ -62,12 +66,44 @@ class WorkerGate:
         return not self._draining.is_set()
 
 
+_worker = {"ready": False}
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    # Raised inside the running action, so its `finally` (restore) runs before exit.
+    raise SystemExit(128 + signum)
+
+
+def _watch_parent(sentinel: int) -> None:
+    # multiprocessing's parent sentinel becomes ready when the orchestrator is gone, under
+    # every start method (under forkserver, getppid() is the fork server, not the parent).
+    multiprocessing.connection.wait([sentinel])
+    # The orchestrator died (SIGKILL): do not linger holding locks or pipes. Files this
+    # worker had rewritten are restored by the next run from the journal.
+    os._exit(70)
+
+
+def worker_init() -> None:
+    """Once per worker process: Ctrl-C is the orchestrator's to handle (it drains), SIGTERM
+    unwinds through `finally`, the worker exits if its parent disappears, and the commands it
+    runs die with it."""
+    if _worker["ready"]:
+        return
+    _worker["ready"] = True
+    parent = multiprocessing.parent_process()
+    if parent is None or threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    process.die_with_parent()
+    sentinel = parent.sentinel
+    if sentinel is not None:
+        threading.Thread(target=_watch_parent, args=(sentinel,), daemon=True, name="parent-watch").start()
+
+
 def start_worker() -> None:
     """First thing in a worker, before it waits for a job."""
-    # Arm the parent watchdog first, so a worker whose orchestrator was SIGKILLed never lingers.
-    from releasekit.actions import worker_init
-
-    worker_init()
+    worker_init()  # arm the parent watchdog first, so a worker whose orchestrator was SIGKILLed never lingers
     # SIGTERM is the orchestrator's, like Ctrl-C: a SIGTERM sent to the whole process group
     # (systemd, `docker stop`, `kill -TERM -PGID`) drains the run, so the stages in flight
     # finish. Had a worker died of it, doit would have raised its SystemExit in the
