@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from releasekit.stages import is_instant, weight
 
 
-def bottom_levels(deps: Mapping[str, Sequence[str]]) -> dict[str, float]:
+def bottom_levels(deps: Mapping[str, Sequence[str]], weight_of: Callable[[str], float] = weight) -> dict[str, float]:
     """Each task's weight plus the heaviest chain of tasks that (transitively) wait on it.
 
     ``deps`` maps a task to the tasks it waits for; names it mentions but does not list are
     taken as tasks without dependencies. The graph is acyclic (the plan refused cycles).
+    ``weight_of`` defaults to the stage table's weights.
     """
     waiting_on: dict[str, list[str]] = {name: [] for name in deps}
     for name, before in deps.items():
@@ -41,7 +42,7 @@ def bottom_levels(deps: Mapping[str, Sequence[str]]) -> dict[str, float]:
                 stack.append((child, iter(waiting_on[child])))
                 continue
             stack.pop()
-            level[name] = weight(name) + max(
+            level[name] = weight_of(name) + max(
                 (level[c] for c in waiting_on[name]), default=0.0
             )
     return level

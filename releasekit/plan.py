@@ -12,6 +12,7 @@ from typing import Any
 
 from releasekit import stages
 from releasekit.depgraph import WorkspaceGraph, workspace_graph
+from releasekit.dispatch import bottom_levels
 from releasekit.dynamic import unknown_error
 from releasekit.errors import UsageError, VersionError
 from releasekit.package import Package
@@ -325,10 +326,8 @@ def build_plan(
     ordering = graph.order.subgraph(names)
     critical, _ = ordering.critical_path()
     # Priority = longest chain of dependents below a package (its "bottom level"): packages
-    # that gate the most work are dispatched first.
-    bottom: dict[str, float] = {}
-    for node in reversed(ordering.order()):
-        bottom[node] = 1.0 + max((bottom[d] for d in ordering.dependents[node]), default=0.0)
+    # that gate the most work come first among their stage's tasks.
+    bottom = bottom_levels(ordering.deps, weight_of=lambda _: 1.0)
     order = ordering.order()
     position = {n: i for i, n in enumerate(order)}
 
