@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from doit.cmd_run import Run
 from doit.runner import ERROR
+from doit.task import Stream
 
 from releasekit.drainrunner import run_tasks
 from releasekit.observer import NullObserver, SchedulerState
@@ -61,7 +62,8 @@ class ReleaseRun(Run):  # type: ignore[misc]
                 if isinstance(reporter_cls, type) else reporter_cls
             try:
                 return run_tasks(self.task_list, self.sel_tasks, self.dep_manager, reporter_obj, control,
-                                 workers=num_process, verbosity=verbosity, continue_=continue_, always=always)
+                                 workers=num_process, stream=Stream(verbosity, force_verbosity), continue_=continue_,
+                                 always=always)
             except KeyboardInterrupt:
                 return int(ERROR)  # the second signal: the workers were killed; the journal restores below
             finally:

@@ -135,7 +135,7 @@ class DrainRunner(MRunner):  # type: ignore[misc]
 
 
 def run_tasks(tasks: list[Task], selected: Sequence[str] | None, dep_manager: Dependency, reporter: Any,
-              control: RunControl, *, workers: int, verbosity: int | None = 0, continue_: bool = True,
+              control: RunControl, *, workers: int, stream: Stream | None = None, continue_: bool = True,
               always: bool = False) -> int:
     """Run ``selected`` tasks (and what they need) on ``workers`` processes; doit's exit status.
 
@@ -143,8 +143,8 @@ def run_tasks(tasks: list[Task], selected: Sequence[str] | None, dep_manager: De
     the control's drain and pause, which signals reach while the run lasts.
     """
     task_control = TaskControl(tasks)
-    task_control.process(list(selected) if selected else None)
+    task_control.process(None if selected is None else list(selected))
     runner = DrainRunner(dep_manager, reporter, control, workers=workers, continue_=continue_, always=always,
-                         stream=Stream(verbosity))
+                         stream=stream)
     with signals_to(control):
         return runner.run_all(task_control.task_dispatcher())
