@@ -9,9 +9,10 @@ pickles by reference under ``spawn``; each worker reads the run's script once, f
 
     {"delay": {"build:a": 0.5}, "default": 0.02, "retry": {"upload:b": 2}, "fail": {"upload:c": "why"}}
 
-Each action talks to the front end the way the real ones do (start, retry, step, done or
-fail events) and records its own start and end (``time.time()``, comparable across
-processes) as a ``sim`` event, where the benchmark measures the makespan.
+Each action records its own start and end (``time.time()``, comparable across processes) as
+a ``sim`` event, where the benchmark measures the makespan; unless the script says
+``"progress": false`` (the benchmark: its stages last fractions of a millisecond), it also
+talks to the front end the way the real ones do (start, retry, step, done or fail events).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def write_script(state_dir: str | Path, script: Mapping[str, Any]) -> Path:
 
 def write_durations(state_dir: str | Path, durations: Mapping[str, float]) -> Path:
     """The benchmark's script: per-task durations (seconds, keyed ``STAGE:PACKAGE``), nothing fails."""
-    return write_script(state_dir, {"delay": dict(durations), "default": 0.0})
+    return write_script(state_dir, {"delay": dict(durations), "default": 0.0, "progress": False})
 
 
 def _script(state_dir: str) -> dict[str, Any]:
@@ -68,11 +69,12 @@ class FakeStage:
         name, stage = package["name"], self.stage
         task = f"{stage}:{name}"
         events = settings.get("events_path", "")
-        emit(events, name, stage, "start", version=package["version"], pid=os.getpid())
+        progress = events if script.get("progress", True) else ""  # emit() writes nothing without a path
+        emit(progress, name, stage, "start", version=package["version"], pid=os.getpid())
         for attempt in range(1, int(script.get("retry", {}).get(task, 0)) + 1):
-            emit(events, name, stage, "retry", attempt=attempt, delay=0.01,
+            emit(progress, name, stage, "retry", attempt=attempt, delay=0.01,
                  cause=f"503 from the index [tool.uv] attempt {attempt}")
-        emit(events, name, stage, "step", step="working", detail=f"fake {stage}")
+        emit(progress, name, stage, "step", step="working", detail=f"fake {stage}")
         nominal = float(script.get("delay", {}).get(task, script.get("default", 0.02)))
         remaining = started + nominal - time.time()
         if remaining > 0:
@@ -81,9 +83,9 @@ class FakeStage:
         emit(events, name, stage, "sim", t0=started, t1=ended, nominal=nominal, pid=os.getpid())
         failure = script.get("fail", {}).get(task)
         if failure:
-            emit(events, name, stage, "fail", message=failure)
+            emit(progress, name, stage, "fail", message=failure)
             return TaskFailed(failure)
-        emit(events, name, stage, "done")
+        emit(progress, name, stage, "done")
         # ok with no files: the upload's up-to-date check then finds nothing to skip.
         return {"status": "uploaded" if stage in ("upload", "publish") else "ok", "uploaded": [], "ok": True,
                 "files": {}}

@@ -37,26 +37,28 @@ else:
 
 
 class PollingQueue(_Queue):
-    """A multiprocessing queue whose blocking ``get()`` runs ``on_idle`` at least every POLL_SECONDS.
+    """A multiprocessing queue whose blocking ``get()`` never waits longer than POLL_SECONDS at a time.
 
-    ``on_idle`` is set in the orchestrator only; the copy a worker unpickles blocks plainly.
+    ``on_wait`` runs before every wait, ``on_quiet`` after each wait that saw no result. Both
+    are set in the orchestrator only; the copy a worker unpickles blocks plainly.
     """
 
-    on_idle: Callable[[], None] | None = None
+    on_wait: Callable[[], None] | None = None
+    on_quiet: Callable[[], None] | None = None
 
     def __init__(self) -> None:
         super().__init__(ctx=multiprocessing.get_context())
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
-        idle = self.on_idle
-        if idle is None or not block or timeout is not None:
+        wait, quiet = self.on_wait, self.on_quiet
+        if wait is None or quiet is None or not block or timeout is not None:
             return super().get(block, timeout)
         while True:
-            idle()
+            wait()
             try:
                 return super().get(timeout=POLL_SECONDS)
             except queue.Empty:
-                continue
+                quiet()
 
 
 class DrainRunner(MRunner):  # type: ignore[misc]
@@ -111,13 +113,13 @@ class DrainRunner(MRunner):  # type: ignore[misc]
     def _run_start_processes(self, job_q: Any, result_q: PollingQueue) -> list[BaseProcess]:
         with signals_held_off():
             self.workers = super()._run_start_processes(job_q, result_q)
-        result_q.on_idle = functools.partial(self._between_results, self.workers)
+        result_q.on_wait = self._tick
+        result_q.on_quiet = functools.partial(check_alive, self.workers)
         return self.workers
 
-    def _between_results(self, workers: Sequence[BaseProcess]) -> None:
-        self.control.tick()
+    def _tick(self) -> None:
+        self.control.tick()  # deferred notices; the front end reads its keys and redraws
         self.gate.follow(self.control)
-        check_alive(workers)
 
     def execute_task_subprocess(self, job_q: Any, result_q: Any, reporter_class: Any) -> Any:
         start_worker()

@@ -49,9 +49,17 @@ class WorkerGate:
         self._open = multiprocessing.Event()
         self._open.set()
         self._draining = multiprocessing.Event()
+        self._followed = (False, False)  # (paused, cancelled) as last passed on: only changes cost
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"_open": self._open, "_draining": self._draining}
 
     def follow(self, control: RunControl) -> None:
         """In the orchestrator: close the gate while paused; once draining, open it for good."""
+        wanted = (control.paused, control.cancelled)
+        if wanted == self._followed:
+            return
+        self._followed = wanted
         if control.cancelled:
             self._draining.set()
             self._open.set()
