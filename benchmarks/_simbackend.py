@@ -1,14 +1,18 @@
-"""The scheduling benchmark's simulated backend: one action per stage that only sleeps.
+"""The one fake stage backend: an action per stage that only sleeps, scripted per task.
 
-They replace the real actions in ``releasekit.pipeline.ACTIONS`` for the duration of a
-benchmark run, so everything else (plan, task dicts, dependencies, doit's parallel runner,
-the reporter, the drain logic) is the product's own code. Like the real actions they are
-module-level functions taking ``(package, settings)`` plain data, so they pickle by name
-under ``spawn``; each worker reads the per-task durations once from a JSON file in the
-state directory.
+The scheduling benchmark and the front-end tests (tests/ui_fakes.py) swap these for the real
+actions in ``releasekit.pipeline.ACTIONS``, so everything else (plan, task dicts,
+dependencies, doit's parallel runner, the reporter, the drain, the front ends) is the
+product's own code. Like the real actions each takes ``(package, settings)`` plain data and
+pickles by reference under ``spawn``; each worker reads the run's script once, from
+``fake-stages.json`` in the state directory::
 
-Each action records its own start and end (``time.time()``, comparable across processes)
-as a ``sim`` event in the run's events file, which is where the makespan is measured.
+    {"delay": {"build:a": 0.5}, "default": 0.02, "retry": {"upload:b": 2}, "fail": {"upload:c": "why"}}
+
+Each action records its own start and end (``time.time()``, comparable across processes) as
+a ``sim`` event, where the benchmark measures the makespan; unless the script says
+``"progress": false`` (the benchmark: its stages last fractions of a millisecond), it also
+talks to the front end the way the real ones do (start, retry, step, done or fail events).
 """
 
 from __future__ import annotations
@@ -16,101 +20,76 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from doit.exceptions import TaskFailed
+
 from releasekit.events import emit
+from releasekit.stages import TABLE
 
-DURATIONS_FILE = "sim-durations.json"
+SCRIPT_FILE = "fake-stages.json"
 
-_cache: dict[str, dict[str, float]] = {}
+_cache: dict[str, dict[str, Any]] = {}
 
 
-def write_durations(state_dir: str | Path, durations: dict[str, float]) -> Path:
-    """Give the workers their per-task durations (seconds, keyed ``STAGE:PACKAGE``)."""
-    path = Path(state_dir) / DURATIONS_FILE
+def write_script(state_dir: str | Path, script: Mapping[str, Any]) -> Path:
+    """Tell the workers of runs in ``state_dir`` how each task behaves."""
+    path = Path(state_dir) / SCRIPT_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(durations), encoding="utf-8")
+    path.write_text(json.dumps(script), encoding="utf-8")
     _cache.pop(str(state_dir), None)
     return path
 
 
-def _durations(state_dir: str) -> dict[str, float]:
+def write_durations(state_dir: str | Path, durations: Mapping[str, float]) -> Path:
+    """The benchmark's script: per-task durations (seconds, keyed ``STAGE:PACKAGE``), nothing fails."""
+    return write_script(state_dir, {"delay": dict(durations), "default": 0.0, "progress": False})
+
+
+def _script(state_dir: str) -> dict[str, Any]:
     if state_dir not in _cache:
-        data = json.loads((Path(state_dir) / DURATIONS_FILE).read_text(encoding="utf-8"))
-        _cache[state_dir] = {str(k): float(v) for k, v in data.items()}
+        _cache[state_dir] = json.loads((Path(state_dir) / SCRIPT_FILE).read_text(encoding="utf-8"))
     return _cache[state_dir]
 
 
-def _simulate(
-    stage: str, package: dict[str, Any], settings: dict[str, Any], result: dict[str, Any]
-) -> dict[str, Any]:
-    started = time.time()
-    nominal = _durations(settings["state_dir"])[f"{stage}:{package['name']}"]
-    remaining = started + nominal - time.time()
-    if remaining > 0:
-        time.sleep(remaining)
-    ended = time.time()
-    emit(
-        settings.get("events_path", ""),
-        package["name"],
-        stage,
-        "sim",
-        t0=started,
-        t1=ended,
-        nominal=nominal,
-        pid=os.getpid(),
-    )
-    return result
+class FakeStage:
+    """The fake action of one stage (an instance pickles by reference to this class)."""
+
+    def __init__(self, stage: str) -> None:
+        self.stage = stage
+
+    def __repr__(self) -> str:
+        return f"FakeStage({self.stage!r})"
+
+    def __call__(self, package: dict[str, Any], settings: dict[str, Any]) -> Any:
+        started = time.time()
+        script = _script(settings["state_dir"])
+        name, stage = package["name"], self.stage
+        task = f"{stage}:{name}"
+        events = settings.get("events_path", "")
+        progress = events if script.get("progress", True) else ""  # emit() writes nothing without a path
+        emit(progress, name, stage, "start", version=package["version"], pid=os.getpid())
+        for attempt in range(1, int(script.get("retry", {}).get(task, 0)) + 1):
+            emit(progress, name, stage, "retry", attempt=attempt, delay=0.01,
+                 cause=f"503 from the index [tool.uv] attempt {attempt}")
+        emit(progress, name, stage, "step", step="working", detail=f"fake {stage}")
+        nominal = float(script.get("delay", {}).get(task, script.get("default", 0.02)))
+        remaining = started + nominal - time.time()
+        if remaining > 0:
+            time.sleep(remaining)
+        ended = time.time()
+        emit(events, name, stage, "sim", t0=started, t1=ended, nominal=nominal, pid=os.getpid())
+        failure = script.get("fail", {}).get(task)
+        if failure:
+            emit(progress, name, stage, "fail", message=failure)
+            return TaskFailed(failure)
+        emit(progress, name, stage, "done")
+        # ok with no files: the upload's up-to-date check then finds nothing to skip.
+        return {"status": "uploaded" if stage in ("upload", "publish") else "ok", "uploaded": [], "ok": True,
+                "files": {}}
 
 
-def build(package: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
-    return _simulate("build", package, settings, {"files": {}, "reused": False})
-
-
-def stage(package: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
-    return _simulate("stage", package, settings, {"status": "staged"})
-
-
-def trial(package: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
-    return _simulate("trial", package, settings, {"status": "passed"})
-
-
-def probe(package: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
-    # ok with no files: the upload's up-to-date check then finds nothing to skip.
-    return _simulate("probe", package, settings, {"ok": True, "files": {}})
-
-
-def upload(package: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
-    return _simulate("upload", package, settings, {"status": "uploaded", "uploaded": []})
-
-
-def poll(package: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
-    return _simulate("poll", package, settings, {"status": "listed", "polls": 1})
-
-
-def verify(package: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
-    return _simulate("verify", package, settings, {"status": "verified", "checked": {}})
-
-
-def smoke(package: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
-    return _simulate("smoke", package, settings, {"status": "passed"})
-
-
-def finish(package: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
-    return _simulate("publish", package, settings, {"status": "uploaded"})
-
-
-#: Drop-in replacement for ``releasekit.pipeline.ACTIONS``.
-ACTIONS: dict[str, Callable[..., Any]] = {
-    "build": build,
-    "stage": stage,
-    "trial": trial,
-    "probe": probe,
-    "upload": upload,
-    "poll": poll,
-    "verify": verify,
-    "smoke": smoke,
-    "publish": finish,
-}
+#: Drop-in replacement for ``releasekit.pipeline.ACTIONS``: every stage of the stage table.
+ACTIONS: dict[str, Callable[..., Any]] = {s.name: FakeStage(s.name) for s in TABLE if s.action}

@@ -9,13 +9,8 @@ rerun after any crash completes what is missing and nothing else.
 
 from __future__ import annotations
 
-import functools
-import multiprocessing
-import multiprocessing.connection
 import os
 import shutil
-import signal
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -25,7 +20,6 @@ from typing import Any, TypeAlias
 from doit.exceptions import TaskError, TaskFailed
 
 from releasekit import envfaults
-from releasekit.backends import process
 from releasekit.backends.registry import IndexClient, file_version
 from releasekit.backends.uv import Uv
 from releasekit.builds import (
@@ -49,46 +43,13 @@ from releasekit.journal import Journal
 from releasekit.pin import pinned
 from releasekit.redact import redact
 from releasekit.retry import TransientError, call_with_retries
+from releasekit.taskdata import PackageData, SettingsData
+from releasekit.workers import worker_init
 
-Package = dict[str, Any]
-Settings = dict[str, Any]
+Package = PackageData
+Settings = SettingsData
 # A dict (stored by doit as the task's values) or doit's TaskFailed/TaskError (untyped).
 Result: TypeAlias = Any
-
-_worker = {"ready": False}
-
-
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    # Raised inside the running action, so its `finally` (restore) runs before exit.
-    raise SystemExit(128 + signum)
-
-
-def _watch_parent(sentinel: int) -> None:
-    # multiprocessing's parent sentinel becomes ready when the orchestrator is gone, under
-    # every start method (under forkserver, getppid() is the fork server, not the parent).
-    multiprocessing.connection.wait([sentinel])
-    # The orchestrator died (SIGKILL): do not linger holding locks or pipes. Files this
-    # worker had rewritten are restored by the next run from the journal.
-    os._exit(70)
-
-
-def worker_init() -> None:
-    """Once per worker process: Ctrl-C is the orchestrator's to handle (it drains), SIGTERM
-    unwinds through `finally`, the worker exits if its parent disappears, and the commands it
-    runs die with it."""
-    if _worker["ready"]:
-        return
-    _worker["ready"] = True
-    parent = multiprocessing.parent_process()
-    if parent is None or threading.current_thread() is not threading.main_thread():
-        return
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    process.die_with_parent()
-    sentinel = parent.sentinel
-    if sentinel is not None:
-        threading.Thread(target=_watch_parent, args=(sentinel,), daemon=True, name="parent-watch").start()
-
 
 def run_stage(stage: str, package: Package, settings: Settings, body: Callable[[], dict[str, Any]]) -> Result:
     worker_init()
@@ -116,11 +77,11 @@ def run_stage(stage: str, package: Package, settings: Settings, body: Callable[[
     return result
 
 
-def _client(settings: Settings) -> IndexClient:
+def index_client(settings: Settings) -> IndexClient:
     return IndexClient(settings["check_url"], settings.get("json_api_url", ""))
 
 
-def _retrying(settings: Settings, package: Package, stage: str, func: Callable[[], Any]) -> Any:
+def with_retries(settings: Settings, package: Package, stage: str, func: Callable[[], Any]) -> Any:
     def on_retry(attempt: int, delay: float, exc: BaseException) -> None:
         emit(settings.get("events_path", ""), package["name"], stage, "retry",
              attempt=attempt, delay=round(delay, 2), cause=redact(str(exc))[:300])
@@ -223,8 +184,8 @@ def probe(package: Package, settings: Settings) -> dict[str, Any]:
     """What the index already has of this version. Never fails: the answer is advisory."""
     worker_init()
     try:
-        files = _retrying(settings, package, "probe",
-                          lambda: _client(settings).version_files(package["name"], package["version"]))
+        files = with_retries(settings, package, "probe",
+                          lambda: index_client(settings).version_files(package["name"], package["version"]))
         return {"ok": True, "files": {fn: (f.sha256 or "") for fn, f in files.items()}}
     except Exception as exc:
         return {"ok": False, "error": redact(str(exc))[:500], "files": {}}
@@ -256,10 +217,10 @@ def _upload(package: Package, settings: Settings) -> dict[str, Any]:
     events = settings.get("events_path", "")
     record = intact_record(package, settings)
     paths = local_paths(package, settings, record)
-    client = _client(settings)
+    client = index_client(settings)
 
     def remote() -> dict[str, str | None]:
-        found = _retrying(settings, package, "upload", lambda: client.version_files(name, version))
+        found = with_retries(settings, package, "upload", lambda: client.version_files(name, version))
         return {fn: f.sha256 for fn, f in found.items()}
 
     already = remote()
@@ -335,7 +296,7 @@ def _upload(package: Package, settings: Settings) -> dict[str, Any]:
         raise PublishError(f"uv publish failed: {_last_line(outcome.message)}", code="RK606",
                            hint="see the message from the index")
 
-    _retrying(settings, package, "upload", attempt)
+    with_retries(settings, package, "upload", attempt)
     note(settings["state_dir"], name, version, settings["check_url"], "upload", "uploaded")
     return {"status": "uploaded", "uploaded": sorted(set(uploaded)) or missing, "attempts": attempts["n"]}
 
@@ -375,109 +336,6 @@ def _settle_duplicate(package: Package, settings: Settings, local: dict[str, str
                 hint="check the index; raise poll_timeout if it lags",
             )
         time.sleep(float(settings["poll_interval"]))
-
-
-# --- poll ------------------------------------------------------------------------------
-
-
-def poll(package: Package, settings: Settings) -> Result:
-    """Wait until the simple index lists every file (what pip and uv resolve from)."""
-    return run_stage("poll", package, settings, lambda: _poll(package, settings))
-
-
-def _poll(package: Package, settings: Settings) -> dict[str, Any]:
-    name, version = package["name"], package["version"]
-    record = intact_record(package, settings)
-    client = _client(settings)
-    timeout = float(settings["poll_timeout"])
-    interval = float(settings["poll_interval"])
-    started = time.monotonic()
-    polls = 0
-    missing: list[str] = sorted(record.files)
-    last_error = ""
-    while True:
-        polls += 1
-        try:
-            listed = client.version_files(name, version)
-            missing = [fn for fn in record.files if fn not in listed]
-            if not missing:
-                return {"status": "listed", "polls": polls, "seconds": round(time.monotonic() - started, 3)}
-        except TransientError as exc:
-            last_error = str(exc)
-        elapsed = time.monotonic() - started
-        if elapsed >= timeout:
-            raise PublishError(
-                f"{name} {version} not listed by {settings['check_url']} after {timeout:g} s "
-                f"({polls} polls); missing: {', '.join(missing)}"
-                + (f"; last error: {last_error}" if last_error else ""),
-                code="RK610",
-                hint="the index may lag: raise poll_timeout and rerun (the rerun asks the index first: a file it "
-                "lists is never sent again, one it dropped is uploaded again)",
-            )
-        if polls % 10 == 0:
-            emit(settings.get("events_path", ""), name, "poll", "step", step="waiting", polls=polls,
-                 missing=missing, elapsed=round(elapsed, 1))
-        time.sleep(min(interval, max(0.05, timeout - elapsed)))
-
-
-# --- verify ----------------------------------------------------------------------------
-
-
-def verify(package: Package, settings: Settings) -> Result:
-    """The index's sha256 (listing, JSON API, re-download) equals the local checksum."""
-    return run_stage("verify", package, settings, lambda: _verify(package, settings))
-
-
-def _verify(package: Package, settings: Settings) -> dict[str, Any]:
-    name, version = package["name"], package["version"]
-    record = intact_record(package, settings)
-    if notes_for(record, settings["check_url"]).get("upload") == "existing-differs":
-        emit(settings.get("events_path", ""), name, "verify", "step", step="skipped",
-             detail="the index keeps files that differ from this build (--skip-existing)")
-        return {"status": "skipped-existing", "checked": {}}
-    client = _client(settings)
-    listed = _retrying(settings, package, "verify", lambda: client.version_files(name, version))
-    checked = {"listing": 0, "json_api": 0, "download": 0}
-    for filename, sha in sorted(record.files.items()):
-        item = listed.get(filename)
-        if item is None:
-            raise PublishError(f"{filename} disappeared from the index", code="RK611",
-                               hint="someone removed it; investigate before releasing again")
-        if item.sha256 is not None:
-            if item.sha256 != sha:
-                raise _mismatch(filename, "the simple index", item.sha256, sha)
-            checked["listing"] += 1
-    hashes = _retrying(settings, package, "verify", lambda: client.json_api_hashes(name, version))
-    if hashes is not None:
-        for filename, sha in sorted(record.files.items()):
-            theirs = hashes.get(filename)
-            if theirs is not None:
-                if theirs != sha:
-                    raise _mismatch(filename, "the JSON API", theirs, sha)
-                checked["json_api"] += 1
-    if settings.get("verify_download", True):
-        for filename, sha in sorted(record.files.items()):
-            url = listed[filename].url
-            theirs = _retrying(settings, package, "verify", functools.partial(client.download_sha256, url))
-            if theirs is None:
-                raise PublishError(f"{filename} is listed but cannot be downloaded", code="RK611",
-                                   hint="the index may still be propagating; rerun shortly")
-            if theirs != sha:
-                raise _mismatch(filename, "the downloaded file", theirs, sha)
-            checked["download"] += 1
-    if not any(checked.values()):
-        raise PublishError(f"the index offers no way to check the hashes of {name} {version}",
-                           code="RK612", hint="enable verify_download or use an index that lists sha256")
-    note(settings["state_dir"], name, version, settings["check_url"], "verify", checked)
-    return {"status": "verified", "checked": checked}
-
-
-def _mismatch(filename: str, source: str, theirs: str, ours: str) -> IntegrityError:
-    return IntegrityError(
-        f"{filename}: {source} has sha256 {theirs}, the local build has {ours}",
-        code="RK510",
-        hint="the uploaded bytes are not the ones built here: treat this as a supply-chain incident",
-    )
 
 
 # --- publish (the per-package finish line) ---------------------------------------------

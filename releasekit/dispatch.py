@@ -13,36 +13,18 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-# Rough relative cost of each stage (seconds against PyPI, order of magnitude only): what
-# matters is that a chain through several uploads outweighs one build.
-STAGE_WEIGHTS: Mapping[str, float] = {
-    "build": 2.0,
-    "stage": 0.1,
-    "trial": 2.0,
-    "gate": 0.0,
-    "probe": 0.1,
-    "upload": 1.0,
-    "poll": 2.0,
-    "verify": 0.5,
-    "smoke": 2.0,
-    "publish": 0.0,
-}
+from releasekit.stages import is_instant, weight
 
 
-def stage_weight(task_name: str) -> float:
-    """``upload:acme-core`` -> the weight of ``upload``; tasks of other kinds weigh nothing."""
-    stage, sep, _ = task_name.partition(":")
-    return STAGE_WEIGHTS.get(stage, 0.0) if sep else 0.0
-
-
-def bottom_levels(deps: Mapping[str, Sequence[str]]) -> dict[str, float]:
+def bottom_levels(deps: Mapping[str, Sequence[str]], weight_of: Callable[[str], float] = weight) -> dict[str, float]:
     """Each task's weight plus the heaviest chain of tasks that (transitively) wait on it.
 
     ``deps`` maps a task to the tasks it waits for; names it mentions but does not list are
     taken as tasks without dependencies. The graph is acyclic (the plan refused cycles).
+    ``weight_of`` defaults to the stage table's weights.
     """
     waiting_on: dict[str, list[str]] = {name: [] for name in deps}
     for name, before in deps.items():
@@ -60,7 +42,7 @@ def bottom_levels(deps: Mapping[str, Sequence[str]]) -> dict[str, float]:
                 stack.append((child, iter(waiting_on[child])))
                 continue
             stack.pop()
-            level[name] = stage_weight(name) + max(
+            level[name] = weight_of(name) + max(
                 (level[c] for c in waiting_on[name]), default=0.0
             )
     return level
@@ -95,9 +77,8 @@ def prioritize(dispatcher: Any) -> None:
         raise RuntimeError("the dispatcher has started: its ready queue cannot be replaced")
     deps = {name: list(task.task_dep) for name, task in dispatcher.tasks.items()}
     priority = bottom_levels(deps)
-    # Bookkeeping that takes no time (a package's finish line, the gate) goes first: a worker
-    # spends milliseconds on it, and a package is released the moment it is, not at the end.
+    # Bookkeeping goes first: a package is released the moment it is, not at the end.
     for name in deps:
-        if name == "gate" or name.startswith("publish:"):
+        if is_instant(name):
             priority[name] = float("inf")
     dispatcher.ready = PriorityReady(priority)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from pathlib import Path
-from typing import ClassVar
+from typing import Any
 
 from doit.dependency import SqliteDB
 
@@ -48,8 +48,10 @@ def check_database(path: Path) -> None:
 class GuardedSqliteDB(SqliteDB):  # type: ignore[misc]
     """doit's sqlite backend, whose final write reports a failure instead of raising it."""
 
-    #: One-line errors of the run in progress (doit creates the instance; the run reads these).
-    faults: ClassVar[list[str]] = []
+    def __init__(self, name: str, codec: Any, *, module_name: str | None = None) -> None:
+        super().__init__(name, codec, module_name=module_name)
+        #: One-line errors of saving it (the run reads them for its summary).
+        self.faults: list[str] = []
 
     def dump(self) -> None:
         try:

@@ -29,7 +29,7 @@ from doit.task import Task
 from releasekit.credentials import no_credentials, resolve_credentials
 from releasekit.errors import ReleasekitError
 from releasekit.pipeline import doit_tasks
-from releasekit.runner import Prepared
+from releasekit.prepared import Prepared
 from releasekit.settings import PublishSettings
 from releasekit.state import StateLock, ensure_state_dir
 

@@ -10,6 +10,7 @@ which is how doit breaks ties between ready tasks.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,28 +18,28 @@ from typing import Any
 from doit.loader import generate_tasks
 from doit.task import Task
 
-from releasekit import actions, proving
+from releasekit import proving
 from releasekit.builds import load_record
 from releasekit.package import normalize
-from releasekit.plan import GATE, GATE_HELP, STAGE_HELP, STAGES, PackagePlan, Plan
+from releasekit.plan import PackagePlan, Plan
 from releasekit.settings import PublishSettings
+from releasekit.stages import GATE, GATE_HELP, STAGE_HELP, STAGES, TABLE
+from releasekit.taskdata import PackageData, without_member_dirs
 from releasekit.versionsource import pinned_build_env, version_source
 from releasekit.workspace import Workspace
 
-ACTIONS: dict[str, Callable[..., Any]] = {
-    "build": actions.build,
-    "stage": proving.stage,
-    "trial": proving.trial,
-    "probe": actions.probe,
-    "upload": actions.upload,
-    "poll": actions.poll,
-    "verify": actions.verify,
-    "smoke": proving.smoke,
-    "publish": actions.finish,
-}
+
+def _action(path: str) -> Callable[..., Any]:
+    module, _, name = path.partition(":")
+    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return function
 
 
-def package_data(pkg: PackagePlan, ws: Workspace | None = None) -> dict[str, Any]:
+#: Each stage's action, as the stage table names it.
+ACTIONS: dict[str, Callable[..., Any]] = {s.name: _action(s.action) for s in TABLE if s.action}
+
+
+def package_data(pkg: PackagePlan, ws: Workspace | None = None) -> PackageData:
     """The plain-data description of a package that every action receives."""
     requires_python = None
     build_env: dict[str, str] = {}
@@ -105,7 +106,7 @@ def task_dicts(plan: Plan, settings: PublishSettings, ws: Workspace | None = Non
     data = settings.as_dict()
     # Only the build needs every member's directory (to fingerprint its own sources); the
     # other stages get a lighter copy, since every task's arguments travel with its job.
-    light = {k: v for k, v in data.items() if k != "member_dirs"}
+    light = without_member_dirs(data)
     ordered = sorted(plan.packages, key=lambda p: (-p.priority, p.order))
     by_name = {p.name: p for p in plan.packages}
     specs = {t.name: t for t in plan.tasks}
@@ -139,7 +140,7 @@ def doit_tasks(plan: Plan, settings: PublishSettings, ws: Workspace | None = Non
         tasks.extend(generate_tasks(stage, (t for t in subtasks), f"{stage} every package: {STAGE_HELP[stage]}"))
     gate = next((t for t in plan.tasks if t.name == GATE), None)
     if gate is not None:
-        light = {k: v for k, v in settings.as_dict().items() if k != "member_dirs"}
+        light = without_member_dirs(settings.as_dict())
         tasks.extend(generate_tasks(GATE, {
             "actions": [(proving.gate, [light, [t.split(":", 1)[1] for t in gate.task_dep]])],
             "task_dep": list(gate.task_dep), "doc": f"gate: {GATE_HELP}", "verbosity": 0,

@@ -10,32 +10,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from releasekit import stages
 from releasekit.depgraph import WorkspaceGraph, workspace_graph
+from releasekit.dispatch import bottom_levels
 from releasekit.dynamic import unknown_error
 from releasekit.errors import UsageError, VersionError
 from releasekit.package import Package
 from releasekit.selection import EVERYTHING, Selection, select, unreleased_reason
+from releasekit.stages import GATE
 from releasekit.versions import Bump, admits, next_version
 from releasekit.workspace import Workspace
 
 SCHEMA = "releasekit.plan/1"
-#: Per-package pipeline stages, in order. Each becomes a doit task ``STAGE:PACKAGE``; a plan
-#: uses ``stage``/``trial`` (the staged gate) or ``smoke`` (after the upload), never both.
-STAGES = ("build", "stage", "trial", "probe", "upload", "poll", "verify", "smoke", "publish")
-#: The one task between every trial and the first upload: nothing irreversible before all pass.
-GATE = "gate"
-GATE_HELP = "every package installed and imported from the staging index: only then does any upload start"
-STAGE_HELP = {
-    "build": "pin internal deps, uv build sdist+wheel, check the wheel's pins, checksum, restore",
-    "stage": "serve the built files from the throwaway staging index on 127.0.0.1",
-    "trial": "install from the staging index (exact pins) into a fresh venv and import it, before any upload",
-    "probe": "ask the index which of this version's files it already has",
-    "upload": "uv publish the missing files (retries with jitter); waits for dependencies to be live and proven",
-    "poll": "wait until the simple index lists every file",
-    "verify": "index sha256 (and JSON API, and a re-download) equals the local checksum",
-    "smoke": "install from the index into a fresh venv and import it",
-    "publish": "package released: record the result",
-}
 
 
 @dataclass(frozen=True)
@@ -186,39 +172,34 @@ def _require_version(pkg: Package, dependent: Package | None = None) -> str:
 
 def plan_stages(smoke_test: bool, staged: bool) -> tuple[str, ...]:
     """The stages each package of a plan goes through."""
-    used = {"stage", "trial"} if staged else {"smoke"} if smoke_test else set()
-    return tuple(s for s in STAGES if s in used or s not in ("stage", "trial", "smoke"))
+    return tuple(s.name for s in stages.used(smoke_test, staged) if s.per_package)
 
 
 def task_specs(packages: tuple[PackagePlan, ...], smoke_test: bool, staged: bool = False) -> tuple[TaskSpec, ...]:
-    """Every doit task of the plan with its dependencies.
+    """Every doit task of the plan with its dependencies, by the rules of the stage table.
 
     Staged: build -> stage -> trial (once every dependency is staged) -> the one gate (once
     every trial passed) -> upload -> poll -> verify -> publish. Unstaged: build -> upload (once
     what it needs is live and proven: verified, and smoke-tested when that runs) -> poll ->
     verify -> smoke -> publish. Probes run at once; an extra never gates anything.
     """
-    specs: list[TaskSpec] = []
-    staged = staged and smoke_test
-    proven = "verify" if staged or not smoke_test else "smoke"
+    used = stages.used(smoke_test, staged)
+    present = {s.name for s in used}
+    proven = stages.proving_stage(used)
     below = _dependencies_below(packages)
+
+    def task(stage: str, package: str) -> str:
+        stage = proven if stage == stages.PROVEN else stage
+        return stage if stage == GATE else f"{stage}:{package}"
+
+    specs: list[TaskSpec] = []
     for pkg in packages:
-        n = pkg.name
-        upload_deps = [f"build:{n}", f"probe:{n}", *([GATE] if staged else []), *(f"{proven}:{d}" for d in pkg.deps)]
-        specs.append(TaskSpec(f"build:{n}", "build", n, ()))
-        if staged:
-            specs.append(TaskSpec(f"stage:{n}", "stage", n, (f"build:{n}",)))
-            specs.append(TaskSpec(f"trial:{n}", "trial", n, (f"stage:{n}", *(f"stage:{d}" for d in below[n]))))
-        specs.extend([
-            TaskSpec(f"probe:{n}", "probe", n, ()),
-            TaskSpec(f"upload:{n}", "upload", n, tuple(upload_deps)),
-            TaskSpec(f"poll:{n}", "poll", n, (f"upload:{n}",)),
-            TaskSpec(f"verify:{n}", "verify", n, (f"poll:{n}",)),
-        ])
-        if smoke_test and not staged:
-            specs.append(TaskSpec(f"smoke:{n}", "smoke", n, (f"verify:{n}",)))
-        specs.append(TaskSpec(f"publish:{n}", "publish", n, (f"{'smoke' if proven == 'smoke' else 'verify'}:{n}",)))
-    if staged:
+        for stage in (s for s in used if s.per_package):
+            own = tuple(task(n, pkg.name) for n in stage.needs if n in present or n == stages.PROVEN)
+            of_deps = below[pkg.name] if stage.transitive else list(pkg.deps)
+            deps = tuple(task(stage.needs_of_deps, d) for d in of_deps) if stage.needs_of_deps else ()
+            specs.append(TaskSpec(f"{stage.name}:{pkg.name}", stage.name, pkg.name, own + deps))
+    if GATE in present:
         specs.append(TaskSpec(GATE, GATE, "", tuple(f"trial:{p.name}" for p in packages)))
     return tuple(specs)
 
@@ -345,10 +326,8 @@ def build_plan(
     ordering = graph.order.subgraph(names)
     critical, _ = ordering.critical_path()
     # Priority = longest chain of dependents below a package (its "bottom level"): packages
-    # that gate the most work are dispatched first.
-    bottom: dict[str, float] = {}
-    for node in reversed(ordering.order()):
-        bottom[node] = 1.0 + max((bottom[d] for d in ordering.dependents[node]), default=0.0)
+    # that gate the most work come first among their stage's tasks.
+    bottom = bottom_levels(ordering.deps, weight_of=lambda _: 1.0)
     order = ordering.order()
     position = {n: i for i, n in enumerate(order)}
 

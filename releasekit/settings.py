@@ -16,12 +16,13 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 from releasekit.config import TARGETS, Config
 from releasekit.credentials import resolve_credentials
 from releasekit.errors import ConfigError, UsageError
 from releasekit.indexurls import index_urls
+from releasekit.taskdata import SettingsData
 from releasekit.urlcreds import refuse_credentials
 from releasekit.workspace import Workspace
 
@@ -54,11 +55,11 @@ class PublishSettings:
     stage_url: str = ""
     stage_dir: str = ""
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> SettingsData:
         data = dataclasses.asdict(self)
         data["member_dirs"] = list(self.member_dirs)
         data["events_path"] = self.events_path
-        return data
+        return cast(SettingsData, data)
 
     @property
     def run_dir(self) -> str:

@@ -171,7 +171,7 @@ def test_sim_actions_replace_every_stage_of_the_product(tiny: Setup) -> None:
     tasks = tiny.doit_tasks()
     assert before == pipeline.ACTIONS  # restored
     build = next(t for t in tasks if t.name.startswith("build:"))
-    assert build.actions[0].py_callable is _simbackend.build
+    assert build.actions[0].py_callable is _simbackend.ACTIONS["build"]
     stage_of = {t.name: t.name.split(":")[0] for t in tasks if ":" in t.name}
     for task in tasks:
         if task.name in stage_of:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.plan import STAGES, build_plan
+from releasekit.plan import build_plan
 from releasekit.selection import Selection
+from releasekit.stages import STAGES
 from releasekit.versions import Bump
 from releasekit.workspace import load_workspace
 from tests.wsbuild import EXAMPLE, make_ws, member_toml, root_toml, run_cli

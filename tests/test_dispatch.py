@@ -10,7 +10,8 @@ from doit.control import TaskControl
 from doit.task import Task
 
 from benchmarks import scheduling
-from releasekit.dispatch import STAGE_WEIGHTS, PriorityReady, bottom_levels, prioritize, stage_weight
+from releasekit.dispatch import PriorityReady, bottom_levels, prioritize
+from releasekit.stages import BY_NAME, weight
 
 
 def test_bottom_level_is_weight_plus_heaviest_chain_after() -> None:
@@ -22,17 +23,17 @@ def test_bottom_level_is_weight_plus_heaviest_chain_after() -> None:
         "build:c": [],
     }
     level = bottom_levels(deps)
-    w = STAGE_WEIGHTS
+    w = {name: stage.weight for name, stage in BY_NAME.items()}
     assert level["upload:b"] == w["upload"]
     assert level["verify:a"] == w["verify"] + w["upload"]
     assert level["build:a"] == w["build"] + w["upload"] + w["verify"] + w["upload"]
     assert level["build:c"] == w["build"]
-    assert stage_weight("plan") == 0.0 and stage_weight("nosuch:x") == 0.0
+    assert weight("plan") == 0.0 and weight("nosuch:x") == 0.0
 
 
 def test_a_deep_chain_does_not_recurse() -> None:
     deps = {f"upload:p{i}": [f"upload:p{i - 1}"] if i else [] for i in range(20000)}
-    assert bottom_levels(deps)["upload:p0"] == pytest.approx(20000 * STAGE_WEIGHTS["upload"])
+    assert bottom_levels(deps)["upload:p0"] == pytest.approx(20000 * BY_NAME["upload"].weight)
 
 
 class _Node:

@@ -55,3 +55,18 @@ def test_plain_doit_lists_and_explains_tasks_without_dirtying_git(example_ws: Pa
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=example_ws,
                             capture_output=True, text=True, check=True)
     assert status.stdout == ""  # the state dir (doit DB included) ignores itself
+
+
+def test_every_action_gets_the_typed_keys(example_ws: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The dicts the actions receive carry exactly the keys PackageData and SettingsData declare."""
+    from releasekit.taskdata import PackageData, SettingsData
+
+    monkeypatch.chdir(example_ws)
+    loader = WorkspaceLoader()
+    loader.load_doit_config()
+    tasks = {t.name: t for t in loader.load_tasks(_Cmd(), [])}
+    build_package, build_settings = tasks["build:acme-core"].actions[0].args
+    upload_package, upload_settings = tasks["upload:acme-core"].actions[0].args
+    assert set(build_package) == set(upload_package) == set(PackageData.__annotations__)
+    assert set(build_settings) == set(SettingsData.__annotations__)
+    assert set(upload_settings) == set(SettingsData.__annotations__) - {"member_dirs"}

@@ -119,12 +119,11 @@ def test_doits_database_reports_a_full_disk_instead_of_raising(full_disk: Path, 
     db = full_disk / "doit.sqlite3"
     check_database(db)
     backend = GuardedSqliteDB(str(db), codec=json_codec())
-    GuardedSqliteDB.faults = []
     mounts.fill(full_disk, leave=0)
     for n in range(200):
         backend.set(f"build:p{n}", "_values_:", {"files": {f"p{n}.whl": "0" * 64}})
     backend.dump()  # no exception
-    assert len(GuardedSqliteDB.faults) == 1 and GuardedSqliteDB.faults[0].startswith(f"error[RK312] {db}:")
+    assert len(backend.faults) == 1 and backend.faults[0].startswith(f"error[RK312] {db}:")
 
     damaged = tmp_path / "damaged.sqlite3"
     damaged.write_bytes(b"not a database at all" * 100)
@@ -179,7 +178,7 @@ def test_a_hard_stop_says_what_was_in_flight_and_what_finished_unreported() -> N
     workers' events say an upload landed, or that it was cut off."""
     from releasekit.observer import TaskEvent, TaskStatus
     from releasekit.plan import build_plan
-    from releasekit.runner import summarize
+    from releasekit.summary import summarize
     from releasekit.workspace import load_workspace
     from tests.wsbuild import EXAMPLE
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.commands.init import DEFAULTS, LOADER_SPEC, init_text
+from releasekit.commands.init import DEFAULTS, LOADER_SPEC, RUN_SPEC, init_text
 from releasekit.workspace import load_workspace
 from tests.wsbuild import make_ws, member_toml, root_toml, run_cli, tree_hash
 
@@ -34,7 +34,8 @@ def test_init_on_a_bare_workspace_then_again(tmp_path: Path) -> None:
     releasekit, doit = _settings(text)
     assert {k: releasekit[k] for k in DEFAULTS} == DEFAULTS
     assert releasekit["index"] == {"target": "pypi"}
-    assert doit == {"loader": "releasekit", "plugins": {"loader": {"releasekit": LOADER_SPEC}}}
+    assert doit == {"loader": "releasekit",
+                    "plugins": {"loader": {"releasekit": LOADER_SPEC}, "command": {"run": RUN_SPEC}}}
     assert load_workspace(ws).config.max_retries == 3  # what init writes is valid config
     before = tree_hash(ws)
     second = run_cli("init", cwd=ws)
@@ -107,6 +108,7 @@ def test_init_on_unusual_layouts(layout: str) -> None:
         assert releasekit[key] == old["tool"].get("releasekit", {}).get(key, value)
     assert "target" in releasekit["index"]
     assert doit["loader"] == "releasekit" and doit["plugins"]["loader"]["releasekit"] == LOADER_SPEC
+    assert doit["plugins"]["command"]["run"] == RUN_SPEC
     assert init_text(out) == (out, [])  # idempotent
 
 

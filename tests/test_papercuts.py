@@ -9,7 +9,8 @@ from pathlib import Path
 
 from releasekit.cli import build_parser
 from releasekit.preflight import PreflightSettings, run_preflight
-from releasekit.runner import PackageResult, RunResult, render_summary
+from releasekit.results import PackageResult, RunResult
+from releasekit.summary import render_summary
 from releasekit.workspace import load_workspace
 from tests.wsbuild import EXAMPLE, run_cli
 from tests.wsfactory import commit_all, git

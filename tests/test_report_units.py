@@ -15,7 +15,6 @@ from markdown_it import MarkdownIt
 
 from releasekit.cli import main
 from releasekit.errors import ReleasekitError, UsageError
-from releasekit.plan import GATE, STAGES
 from releasekit.report import render
 from releasekit.report.github import step_summary
 from releasekit.report.load import interpret
@@ -24,6 +23,7 @@ from releasekit.report.mermaid import label
 from releasekit.report.model import ORDER, RunReport, spans_from
 from releasekit.report.rows import timeline
 from releasekit.report.runfile import RunFiles, find_run
+from releasekit.stages import GATE, STAGES
 from tests import mermaid_gantt
 
 PIPELINE = ("build", "stage", "trial", "upload", "poll", "verify", "publish")
@@ -68,7 +68,7 @@ def synthetic(tmp_path: Path, levels: dict[str, int], *, failed: str = "", deps:
     return interpret(RunFiles(run_dir, "synthetic", events, None, plan))
 
 
-def test_stages_come_from_the_plan() -> None:
+def test_stages_come_from_the_stage_table() -> None:
     assert [s for s in ORDER if s != GATE] == list(STAGES) and ORDER.index(GATE) == ORDER.index("trial") + 1
 
 

@@ -21,7 +21,8 @@ from rich.console import Console
 
 from releasekit.cli import main
 from releasekit.observer import NullObserver, SchedulerState, TaskEvent, TaskStatus
-from releasekit.runner import RunControl, execute
+from releasekit.runcontrol import RunControl
+from releasekit.runner import execute
 from releasekit.ui.choose import front_end, session
 from releasekit.ui.cilog import CiLog, annotation
 from releasekit.ui.model import RunModel
@@ -60,15 +61,9 @@ def text_of(renderable: Any, width: int = 120) -> str:
 
 
 def test_front_ends_follow_a_real_doit_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    use_fakes(
-        monkeypatch,
-        {
-            "default": 0.02,
-            "fail": {"upload:c": NASTY},
-            "retry": {"upload:b": 2},
-        },
-    )
     prepared = prepare(make_workspace(tmp_path / "ws", {"a": [], "b": ["a"], "c": [], "d": ["c"]}))
+    use_fakes(monkeypatch, prepared.settings.state_dir,
+              {"default": 0.02, "fail": {"upload:c": NASTY}, "retry": {"upload:b": 2}})
     ndjson_out, log_out, tty_out = io.StringIO(), io.StringIO(), io.StringIO()
     ndjson = NdjsonStream(ndjson_out)
     log = CiLog(log_out, github=True, cwd=str(tmp_path / "ws"))
@@ -135,8 +130,8 @@ def test_front_ends_follow_a_real_doit_run(tmp_path: Path, monkeypatch: pytest.M
 def test_publish_format_json_writes_only_ndjson_on_stdout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    use_fakes(monkeypatch, {"default": 0.01})
     ws = make_workspace(tmp_path / "ws", {"a": [], "b": ["a"]})
+    use_fakes(monkeypatch, ws / ".releasekit", {"default": 0.01})
     # The preflight gates (where publish has them) need a git repo and a live index; they are
     # tested on their own, and their report goes to stderr anyway.
     import releasekit.commands.publish as publish_command

@@ -15,6 +15,8 @@ from releasekit.fsutil import atomic_write
 
 LOADER_NAME = "releasekit"
 LOADER_SPEC = "releasekit.doitloader:WorkspaceLoader"
+#: doit's default command, replaced so `doit -n N` dispatches and drains like `releasekit publish`.
+RUN_SPEC = "releasekit.doitcmd:ReleaseRun"
 
 DEFAULTS: dict[str, Any] = {
     "tag_format": "{name}-v{version}",
@@ -62,6 +64,7 @@ def _wanted() -> list[tuple[tuple[str, ...], Any]]:
     ]
     wanted.append((("tool", "doit", "loader"), LOADER_NAME))
     wanted.append((("tool", "doit", "plugins", "loader", LOADER_NAME), LOADER_SPEC))
+    wanted.append((("tool", "doit", "plugins", "command", "run"), RUN_SPEC))
     return wanted
 
 
@@ -150,6 +153,13 @@ def _add_settings(text: str, *, inline: bool) -> tuple[str, list[str]]:
     if LOADER_NAME not in loaders:
         loaders[LOADER_NAME] = LOADER_SPEC
         added.append(f'[tool.doit.plugins.loader] {LOADER_NAME} = "{LOADER_SPEC}"')
+    commands: Any = plugins.get("command")
+    if commands is None:
+        plugins["command"] = new_table(plugins)
+        commands = plugins["command"]
+    if "run" not in commands:
+        commands["run"] = RUN_SPEC
+        added.append(f'[tool.doit.plugins.command] run = "{RUN_SPEC}"')
     return tomlkit.dumps(doc), added
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from releasekit import graphviews, render
+from releasekit import api, graphviews, render
 from releasekit.commands.common import bump_from_args, selection, workspace, write
 from releasekit.depgraph import workspace_graph
-from releasekit.plan import build_plan
 from releasekit.selection import Selection, select
 from releasekit.workspace import Workspace
 
@@ -34,10 +33,8 @@ def plan(args: argparse.Namespace) -> int:
     ws = workspace(args)
     bump = bump_from_args(args)
     sel = selection(args)
-    smoke, staged = (False if args.no_smoke_test else None), (False if args.no_stage else None)
-    preview = build_plan(ws, sel, smoke_test=smoke, staged=staged)
-    if not bump.empty:
-        preview = build_plan(ws, sel, {p.name: bump for p in preview.packages}, smoke_test=smoke, staged=staged)
+    preview = api.plan(ws, sel, bump, smoke_test=False if args.no_smoke_test else None,
+                       staged=False if args.no_stage else None)
     write(render.plan(preview, args.format))
     if bump.empty and args.format == "table":
         _pending_releases(ws, sel)

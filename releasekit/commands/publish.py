@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import dataclasses
-import os
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 from releasekit.errors import EXIT_OK, UsageError
@@ -17,7 +12,7 @@ if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that 
     from releasekit.observer import PublishObserver
     from releasekit.plan import Plan
     from releasekit.report.github import Section
-    from releasekit.runner import RunResult
+    from releasekit.results import RunResult
     from releasekit.settings import PublishSettings
     from releasekit.workspace import Workspace
 
@@ -130,34 +125,6 @@ def _destination(settings: PublishSettings, rehearse: bool) -> dict[str, str]:
             "json_api_url": settings.json_api_url, "fallback_url": settings.fallback_url, "auth": settings.auth}
 
 
-@contextlib.contextmanager
-def _rehearsal(settings: PublishSettings) -> Iterator[PublishSettings]:
-    from releasekit.localindex import local_index
-
-    log = Path(settings.run_dir) / "logs" / "rehearsal-index.log"
-    with local_index(threads=2 * settings.concurrency + 4, log=log, name="releasekit-rehearsal") as index:
-        saved = {k: os.environ.get(k) for k in ("UV_PUBLISH_TOKEN", "UV_PUBLISH_USERNAME", "UV_PUBLISH_PASSWORD")}
-        os.environ.pop("UV_PUBLISH_TOKEN", None)
-        os.environ["UV_PUBLISH_USERNAME"] = index.username
-        os.environ["UV_PUBLISH_PASSWORD"] = index.password
-        try:
-            yield dataclasses.replace(
-                settings,
-                target="custom",
-                publish_url=index.url,
-                check_url=index.simple_url,
-                json_api_url="",
-                trusted_publishing="never",
-                auth=f"username/password of the throwaway index ({index.username})",
-            )
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-
-
 def _preflight(ws: Workspace, plan: Plan, settings: PublishSettings, args: argparse.Namespace) -> None:
     """The gates run before any file is pinned or uploaded; a failed gate stops here (exit 3)."""
     from releasekit.preflight import run_preflight
@@ -184,24 +151,23 @@ def publish(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace, summary: Section) -> int:
-    from releasekit import render
+    from releasekit import api, render
     from releasekit.commands.common import selection, workspace, write
-    from releasekit.runner import Prepared, RunControl, execute, render_summary
-    from releasekit.scope import Scope, publish_scope
-    from releasekit.state import StateLock, ensure_state_dir, repair_leftovers
-    from releasekit.ui.choose import session
+    from releasekit.summary import render_summary
 
     _check_args(args)
     ws = workspace(args)
-    settings = _settings(args, ws)
-
-    def scope_of(settings: PublishSettings) -> Scope:
-        return publish_scope(ws, selection(args), settings, smoke_test=False if args.no_smoke_test else None,
-                             staged=False if args.no_stage else None)
-
+    options = api.PublishOptions(
+        settings=_settings(args, ws),
+        smoke_test=False if args.no_smoke_test else None,
+        staged=False if args.no_stage else None,
+        rehearse=args.rehearse,
+        start_method=args.start_method,
+        gates=lambda ws, plan, settings: _preflight(ws, plan, settings, args),
+    )
     if args.dry_run:
-        scope = scope_of(settings)
-        plan = scope.plan
+        plan = api.publish_preview(ws, selection(args), options).plan
+        settings = options.settings
         destination = _destination(settings, args.rehearse)
         if args.format == "json":
             write(render.to_json({**plan.to_json(), "index": destination, "dry_run": True}))
@@ -217,53 +183,27 @@ def _publish(args: argparse.Namespace, summary: Section) -> int:
         )
         summary.note(f"dry run of {len(plan.packages)} packages: nothing was built, uploaded or changed")
         return EXIT_OK
-    result: RunResult | None = None
-    state = ensure_state_dir(ws.state_dir)
-    with StateLock(state, "publish"):
-        repair_leftovers(state, holding_lock=True)
-        with contextlib.ExitStack() as stack:
-            if args.rehearse:
-                settings = stack.enter_context(_rehearsal(settings))
-            scope = scope_of(settings)
-            plan = scope.plan
-            if plan.packages:
-                observer = observer_for(args)
-                control = RunControl(observer)  # keys and SIGUSR1/2 act through it
-                _preflight(ws, plan, settings, args)
-                settings = stack.enter_context(settings.staging(plan.staged))
-                stack.enter_context(session(observer, control))  # the terminal is restored on every exit
-                result = execute(Prepared(ws, plan, settings, scope.released), observer,
-                                 start_method=args.start_method, control=control)
-    if result is None:
-        summary.note("nothing to publish" if not scope.released else "every version is already on the index")
-        result = _nothing_to_run(args, settings, scope.released)
+    result = api.publish(ws, selection(args), options, observer_for(args))
+    if not result.started:
+        summary.note("nothing to publish" if not result.packages else "every version is already on the index")
+        _nothing_to_run(args, result)
     else:
-        summary.publish(settings.run_dir)  # also writes the run's report.html
+        summary.publish(options.settings.run_dir)  # also writes the run's report.html
         if args.format != "json":  # with json, the NDJSON stream already ended with the summary
             write(render_summary(result, rehearsal=args.rehearse))
-    tokens = ("RELEASEKIT_GITHUB_TOKEN", "GITHUB_TOKEN", "GH_TOKEN")
-    if result.ok and result.packages and not args.rehearse and any(os.environ.get(t) for t in tokens):
-        from releasekit.forge import mark_published
-
-        mark_published(ws, {p.name: p.version for p in result.packages})
     return result.exit_code
 
 
-def _nothing_to_run(args: argparse.Namespace, settings: PublishSettings, released: dict[str, str]) -> RunResult:
-    """Every version is already on the index (or none is selected): say so, record it."""
+def _nothing_to_run(args: argparse.Namespace, result: RunResult) -> None:
+    """Every version is already on the index (or none is selected): say so."""
     from releasekit.commands.common import write
-    from releasekit.runner import RunResult, released_rows, render_summary, write_summary
+    from releasekit.summary import render_summary
 
-    result = RunResult(settings.run_id, released_rows(released), False, 0.0)
-    if released:
-        Path(settings.run_dir).mkdir(parents=True, exist_ok=True)
-        write_summary(settings, result)
     if args.format == "json":  # ui: stdout carries NDJSON only; the summary is its last line
         from releasekit.ui.ndjson import NdjsonStream
 
         NdjsonStream(sys.stdout).on_finish(result)
-    elif released:
+    elif result.packages:
         write(render_summary(result))
     else:
         write("nothing to publish\n")
-    return result

@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from releasekit.events import Event
-from releasekit.plan import GATE, STAGES
 from releasekit.report.runfile import RunFiles
+from releasekit.stages import ORDER, STAGES
 
-#: Stages in pipeline order with the gate where it runs (after every trial).
-ORDER: tuple[str, ...] = (*STAGES[: STAGES.index("trial") + 1], GATE, *STAGES[STAGES.index("trial") + 1:])
 #: Results of a package that count as released.
 RELEASED = ("published", "already-published", "kept-existing")
 _CODE = re.compile(r"error\[(RK\d{3})\]")

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from releasekit.report import DEFAULT_MAX_ROWS
-from releasekit.report.model import ORDER, PackageReport, RunReport, Span
+from releasekit.report.model import PackageReport, RunReport, Span
+from releasekit.stages import ORDER
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from html import escape
 
 from releasekit.redact import redact
-from releasekit.report.model import ORDER
 from releasekit.report.rows import Bar, Row, Timeline
 from releasekit.report.style import FAILED, colour
+from releasekit.stages import ORDER
 
 LANE = 12
 ROW_GAP = 5

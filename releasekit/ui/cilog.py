@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from releasekit.observer import SchedulerState, TaskEvent, TaskStatus, destination
+from releasekit.plan import Plan
 from releasekit.redact import redact
+from releasekit.results import RunResult
+from releasekit.settings import PublishSettings
 from releasekit.ui.sink import LineSink
 
 
@@ -72,7 +75,7 @@ class CiLog:
 
     # --- PublishObserver -----------------------------------------------------------
 
-    def on_start(self, plan: Any, settings: Any) -> None:
+    def on_start(self, plan: Plan, settings: PublishSettings) -> None:
         self.started = self.clock()
         self.width = max([12, *(len(p.name) for p in plan.packages)])
         for pkg in plan.packages:
@@ -128,7 +131,7 @@ class CiLog:
     def on_state(self, state: SchedulerState, detail: str) -> None:
         self._line(f"scheduler {state.value}: {detail}")
 
-    def on_finish(self, result: Any) -> None:
+    def on_finish(self, result: RunResult) -> None:
         if self.github:
             for pkg in result.packages:
                 self.sink.write(f"::group::{pkg.name} {pkg.version}: {pkg.status}")

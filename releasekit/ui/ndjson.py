@@ -13,7 +13,10 @@ import time
 from typing import Any, TextIO
 
 from releasekit.observer import SchedulerState, TaskEvent
+from releasekit.plan import Plan
 from releasekit.redact import redact
+from releasekit.results import RunResult
+from releasekit.settings import PublishSettings
 from releasekit.ui.sink import LineSink
 
 SCHEMA = "releasekit.events/1"
@@ -35,7 +38,7 @@ class NdjsonStream:
             return
         self.sink.write(dumps({"type": kind, "t": round(time.time(), 3), **data}))
 
-    def on_start(self, plan: Any, settings: Any) -> None:
+    def on_start(self, plan: Plan, settings: PublishSettings) -> None:
         self._emit(
             "start",
             {
@@ -70,6 +73,6 @@ class NdjsonStream:
     def on_state(self, state: SchedulerState, detail: str) -> None:
         self._emit("state", {"state": state.value, "detail": detail})
 
-    def on_finish(self, result: Any) -> None:
+    def on_finish(self, result: RunResult) -> None:
         self._emit("summary", result.to_json())
         self.sink.flush()

@@ -25,6 +25,9 @@ from rich.table import Table
 from rich.text import Text
 
 from releasekit.observer import SchedulerState, TaskEvent
+from releasekit.plan import Plan
+from releasekit.results import RunResult
+from releasekit.settings import PublishSettings
 from releasekit.ui.model import Row, RunModel
 from releasekit.ui.terminal import TerminalKeys
 
@@ -306,7 +309,7 @@ class RichProgressUI:
 
     # --- PublishObserver -----------------------------------------------------------
 
-    def on_start(self, plan: Any, settings: Any) -> None:
+    def on_start(self, plan: Plan, settings: PublishSettings) -> None:
         self.model.start(plan, settings)
         self._live = Live(
             console=self.console,
@@ -336,7 +339,7 @@ class RichProgressUI:
                 self.handle_key(key)
         self.refresh()
 
-    def on_finish(self, result: Any) -> None:
+    def on_finish(self, result: RunResult) -> None:
         self._drain()
         self.model.finish(result)
         self.refresh(force=True)

@@ -67,7 +67,8 @@ def write(root: Path, version: str = "1.0.0", *, smoke_test: bool = True) -> Pat
     write_root(root, sources=names(), releasekit=releasekit)
     with open(root / "pyproject.toml", "a", encoding="utf-8") as manifest:  # plain `doit` works too
         manifest.write('\n[tool.doit]\nloader = "releasekit"\n\n[tool.doit.plugins.loader]\n'
-                       'releasekit = "releasekit.doitloader:WorkspaceLoader"\n')
+                       'releasekit = "releasekit.doitloader:WorkspaceLoader"\n\n'
+                       '[tool.doit.plugins.command]\nrun = "releasekit.doitcmd:ReleaseRun"\n')
     for suffix in SHAPE:
         write_member(root / "packages" / suffix, suffix, version)
     uv_lock(root)
