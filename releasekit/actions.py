@@ -26,7 +26,6 @@ from releasekit.builds import (
     BuildRecord,
     build_dir,
     check_wheel_pins,
-    fingerprint,
     install_built,
     load_record,
     note,
@@ -38,7 +37,7 @@ from releasekit.builds import (
 from releasekit.credentials import no_credentials, upload_env
 from releasekit.errors import IntegrityError, PublishError
 from releasekit.events import emit
-from releasekit.fsutil import save_crash_report, sha256_file
+from releasekit.fsutil import fingerprint, save_crash_report, sha256_file
 from releasekit.journal import Journal
 from releasekit.pin import pinned
 from releasekit.redact import redact

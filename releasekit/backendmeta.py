@@ -25,9 +25,8 @@ from pathlib import Path
 
 from releasekit.backends.git import Git
 from releasekit.backends.uv import Uv
-from releasekit.builds import fingerprint
 from releasekit.errors import CommandError, WorkspaceError
-from releasekit.fsutil import atomic_write_json, read_json, sha256_file
+from releasekit.fsutil import atomic_write_json, fingerprint, read_json, sha256_file
 from releasekit.package import Package
 from releasekit.pep517 import (
     BuildEnv,

@@ -8,13 +8,11 @@ the index against. A record is reused only while the package's sources are uncha
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import shutil
 import time
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.parser import HeaderParser
 from pathlib import Path
@@ -28,8 +26,6 @@ from releasekit.fsutil import atomic_write_json, read_json, sha256_file
 from releasekit.redact import mask_urls
 
 _BUILDING = ".building-"  # ".<version>.building-<pid>": a build's output until it is complete
-_SKIP_DIRS = {".git", "__pycache__", ".venv", "venv", "dist", "build", ".tox", ".nox", ".mypy_cache",
-              ".pytest_cache", ".ruff_cache", ".hypothesis", ".releasekit", "node_modules"}
 
 
 @dataclass
@@ -102,34 +98,6 @@ def record_files_intact(state_dir: str | Path, record: BuildRecord) -> bool:
         if not path.is_file() or sha256_file(path) != sha:
             return False
     return bool(record.files)
-
-
-def fingerprint(package_dir: Path, pins: Mapping[str, str], exclude: Iterable[str] = ()) -> str:
-    """Hash of every source file of a package (plus its pins), skipping build debris.
-
-    Other workspace members below ``package_dir`` (a root that is itself a package) and the
-    state directory are excluded, so releasing one package never invalidates another.
-    """
-    excluded = {os.path.realpath(p) for p in exclude}
-    digest = hashlib.sha256()
-    digest.update(json.dumps(sorted(pins.items())).encode())
-    for current, dirs, files in os.walk(package_dir):
-        dirs[:] = sorted(
-            d for d in dirs
-            if d not in _SKIP_DIRS and not d.endswith(".egg-info")
-            and os.path.realpath(os.path.join(current, d)) not in excluded
-        )
-        for filename in sorted(files):
-            if filename.endswith((".pyc", ".pyo")) or ".releasekit-tmp-" in filename:
-                continue
-            path = os.path.join(current, filename)
-            rel = os.path.relpath(path, package_dir)
-            digest.update(rel.encode() + b"\0")
-            try:
-                digest.update(sha256_file(Path(path)).encode())
-            except OSError:
-                digest.update(b"<unreadable>")
-    return digest.hexdigest()
 
 
 def wheel_metadata(wheel: Path) -> Any:

@@ -125,13 +125,13 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
                 settings = staging.enter_context(prepared.settings.staging(True))
                 atexit.register(staging.close)
                 prepared = self.prepared = Prepared(prepared.ws, prepared.plan, settings)
-        from releasekit import render
+        from releasekit import plan_view
         from releasekit.checks import run_for_doit
 
         extra = [
             *generate_tasks(
                 "plan",
-                {"actions": [(show, [render.plan(prepared.plan, "table")])], "verbosity": 2,
+                {"actions": [(show, [plan_view.plan(prepared.plan, "table")])], "verbosity": 2,
                  "uptodate": [False], "doc": "show the release plan (what `doit publish` would do)"},
             ),
             *generate_tasks(

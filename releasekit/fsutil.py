@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +103,35 @@ def save_crash_report(text: str, directory: str | Path | None = None) -> str:
     except OSError as exc:
         return f"the traceback could not be saved ({exc.strerror or exc})"
     return f"the traceback is in {path}"
+
+
+_SKIP_DIRS = {".git", "__pycache__", ".venv", "venv", "dist", "build", ".tox", ".nox", ".mypy_cache",
+              ".pytest_cache", ".ruff_cache", ".hypothesis", ".releasekit", "node_modules"}
+
+
+def fingerprint(package_dir: Path, pins: Mapping[str, str], exclude: Iterable[str] = ()) -> str:
+    """Hash of every source file of a package (plus its pins), skipping build debris.
+
+    Other workspace members below ``package_dir`` (a root that is itself a package) and the
+    state directory are excluded, so releasing one package never invalidates another.
+    """
+    excluded = {os.path.realpath(p) for p in exclude}
+    digest = hashlib.sha256()
+    digest.update(json.dumps(sorted(pins.items())).encode())
+    for current, dirs, files in os.walk(package_dir):
+        dirs[:] = sorted(
+            d for d in dirs
+            if d not in _SKIP_DIRS and not d.endswith(".egg-info")
+            and os.path.realpath(os.path.join(current, d)) not in excluded
+        )
+        for filename in sorted(files):
+            if filename.endswith((".pyc", ".pyo")) or ".releasekit-tmp-" in filename:
+                continue
+            path = os.path.join(current, filename)
+            rel = os.path.relpath(path, package_dir)
+            digest.update(rel.encode() + b"\0")
+            try:
+                digest.update(sha256_file(Path(path)).encode())
+            except OSError:
+                digest.update(b"<unreadable>")
+    return digest.hexdigest()

@@ -1,17 +1,11 @@
-"""Text renderings of the workspace, graph and plan. Pure functions: data in, str out."""
+"""JSON and the 100-column table every command prints. Pure functions: data in, str out."""
 
 from __future__ import annotations
 
 import json
 import os
-import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-
-from releasekit.package import Package
-from releasekit.plan import Plan
-from releasekit.selection import unreleased_reason
-from releasekit.workspace import Workspace
 
 
 def to_json(value: Any, expanded_levels: int = 2) -> str:
@@ -109,107 +103,3 @@ def elide(cell: str, width: int, *, as_list: bool = True) -> str:
         if len(text) <= width:
             return text
     return cell[: max(width - 1, 0)] + "…"
-
-
-# --- discover --------------------------------------------------------------------------
-
-
-def package_json(ws: Workspace, pkg: Package) -> dict[str, Any]:
-    return {
-        "name": pkg.name,
-        "declared_name": pkg.declared_name,
-        "version": pkg.version,
-        "dynamic_version": pkg.dynamic_version,
-        "version_from": pkg.version_from or None,
-        "metadata_problem": pkg.metadata_problem or None,
-        "path": pkg.relpath,
-        "is_root": pkg.is_root,
-        "publishable": pkg.publishable,
-        "unpublishable_reason": pkg.unpublishable_reason or None,
-        "released": not unreleased_reason(ws, pkg),
-        "unreleased_reason": unreleased_reason(ws, pkg) or None,
-        "internal_deps": list(pkg.internal_deps),
-        "extra_deps": list(pkg.extra_deps),
-        "dependencies": [
-            {
-                "requirement": d.raw,
-                "name": d.name,
-                "specifier": d.specifier,
-                "extras": list(d.extras),
-                "marker": d.marker,
-                "section": d.section,
-                "kind": d.kind,
-                "internal": d.internal,
-            }
-            for d in pkg.dependencies
-        ],
-        "workspace_sources": list(pkg.workspace_sources),
-        "description": pkg.description,
-        "license": pkg.license,
-        "license_files": list(pkg.license_files),
-        "readme": pkg.readme,
-        "requires_python": pkg.requires_python,
-        "build_backend": pkg.build_backend,
-    }
-
-
-def discover(ws: Workspace, fmt: str) -> str:
-    if fmt == "json":
-        return to_json(
-            {
-                "workspace": str(ws.root),
-                "members": list(ws.member_patterns),
-                "exclude": list(ws.exclude_patterns),
-                "packages": [package_json(ws, p) for p in ws.packages],
-            }
-        )
-    rows = []
-    for p in ws.packages:
-        version = p.version or ("(unknown)" if p.metadata_problem else "(dynamic)")
-        flags = unreleased_reason(ws, p) or "publish"
-        deps = [*p.internal_deps, *(f"{d} [extra]" for d in p.extra_deps)]
-        rows.append((p.name, version, p.relpath, ", ".join(deps) or "-", flags))
-    head = f"workspace {ws.root} ({len(ws.packages)} packages)\n"
-    return head + table(("package", "version", "path", "internal deps", "release"), rows, shrink=(3, 4, 2), prose=(4,))
-
-
-# --- plan ------------------------------------------------------------------------------
-
-
-def plan(p: Plan, fmt: str) -> str:
-    if fmt == "json":
-        return to_json(p.to_json())
-    rows = [
-        (
-            pkg.order + 1,
-            pkg.level,
-            pkg.name,
-            pkg.version,
-            pkg.next_version if pkg.next_version != pkg.version else "=",
-            pkg.reason,
-            ", ".join(f"{k}=={v}" for k, v in pkg.pins.items()) or "-",
-        )
-        for pkg in p.packages
-    ]
-    headers = ("#", "level", "package", "version", "next", "why", "pins at build")
-    text = table(headers, rows, shrink=(6,), floors={6: 32}, prose=(5,))
-    if max(map(len, text.splitlines())) > table_width():
-        # Too wide: the reasons move under the table, whole (they are what a reviewer reads).
-        narrow = [(*row[:5], row[6]) for row in rows]
-        text = table((*headers[:5], headers[6]), narrow, shrink=(5,), floors={5: 32})
-        text += "\nwhy:\n" + "".join(
-            "\n".join(textwrap.wrap(f"{pkg.name}: {pkg.reason}", table_width() - 2, initial_indent="  ",
-                                    subsequent_indent="    ")) + "\n"
-            for pkg in p.packages
-        )
-    if p.packages:
-        stages = " -> ".join(p.packages[0].stages)
-        text += f"\nstages per package: {stages}\n"
-        critical = f"critical path: {' -> '.join(p.critical_path)} ({len(p.critical_path)} packages)"
-        text += "\n".join(textwrap.wrap(critical, table_width(), subsequent_indent="  ", break_on_hyphens=False)) + "\n"
-        text += f"doit tasks: {len(p.tasks)} (run `doit list --all` in the workspace to see them)\n"
-    else:
-        text += "\nnothing to release\n"
-    if p.skipped:
-        text += "\nskipped:\n" + "".join(f"  {s.name} {s.version or ''}: {s.reason}\n" for s in p.skipped)
-    return text

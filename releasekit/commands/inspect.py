@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from releasekit import api, graphviews, render
+from releasekit import api, graphviews, plan_view, workspace_view
 from releasekit.commands.common import bump_from_args, selection, workspace, write
 from releasekit.depgraph import workspace_graph
 from releasekit.selection import Selection, select
@@ -13,7 +13,7 @@ from releasekit.workspace import Workspace
 
 
 def discover(args: argparse.Namespace) -> int:
-    write(render.discover(workspace(args), args.format))
+    write(workspace_view.discover(workspace(args), args.format))
     return 0
 
 
@@ -35,7 +35,7 @@ def plan(args: argparse.Namespace) -> int:
     sel = selection(args)
     preview = api.plan(ws, sel, bump, smoke_test=False if args.no_smoke_test else None,
                        staged=False if args.no_stage else None)
-    write(render.plan(preview, args.format))
+    write(plan_view.plan(preview, args.format))
     if bump.empty and args.format == "table":
         _pending_releases(ws, sel)
     return 0

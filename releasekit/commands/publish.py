@@ -151,7 +151,7 @@ def publish(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace, summary: Section) -> int:
-    from releasekit import api, render
+    from releasekit import api, plan_view, render
     from releasekit.commands.common import selection, workspace, write
     from releasekit.summary import render_summary
 
@@ -172,7 +172,7 @@ def _publish(args: argparse.Namespace, summary: Section) -> int:
         if args.format == "json":
             write(render.to_json({**plan.to_json(), "index": destination, "dry_run": True}))
             return EXIT_OK
-        write(render.plan(plan, args.format))
+        write(plan_view.plan(plan, args.format))
         where = "a throwaway pypiserver on 127.0.0.1 (--rehearse)" if args.rehearse else destination["publish_url"]
         gate = "; staged gate first" if plan.staged else ""
         write(

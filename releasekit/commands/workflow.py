@@ -129,7 +129,7 @@ def wants_history(args: argparse.Namespace) -> bool:
 
 def plan_from_commits(args: argparse.Namespace) -> int:
     """`plan --from-commits`: the Plan with the versions Conventional Commits ask for."""
-    from releasekit import render
+    from releasekit import plan_view
     from releasekit.backends.git import Git
     from releasekit.commands.common import bump_from_args, selection, workspace, write
     from releasekit.commits import analyze
@@ -156,7 +156,7 @@ def plan_from_commits(args: argparse.Namespace) -> int:
                             staged=False if getattr(args, "no_stage", False) else None)
     # What the selection leaves out is listed as `plan` lists it (the analysis shows only releases).
     skipped = release_set(ws, selection(args)).skipped
-    write(render.plan(dataclasses.replace(preview, skipped=skipped), args.format))
+    write(plan_view.plan(dataclasses.replace(preview, skipped=skipped), args.format))
     return 0
 
 
