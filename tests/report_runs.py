@@ -23,14 +23,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.harness.gitrepo import GitRepo, init_repo
 from tests.harness.index import LocalIndex
 from tests.harness.uvenv import SCRUBBED, hermetic_uv_env
 
 ROOT = Path(__file__).resolve().parent.parent
 CANARY = "rkcanary-REPORT-pw-7d3e91b4"
 BROKEN = "packages/http/src/acme_http/__init__.py"
-GIT = ["git", "-c", "user.name=releasekit-tests", "-c", "user.email=tests@example.invalid",
-       "-c", "commit.gpgsign=false"]
 DROPPED = ("GITHUB_TOKEN", "GH_TOKEN", "RELEASEKIT_GITHUB_TOKEN", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT",
            "GITHUB_ACTIONS", "CI")
 
@@ -50,8 +49,7 @@ def _flags(index: LocalIndex) -> list[str]:
 
 
 def _commit(ws: Path, message: str) -> None:
-    subprocess.run([*GIT, "add", "-A"], cwd=ws, check=True)
-    subprocess.run([*GIT, "commit", "-qm", message], cwd=ws, check=True)
+    GitRepo(ws).commit_all(message)
 
 
 def _newest_run(ws: Path, before: set[Path]) -> Path:
@@ -115,7 +113,7 @@ def make_runs(root: Path, wheelhouse: Path, uv_cache: Path, trap_url: str) -> Ru
     shutil.copytree(ROOT / "examples" / "workspace", root / "ws",
                     ignore=shutil.ignore_patterns(".releasekit", "dist", "__pycache__"))
     ws = root / "ws"
-    subprocess.run([*GIT, "init", "-q", "-b", "main"], cwd=ws, check=True)
+    init_repo(ws, initial_commit=False)
     _commit(ws, "example")
     index = LocalIndex(root / "index" / "packages", seed_dirs=[wheelhouse], password=CANARY)
     other = LocalIndex(root / "other" / "packages", seed_dirs=[wheelhouse], password=CANARY)

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from releasekit.cli import main
-from tests.wsbuild import Run, make_ws, member_toml, root_toml, run_cli, tree_hash, write_tree
+from tests.harness.tree import tree_hash
+from tests.wsbuild import Run, make_ws, member_toml, root_toml, run_cli, write_tree
 
 ONE_LINE = re.compile(r"^error\[RK\d{3}\] ")
 COMMANDS: list[tuple[str, ...]] = [

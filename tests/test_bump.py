@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.wsbuild import VENV_BIN, make_ws, member_toml, root_toml, run_cli, tree_hash
+from tests.harness.tree import tree_hash
+from tests.wsbuild import VENV_BIN, make_ws, member_toml, root_toml, run_cli
 
 PUBLISHABLE = ("acme-api", "acme-cli", "acme-core", "acme-http", "acme-log", "acme-store")
 DIRS = {

@@ -9,7 +9,8 @@ import pytest
 
 from releasekit.commands.init import DEFAULTS, LOADER_SPEC, init_text
 from releasekit.workspace import load_workspace
-from tests.wsbuild import make_ws, member_toml, root_toml, run_cli, tree_hash
+from tests.harness.tree import tree_hash
+from tests.wsbuild import make_ws, member_toml, root_toml, run_cli
 
 BARE = root_toml(sources=["a"])
 WS = '[tool.uv.workspace]\nmembers = ["packages/*"]\n'

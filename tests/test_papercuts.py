@@ -11,8 +11,9 @@ from releasekit.cli import build_parser
 from releasekit.preflight import PreflightSettings, run_preflight
 from releasekit.runner import PackageResult, RunResult, render_summary
 from releasekit.workspace import load_workspace
+from tests.harness.gitrepo import git_out
 from tests.wsbuild import EXAMPLE, run_cli
-from tests.wsfactory import commit_all, git
+from tests.wsfactory import commit_all
 
 BIN = Path(sys.executable).parent
 
@@ -67,7 +68,7 @@ def test_plan_from_commits_lists_what_it_skips_and_plain_plan_points_at_it(tmp_p
     shutil.copytree(EXAMPLE, ws)
     commit_all(ws, "feat: the example")
     for name in ("acme-core", "acme-log", "acme-http", "acme-store", "acme-api", "acme-cli"):
-        git(ws, "tag", f"{name}-v0.3.0")
+        git_out(ws, "tag", f"{name}-v0.3.0")
     (ws / "packages" / "core" / "src" / "acme_core" / "__init__.py").write_text("X = 2\n")
     commit_all(ws, "feat(core): a feature")
     history = run_cli("plan", "--from-commits", cwd=ws)

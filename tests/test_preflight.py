@@ -27,7 +27,8 @@ from releasekit.preflight import (
 )
 from releasekit.state import StateLock, ensure_state_dir
 from releasekit.workspace import load_workspace
-from tests.wsfactory import commit_all, git, simple_workspace, uv_lock, write_package, write_root
+from tests.harness.gitrepo import git_out
+from tests.wsfactory import commit_all, simple_workspace, uv_lock, write_package, write_root
 
 TOKEN_ENV = {"UV_PUBLISH_TOKEN": "pypi-test-token"}
 GHA = {"GITHUB_ACTIONS": "true"}
@@ -226,8 +227,8 @@ def test_not_a_git_repository_fails_the_git_gates(tmp_path: Path) -> None:
 def test_shallow_clone_fails_and_full_clone_passes(repo: Path, tmp_path: Path) -> None:
     (repo / "packages/core/CHANGES.md").write_text("second\n")
     commit_all(repo, "second")
-    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", "shallow")
-    git(tmp_path, "clone", "-q", f"file://{repo}", "full")
+    git_out(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", "shallow")
+    git_out(tmp_path, "clone", "-q", f"file://{repo}", "full")
     shallow = preflight(tmp_path / "shallow", only="not_shallow").gate("not_shallow")
     assert shallow.status == "fail" and "shallow" in shallow.reason
     assert "fetch-depth: 0" in shallow.hint

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -84,25 +83,6 @@ def make_ws(base: Path, packages: Mapping[str, str], root: str | None = None) ->
     files: dict[str, str] = {"pyproject.toml": root if root is not None else root_toml()}
     files.update({f"{rel}/pyproject.toml": text for rel, text in packages.items()})
     return write_tree(base, files)
-
-
-def tree_hash(base: Path) -> dict[str, str]:
-    """Every entry under ``base`` (files hashed, symlinks by target, dirs by presence)."""
-    out: dict[str, str] = {}
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-        for name in dirnames + filenames:
-            path = Path(dirpath) / name
-            rel = path.relative_to(base).as_posix()
-            if path.is_symlink():
-                out[rel] = "link:" + os.readlink(path)
-            elif path.is_dir():
-                out[rel] = "dir"
-            else:
-                try:
-                    out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-                except OSError as exc:
-                    out[rel] = f"unreadable:{exc.errno}"
-    return out
 
 
 @dataclass

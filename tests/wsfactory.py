@@ -5,20 +5,10 @@ The packages have no third-party dependencies, so `uv lock` works offline (UV_OF
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.invalid",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.invalid",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_TERMINAL_PROMPT": "0",
-}
+from tests.harness.gitrepo import AUTHOR_ENV, git
 
 
 def _toml_list(items: Sequence[str]) -> str:
@@ -142,25 +132,11 @@ def simple_workspace(root: Path, *, releasekit: str = "", **overrides: object) -
     return root
 
 
-def git(cwd: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env={**os.environ, **GIT_ENV},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise AssertionError(f"git {' '.join(args)} failed ({result.returncode}): {result.stderr}")
-    return result.stdout
-
-
 def commit_all(cwd: Path, message: str = "commit") -> None:
     if not (cwd / ".git").exists():
-        git(cwd, "init", "-q", "-b", "main")
-    git(cwd, "add", "-A")
-    git(cwd, "commit", "-q", "-m", message)
+        git(cwd, "init", "-q", "-b", "main", env=AUTHOR_ENV)
+    git(cwd, "add", "-A", env=AUTHOR_ENV)
+    git(cwd, "commit", "-q", "-m", message, env=AUTHOR_ENV)
 
 
 def uv_lock(root: Path, env: Mapping[str, str] | None = None) -> None:

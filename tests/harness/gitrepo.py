@@ -22,6 +22,17 @@ REPO_CONFIG = {
     "core.autocrlf": "false",
     "advice.detachedHead": "false",
 }
+#: A committer given by the environment, which beats any git config (no global file either):
+#: for repositories a test writes without :func:`init_repo`.
+AUTHOR_ENV = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_TERMINAL_PROMPT": "0",
+}
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_WORKSPACE = ROOT / "examples" / "workspace"
 
@@ -52,15 +63,23 @@ def hermetic_git_env(home: Path) -> dict[str, str]:
     }
 
 
-def git(cwd: Path, *args: str, env: Mapping[str, str] | None = None,
-        check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run git in ``cwd``; raise :class:`GitFailed` on a non-zero exit when ``check``."""
-    merged = {**os.environ, "LC_ALL": "C", **(env or {})}
+def git(cwd: Path, *args: str, env: Mapping[str, str] | None = None, check: bool = True,
+        inherit: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run git in ``cwd``; raise :class:`GitFailed` on a non-zero exit when ``check``.
+
+    ``env`` is laid over this process's environment, or replaces it when not ``inherit``
+    (a CI runner's job sees only what the runner gives it)."""
+    merged = {**(os.environ if inherit else {}), "LC_ALL": "C", **(env or {})}
     proc = subprocess.run(["git", *args], cwd=cwd, env=merged, capture_output=True, text=True,
                           check=False)
     if check and proc.returncode != 0:
         raise GitFailed(list(args), proc.returncode, (proc.stdout + proc.stderr).strip())
     return proc
+
+
+def git_out(cwd: Path, *args: str, env: Mapping[str, str] | None = None, check: bool = True) -> str:
+    """:func:`git`'s stdout, stripped: for the many calls that only read an answer."""
+    return git(cwd, *args, env=env, check=check).stdout.strip()
 
 
 @dataclass

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.harness.index import LocalIndex
+from tests.harness.tree import diff_trees, workspace_files
 from tests.reliability import support, workspace10
 
 #: "startup": the scheduler is starting its workers (the run's directory appeared).
@@ -280,7 +281,7 @@ class CrashHarness:
                 trial.failures.append(f"no readable last-run.json: {exc}")
         if "Traceback" in stderr or "Traceback" in stdout:
             trial.failures.append(f"a traceback was printed: {stderr[-800:]!r}")
-        changed = support.diff_snapshots(snapshot, support.tree_snapshot(self.ws))
+        changed = diff_trees(snapshot, workspace_files(self.ws))
         if changed:
             trial.failures.append(f"files not restored at exit: {changed}")
         if support.journal_entries(self.ws):
@@ -301,7 +302,7 @@ class CrashHarness:
             left = support.wait_group_gone(proc.pid, 10)
             if left:
                 trial.failures.append(f"processes survived a SIGKILL of their group: {left}")
-        changed = support.diff_snapshots(snapshot, support.tree_snapshot(self.ws))
+        changed = diff_trees(snapshot, workspace_files(self.ws))
         if not changed:
             trial.repaired_by = "nothing to repair"
             return
@@ -312,7 +313,7 @@ class CrashHarness:
                 trial.failures.append(f"`releasekit plan` after the kill exited {done.returncode}: {done.stderr}")
             if "repaired a file left by an interrupted run" not in done.stderr:
                 trial.failures.append(f"`releasekit plan` did not report a repair: {done.stderr!r}")
-            after = support.diff_snapshots(snapshot, support.tree_snapshot(self.ws))
+            after = diff_trees(snapshot, workspace_files(self.ws))
             if after:
                 trial.failures.append(f"`releasekit plan` left files unrepaired: {after}")
             trial.repaired_by = "releasekit plan"
@@ -336,7 +337,7 @@ class CrashHarness:
         if sorted(statuses) != sorted(workspace10.names()) or not set(statuses.values()) <= {
                 "published", "already-published"}:
             failures.append(f"final statuses: {statuses}")
-        changed = support.diff_snapshots(snapshot, support.tree_snapshot(self.ws))
+        changed = diff_trees(snapshot, workspace_files(self.ws))
         if changed:
             failures.append(f"workspace differs from the start of the round: {changed}")
         dirty = support.git_status(self.ws)
@@ -383,7 +384,7 @@ class CrashHarness:
             round_no += 1
             version = f"1.{round_no}.0"
             workspace10.set_version(self.ws, version)
-            snapshot = support.tree_snapshot(self.ws)
+            snapshot = workspace_files(self.ws)
             r_started = time.monotonic()
             batch = pending[: self.per_round]
             # Strike in pipeline order within a round: a rerun has less left to do.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import signal
@@ -15,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from releasekit import events
+from tests.harness.gitrepo import GitRepo
 from tests.harness.index import LocalIndex
+from tests.harness.tree import workspace_files
 
 STATE = ".releasekit"
 
@@ -57,28 +58,6 @@ def start_rk(ws: Path, *args: str, env: Mapping[str, str] | None = None,
                             env=dict(env or os.environ), start_new_session=True)
 
 
-def tree_snapshot(ws: Path, state: str = STATE) -> dict[str, str]:
-    """sha256 of every workspace file (symlinks by target), outside the state dir and .git."""
-    out: dict[str, str] = {}
-    for dirpath, dirnames, filenames in os.walk(ws):
-        dirnames[:] = sorted(d for d in dirnames if d not in (state, ".git"))
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            rel = path.relative_to(ws).as_posix()
-            if path.is_symlink():
-                out[rel] = "link:" + os.readlink(path)
-            else:
-                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
-
-
-def diff_snapshots(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:
-    changed = [f"changed {p}" for p in sorted(before) if p in after and before[p] != after[p]]
-    changed += [f"removed {p}" for p in sorted(set(before) - set(after))]
-    changed += [f"added {p}" for p in sorted(set(after) - set(before))]
-    return changed
-
-
 def records(ws: Path, state: str = STATE) -> dict[str, str]:
     """filename -> sha256 from every build record in the state directory."""
     out: dict[str, str] = {}
@@ -97,9 +76,7 @@ def journal_entries(ws: Path) -> list[Path]:
 
 
 def git_status(ws: Path) -> list[str]:
-    out = subprocess.run(["git", "status", "--porcelain=v1", "--untracked-files=all"], cwd=ws,
-                         capture_output=True, text=True, check=True).stdout
-    return [line for line in out.splitlines() if line.strip()]
+    return GitRepo(ws).status()
 
 
 def group_members(pgid: int) -> list[tuple[int, str]]:
@@ -158,7 +135,7 @@ def wait_pinned(ws: Path, proc: subprocess.Popen[str], before: Mapping[str, str]
     *and* written: the journal entry comes first)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if journal_entries(ws) and tree_snapshot(ws) != before:
+        if journal_entries(ws) and workspace_files(ws) != before:
             return
         assert proc.poll() is None, "the publish ended before it pinned anything"
         time.sleep(0.01)
@@ -169,7 +146,7 @@ def kill_while_pinned(ws: Path, proc: subprocess.Popen[str], before: Mapping[str
     """SIGKILL the run's process group at an instant when a pyproject.toml is rewritten (frozen
     first, so the instant is certain); returns the workspace files it left rewritten."""
     def rewritten() -> list[str]:  # not merely a temporary file next to one, half written
-        return [rel for rel, sha in tree_snapshot(ws).items()
+        return [rel for rel, sha in workspace_files(ws).items()
                 if rel.endswith("pyproject.toml") and before.get(rel) not in (None, sha)]
 
     while True:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness.index import LocalIndex
+from tests.harness.tree import diff_trees, workspace_files
 from tests.reliability import support
 
 pytestmark = pytest.mark.slow
@@ -20,7 +21,7 @@ SUBSET = ["-p", "rkz-top", "--with-deps", "--no-smoke-test"]  # core, left, righ
 
 def test_a_second_run_refuses_names_the_holder_and_leaves_its_files_alone(
         ws10: Path, local_index: LocalIndex) -> None:
-    before = support.tree_snapshot(ws10)
+    before = workspace_files(ws10)
     flags = support.index_flags(local_index)
     gate = local_index.hold_uploads()  # the holder cannot finish before the others have tried
     first = support.start_rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
@@ -56,26 +57,26 @@ def test_a_second_run_refuses_names_the_holder_and_leaves_its_files_alone(
     # The holder was never disturbed: had anything restored its pinned pyproject.toml mid-build,
     # its wheel would lack the pins and the build would have failed.
     assert first.returncode == 0, out + err
-    assert support.tree_snapshot(ws10) == before
+    assert workspace_files(ws10) == before
     assert local_index.files() == support.records(ws10)
     assert all(s.stored == 1 for s in local_index.uploads.values())
 
 
 def test_a_dead_holders_lock_is_recovered_without_a_human(ws10: Path, local_index: LocalIndex) -> None:
-    before = support.tree_snapshot(ws10)
+    before = workspace_files(ws10)
     flags = support.index_flags(local_index)
     first = support.start_rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
     support.kill_while_pinned(ws10, first, before)
     # What a human would find: a lock file naming a dead process, a rewritten pyproject.toml.
     stale = json.loads((ws10 / support.STATE / "lock").read_text())
     assert stale["pid"] == first.pid
-    assert support.diff_snapshots(before, support.tree_snapshot(ws10))
+    assert diff_trees(before, workspace_files(ws10))
 
     again = support.rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
     assert again.returncode == 0, again.stdout + again.stderr
     assert f"(pid {first.pid}) died without releasing this workspace; took it over" in again.stderr
     assert "repaired a file left by an interrupted run" in again.stderr
-    assert support.tree_snapshot(ws10) == before
+    assert workspace_files(ws10) == before
     assert not support.git_status(ws10)
     assert local_index.files() == support.records(ws10)
     assert all(s.stored == 1 for s in local_index.uploads.values())

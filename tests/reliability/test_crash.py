@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness.index import LocalIndex
+from tests.harness.tree import workspace_files
 from tests.reliability import support
 from tests.reliability.conftest import env_int
 from tests.reliability.crash import CrashHarness, write_report
@@ -62,7 +63,7 @@ def test_a_worker_killed_under_the_orchestrator_stops_the_run_instead_of_hanging
     """The OOM killer takes a worker in the middle of a build, with a pyproject.toml pinned.
     doit's runner would wait for that worker's result forever; releasekit stops the run,
     says which worker died, restores the file, and the rerun completes."""
-    before = support.tree_snapshot(ws10)
+    before = workspace_files(ws10)
     args = ["publish", "-j", "2", "-p", "rkz-top", "--with-deps", "--no-smoke-test", *support.index_flags(local_index)]
     proc = support.start_rk(ws10, *args, out_dir=tmp_path / "killed")
     deadline = time.monotonic() + 60
@@ -84,11 +85,11 @@ def test_a_worker_killed_under_the_orchestrator_stops_the_run_instead_of_hanging
     assert proc.returncode == 1, out + err
     assert f"a worker process (pid {worker}) died of signal SIGKILL" in out
     assert "Traceback" not in out + err
-    assert support.tree_snapshot(ws10) == before  # the orchestrator replayed the journal
+    assert workspace_files(ws10) == before  # the orchestrator replayed the journal
     assert not support.journal_entries(ws10)
 
     again = support.rk(ws10, *args)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert support.tree_snapshot(ws10) == before
+    assert workspace_files(ws10) == before
     assert local_index.files() == support.records(ws10)
     assert all(s.stored == 1 for s in local_index.uploads.values())

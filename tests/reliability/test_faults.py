@@ -15,6 +15,7 @@ import pytest
 from tests.harness.faults import RESET
 from tests.harness.index import LocalIndex
 from tests.harness.projects import seed_files, uv_build
+from tests.harness.tree import workspace_files
 from tests.reliability import support, workspace10
 from tests.reliability.conftest import env_int
 
@@ -44,7 +45,7 @@ def run_events(ws: Path) -> list[dict[str, Any]]:
 def test_thirty_percent_upload_faults_and_a_lagging_index(
         ws10: Path, local_index: LocalIndex, tmp_path: Path,
         reliability_report: Callable[[str], None]) -> None:
-    before = support.tree_snapshot(ws10)
+    before = workspace_files(ws10)
     seed = env_int("RELEASEKIT_FAULT_SEED", 7)
     inject_upload_faults(local_index, seed=seed)
     started = time.monotonic()
@@ -74,7 +75,7 @@ def test_thirty_percent_upload_faults_and_a_lagging_index(
     assert injected and retries
     assert any(r.get("delay", 0) >= 1.0 and "429" in r.get("cause", "") for r in retries) or not any(
         r.status == 429 for r in injected)  # Retry-After is a floor
-    assert support.tree_snapshot(ws10) == before
+    assert workspace_files(ws10) == before
     stats = {
         "requests": len(local_index.requests),
         "upload_posts": len(posts),
@@ -108,7 +109,7 @@ def test_same_name_different_bytes_blocks_only_its_dependents(
                     if f.name.endswith(".tar.gz"))
     seed_files(local_index, impostor)
     theirs = hashlib.sha256(impostor.read_bytes()).hexdigest()
-    before = support.tree_snapshot(ws10)
+    before = workspace_files(ws10)
 
     # Without a local build the preflight gate cannot know the bytes differ (it warns); the
     # pipeline finds out before sending anything of rkz-top.
@@ -129,7 +130,7 @@ def test_same_name_different_bytes_blocks_only_its_dependents(
     assert not [r for r in local_index.requests_for("POST")
                 if r.filename and r.filename.startswith(("rkz_top", "rkz_app", "rkz_cli"))]
     assert local_index.files()[impostor.name] == theirs
-    assert support.tree_snapshot(ws10) == before
+    assert workspace_files(ws10) == before
     assert not support.git_status(ws10)
     assert not support.journal_entries(ws10)
     assert "rerun the same command" in done.stdout
@@ -138,7 +139,7 @@ def test_same_name_different_bytes_blocks_only_its_dependents(
     assert again.returncode == 3, again.stdout + again.stderr
     assert "version_conflicts" in again.stderr and "rkz-top==1.0.0" in again.stderr
     assert "Traceback" not in again.stdout + again.stderr
-    assert support.tree_snapshot(ws10) == before
+    assert workspace_files(ws10) == before
 
 
 def test_rerun_while_the_index_still_hides_what_a_killed_run_stored(

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness.index import LocalIndex
+from tests.harness.tree import workspace_files
 from tests.reliability import mounts, support
 from tests.wsfactory import commit_all
 
@@ -60,7 +61,7 @@ def assert_clean_stop(ws: Path, done: subprocess.CompletedProcess[str], before: 
     assert done.returncode == 3, out
     assert faults, out
     assert "Traceback" not in out and "RK999" not in out, out
-    assert support.tree_snapshot(ws, STATE) == before, "the workspace changed"
+    assert workspace_files(ws, STATE) == before, "the workspace changed"
     assert [line for line in support.git_status(ws) if mounts.FILLER not in line] == []
     state = ws / STATE
     assert not list(state.glob("builds/*/.*building-*")), "a half-built folder was left"
@@ -74,7 +75,7 @@ def assert_clean_stop(ws: Path, done: subprocess.CompletedProcess[str], before: 
 def test_a_disk_full_at_each_write_point_stops_cleanly_and_the_rerun_finishes(
         small_disk_ws: Path, local_index: LocalIndex) -> None:
     ws, state = small_disk_ws, small_disk_ws / STATE
-    before = support.tree_snapshot(ws, STATE)
+    before = workspace_files(ws, STATE)
     for level, point in zip(LEVELS_KB, WRITE_POINTS, strict=True):
         mounts.fill(state, leave=level * 1024)
         done = publish(ws, local_index)
@@ -94,14 +95,14 @@ def test_a_disk_full_at_each_write_point_stops_cleanly_and_the_rerun_finishes(
     assert set(p["status"] for p in support.last_run(ws, STATE)["packages"]) == {"published"}
     assert local_index.files() == support.records(ws, STATE)
     assert all(s.stored == 1 for s in local_index.uploads.values())
-    assert support.tree_snapshot(ws, STATE) == before
+    assert workspace_files(ws, STATE) == before
 
 
 def test_a_disk_that_fills_while_uploading_keeps_what_landed_and_the_rerun_finishes(
         small_disk_ws: Path, local_index: LocalIndex) -> None:
     ws, state = small_disk_ws, small_disk_ws / STATE
     mounts.resize(state, "16m")
-    before = support.tree_snapshot(ws, STATE)
+    before = workspace_files(ws, STATE)
     gate = local_index.hold_uploads()
     proc = support.start_rk(ws, "publish", "-j", "4", *support.index_flags(local_index, poll_timeout=30), env=wide())
     try:
@@ -127,4 +128,4 @@ def test_a_disk_that_fills_while_uploading_keeps_what_landed_and_the_rerun_finis
     assert "already-published" in statuses.values(), "what landed before the disk filled is not sent again"
     assert local_index.files() == support.records(ws, STATE)
     assert all(s.stored == 1 for s in local_index.uploads.values())
-    assert support.tree_snapshot(ws, STATE) == before
+    assert workspace_files(ws, STATE) == before

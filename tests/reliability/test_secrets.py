@@ -23,9 +23,10 @@ from urllib.parse import quote
 import pytest
 
 from tests.harness.github import FakeGitHub
-from tests.harness.gitrepo import GitRepo
+from tests.harness.gitrepo import GitRepo, git
 from tests.harness.index import LocalIndex
 from tests.harness.netutil import EgressTrap
+from tests.harness.tree import workspace_files
 from tests.harness.uvenv import SCRUBBED, hermetic_uv_env
 from tests.reliability import support, workspace10
 
@@ -105,10 +106,8 @@ def _env(drop: tuple[str, ...] = (), **extra: str) -> dict[str, str]:
 def test_publish_never_shows_or_stores_a_credential(
         tmp_path: Path, canary_index: LocalIndex, git_env: dict[str, str]) -> None:
     ws = workspace10.write(tmp_path / "ws10")
-    git = ["git", "-C", str(ws)]
     # A token in the remote's URL, as actions/checkout leaves it with persist-credentials.
-    subprocess.run([*git, "remote", "add", "origin",
-                    f"https://x-access-token:{GH_TOKEN}@127.0.0.1:9/acme/widgets.git"], check=True)
+    git(ws, "remote", "add", "origin", f"https://x-access-token:{GH_TOKEN}@127.0.0.1:9/acme/widgets.git")
     fake = FakeGitHub("acme/widgets", token=GH_TOKEN).start()
     scan = Scanner()
     try:
@@ -158,7 +157,7 @@ def test_credentials_in_any_index_url_are_refused_and_never_shown(
     to no environment variable) and a token given as the user alone show nowhere, and nothing
     is built or uploaded."""
     ws = workspace10.write(tmp_path / "ws10")
-    before = support.tree_snapshot(ws)
+    before = workspace_files(ws)
     scan = Scanner()
     index = support.index_flags(canary_index)
     carriers = {"user:password": f"http://{USERNAME}:{URL_PASSWORD}@127.0.0.1:9/simple/",
@@ -196,7 +195,7 @@ def test_credentials_in_any_index_url_are_refused_and_never_shown(
             assert done.returncode == 2 and done.stderr.startswith("error[RK155] pyproject.toml:"), done.stderr
             assert f"`index.{key}`" in done.stderr
     manifest.write_text(text)
-    assert support.tree_snapshot(ws) == before
+    assert workspace_files(ws) == before
     assert not canary_index.uploads and not (ws / support.STATE / "builds").exists()
     scan.tree("state dir", ws / support.STATE)
     scan.tree("TMPDIR", tmp_path / "tmp")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness.index import LocalIndex
+from tests.harness.tree import workspace_files
 from tests.reliability import mounts, support
 
 pytestmark = pytest.mark.slow
@@ -35,7 +36,7 @@ def assert_one_error(done: subprocess.CompletedProcess[str], code: str, *, exit_
 def killed_while_pinned(ws: Path, index: LocalIndex) -> tuple[dict[str, str], list[str], list[str], list[Path]]:
     """A publish SIGKILLed while pyproject.toml files are rewritten for its builds: the snapshot
     from before, the publish options, the files left rewritten and the journal's entries."""
-    before = support.tree_snapshot(ws)
+    before = workspace_files(ws)
     flags = support.index_flags(index)
     pinned = support.kill_while_pinned(ws, support.start_rk(ws, "publish", "-j", "2", *SUBSET, *flags), before)
     entries = support.journal_entries(ws)
@@ -46,7 +47,7 @@ def killed_while_pinned(ws: Path, index: LocalIndex) -> tuple[dict[str, str], li
 def assert_rerun_completes(ws: Path, index: LocalIndex, flags: list[str], before: dict[str, str]) -> None:
     again = support.rk(ws, "publish", "-j", "2", *SUBSET, *flags)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert support.tree_snapshot(ws) == before
+    assert workspace_files(ws) == before
     assert index.files() == support.records(ws)
     assert all(s.stored == 1 for s in index.uploads.values())
 
@@ -54,7 +55,7 @@ def assert_rerun_completes(ws: Path, index: LocalIndex, flags: list[str], before
 def test_a_file_where_the_state_directory_should_be(ws10: Path, local_index: LocalIndex) -> None:
     state = ws10 / support.STATE
     state.write_text("not a directory\n")
-    before = support.tree_snapshot(ws10)
+    before = workspace_files(ws10)
     flags = support.index_flags(local_index)
     for args in (("publish", *SUBSET, *flags), ("bump", "--patch", "--no-lock"), ("check", "--fix")):
         line = assert_one_error(support.rk(ws10, *args), "RK310")
@@ -62,7 +63,7 @@ def test_a_file_where_the_state_directory_should_be(ws10: Path, local_index: Loc
         assert "--state-dir DIR" in line, line
     for args in (("discover",), ("plan",), ("restore",)):  # they need no state: unaffected
         assert support.rk(ws10, *args).returncode == 0
-    assert support.tree_snapshot(ws10) == before and state.read_text() == "not a directory\n"
+    assert workspace_files(ws10) == before and state.read_text() == "not a directory\n"
 
     # --state-dir moves the state elsewhere for one command; the file is left alone.
     elsewhere = ws10.parent / "elsewhere-state"
@@ -70,7 +71,7 @@ def test_a_file_where_the_state_directory_should_be(ws10: Path, local_index: Loc
                        "--skip-preflight", "clean_worktree")  # the file in the way is untracked
     assert moved.returncode == 0, moved.stdout + moved.stderr
     assert support.records(ws10.parent, "elsewhere-state") == local_index.files()
-    assert support.tree_snapshot(ws10) == before
+    assert workspace_files(ws10) == before
 
 
 def test_a_read_only_state_directory_refuses_to_start_and_still_repairs(
@@ -86,7 +87,7 @@ def test_a_read_only_state_directory_refuses_to_start_and_still_repairs(
         assert found.returncode == 0, found.stderr
         assert found.stderr.count("repaired a file left by an interrupted run") == len(entries), found.stderr
         assert "its journal entry stays until the state directory can be written" in found.stderr
-        assert support.tree_snapshot(ws10) == before
+        assert workspace_files(ws10) == before
         assert support.journal_entries(ws10) == entries
         restored = support.rk(ws10, "restore")
         assert restored.returncode == 0 and "already original" in restored.stdout, restored.stdout + restored.stderr
@@ -120,11 +121,11 @@ def test_a_killed_runs_repair_blocked_by_a_read_only_workspace_names_every_file_
                 assert done.returncode in (0, 1), f"{args}: {out}"
         line = assert_one_error(support.rk(ws10, "restore"), "RK313")
         assert "Read-only file system" in line and "cp " in line, line
-        assert support.tree_snapshot(ws10) != before  # still rewritten: nothing could change it
+        assert workspace_files(ws10) != before  # still rewritten: nothing could change it
 
     unblocked = support.rk(ws10, "plan")
     assert unblocked.returncode == 0, unblocked.stderr
     assert unblocked.stderr.count("repaired a file left by an interrupted run") == len(pinned), unblocked.stderr
-    assert support.tree_snapshot(ws10) == before
+    assert workspace_files(ws10) == before
     assert not support.journal_entries(ws10)
     assert_rerun_completes(ws10, local_index, flags, before)

@@ -16,8 +16,9 @@ import pytest
 from releasekit.cli import main
 from releasekit.workflow import Manifest
 from tests.harness.github import FakeGitHub
+from tests.harness.gitrepo import git_out
 from tests.harness.index import LocalIndex
-from tests.workflow.conftest import DOWNSTREAM, Repo, git
+from tests.workflow.conftest import DOWNSTREAM, Repo
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -70,15 +71,15 @@ def test_prepare_merge_release_notify_and_reruns(
     assert fake.label_names(pr["number"]) == ["autorelease: pending"]
     manifest = Manifest.parse(pr["body"], "test")
     assert manifest.versions["acme-core"] == "0.4.0"
-    branch_files = git(changed.work, "ls-remote", "origin", "refs/heads/releasekit/release")
+    branch_files = git_out(changed.work, "ls-remote", "origin", "refs/heads/releasekit/release")
     assert branch_files, "release branch not pushed"
-    assert git(changed.work, "status", "--porcelain") == "", "prepare touched the user's checkout"
-    show = git(
+    assert git_out(changed.work, "status", "--porcelain") == "", "prepare touched the user's checkout"
+    show = git_out(
         changed.work, "show", "origin/releasekit/release:packages/core/CHANGELOG.md", check=False
     )
     if not show:
-        git(changed.work, "fetch", "-q", "origin")
-        show = git(changed.work, "show", "origin/releasekit/release:packages/core/CHANGELOG.md")
+        git_out(changed.work, "fetch", "-q", "origin")
+        show = git_out(changed.work, "show", "origin/releasekit/release:packages/core/CHANGELOG.md")
     assert "### Features" in show and "add the Widget type" in show and "by Grace Hopper" in show
     assert f"{fake.html}/acme/widgets/pull/12" in show
     assert "status=opened" in outputs.read_text()
@@ -126,7 +127,7 @@ def test_prepare_merge_release_notify_and_reruns(
     assert code == 0, err
     wanted = {f"{n}-v{v}" for n, v in Manifest.parse(fake.pull(1)["body"], "t").versions.items()}
     assert wanted <= changed.remote_tags()
-    assert git(changed.work, "rev-parse", "acme-core-v0.4.0^{commit}") == merge_sha
+    assert git_out(changed.work, "rev-parse", "acme-core-v0.4.0^{commit}") == merge_sha
     releases = {r["tag_name"]: r for r in fake.state.releases}
     assert set(releases) == wanted
     assert "add the Widget type" in releases["acme-core-v0.4.0"]["body"]
@@ -143,8 +144,8 @@ def test_prepare_merge_release_notify_and_reruns(
     assert writes(fake) == before
 
     # --- publish the tagged merge commit to a real local index, then the PR says published
-    git(changed.work, "fetch", "-q", "origin", "--tags")
-    git(changed.work, "checkout", "-q", merge_sha)
+    git_out(changed.work, "fetch", "-q", "origin", "--tags")
+    git_out(changed.work, "checkout", "-q", merge_sha)
     flags = ["--publish-url", local_index.upload_url, "--check-url", local_index.simple_url,
              "--json-api-url", local_index.json_api_url, "--fallback-url", "", "-j", "3"]
     published = subprocess.run([sys.executable, "-m", "releasekit", "publish", *flags], cwd=changed.work,
@@ -156,7 +157,7 @@ def test_prepare_merge_release_notify_and_reruns(
         stem = f"{name.replace('-', '_')}-{version}"
         assert f"{stem}.tar.gz" in on_index and f"{stem}-py3-none-any.whl" in on_index, name
     assert fake.label_names(1) == ["autorelease: published"]
-    assert git(changed.work, "status", "--porcelain") == ""
+    assert git_out(changed.work, "status", "--porcelain") == ""
     posts = len(local_index.requests_for("POST"))
     again = subprocess.run([sys.executable, "-m", "releasekit", "publish", *flags], cwd=changed.work,
                            capture_output=True, text=True, timeout=300, check=False)
@@ -178,7 +179,7 @@ def test_prepare_merge_release_notify_and_reruns(
     assert "already notified" in out and len(fake.repos[DOWNSTREAM].dispatches) == 1
 
     # --- prepare after the release: nothing to release
-    git(changed.work, "fetch", "-q", "origin", "--tags")
+    git_out(changed.work, "fetch", "-q", "origin", "--tags")
     code, out, err = run(capsys, "prepare", "-w", ws, "--format", "json")
     assert code == 0, err
     assert json.loads(out)["status"] == "nothing"

@@ -7,7 +7,8 @@ import pytest
 from releasekit.changelog import extract_section
 from releasekit.release_manifest import Manifest
 from tests.harness.github import FakeGitHub
-from tests.workflow.conftest import Repo, git
+from tests.harness.gitrepo import git_out
+from tests.workflow.conftest import Repo
 from tests.workflow.test_workflow_git import CORE, run
 
 
@@ -27,7 +28,7 @@ def test_rc_rc_promote_keeps_the_features_in_the_final_notes(
     versions = [Manifest.parse(p["body"], "t").versions["acme-core"] for p in fake.state.pulls]
     assert versions == ["0.4.0rc1", "0.4.0rc2", "0.4.0"]
 
-    changelog = git(repo.work, "show", "HEAD:packages/core/CHANGELOG.md")
+    changelog = git_out(repo.work, "show", "HEAD:packages/core/CHANGELOG.md")
     final = extract_section(changelog, "0.4.0")
     assert final is not None
     assert "the Widget type" in final and "the Widget leaks" in final

@@ -14,8 +14,9 @@ from releasekit.cli import main
 from releasekit.workflow import Manifest, github_from_env, mark_published
 from releasekit.workspace import load_workspace
 from tests.harness.github import FakeGitHub
+from tests.harness.gitrepo import git_out
 from tests.test_preflight import FakeIndex
-from tests.workflow.conftest import DOWNSTREAM, Repo, git
+from tests.workflow.conftest import DOWNSTREAM, Repo
 
 CORE = "packages/core/src/acme_core/__init__.py"
 CLI = "packages/cli/src/acme_cli/__init__.py"
@@ -65,9 +66,9 @@ def test_prepare_dry_run_changes_nothing(
     )
     assert "would add a section to packages/cli/CHANGELOG.md" in out and "would open a PR" in out
     assert writes(fake) == []
-    assert git(repo.work, "status", "--porcelain") == ""
-    assert git(repo.work, "ls-remote", "origin", "refs/heads/releasekit/release") == ""
-    assert git(repo.work, "worktree", "list").count("\n") == 0
+    assert git_out(repo.work, "status", "--porcelain") == ""
+    assert git_out(repo.work, "ls-remote", "origin", "refs/heads/releasekit/release") == ""
+    assert git_out(repo.work, "worktree", "list").count("\n") == 0
 
 
 def test_protected_release_branch_then_rerun(
@@ -79,7 +80,7 @@ def test_protected_release_branch_then_rerun(
     assert code == 1
     assert "error[RK400]" in err and "pre-receive hook declined" in err and err.count("\n") == 1
     assert fake.state.pulls == []
-    assert git(repo.work, "worktree", "list").count("\n") == 0, (
+    assert git_out(repo.work, "worktree", "list").count("\n") == 0, (
         "the worktree must be removed on failure"
     )
     rule.unlink()
@@ -128,8 +129,8 @@ def test_release_completes_what_a_failed_run_left(
     assert fake.label_names(1) == [PENDING.name]
     # a fresh clone (CI) has the tag from the origin and nothing else: the rerun adds the release
     fresh = tmp_path / "fresh"
-    git(tmp_path, "clone", "-q", repo.origin.as_uri(), str(fresh))
-    git(fresh, "tag", "-d", "acme-cli-v0.4.0")  # as if the checkout had fetched no tags
+    git_out(tmp_path, "clone", "-q", repo.origin.as_uri(), str(fresh))
+    git_out(fresh, "tag", "-d", "acme-cli-v0.4.0")  # as if the checkout had fetched no tags
     code, out, err = run(capsys, "release", "-w", str(fresh))
     assert code == 0, err
     assert " as acme-cli-v0.4.0" not in out and "pushed" not in out  # the tag was already there
@@ -163,7 +164,7 @@ def test_tag_on_another_commit_is_refused(
 ) -> None:
     repo.commit("fix(cli): z", CLI)
     released(repo, fake, capsys)
-    git(repo.work, "tag", "acme-cli-v0.3.1", "HEAD~1")
+    git_out(repo.work, "tag", "acme-cli-v0.3.1", "HEAD~1")
     code, _, err = run(capsys, "release", "-w", str(repo.work))
     assert code == 1 and "error[RK709]" in err and "already exists locally" in err
     assert fake.state.releases == []
@@ -262,18 +263,18 @@ def test_prerelease_lock_and_identity(
     repo.commit("chore: lock")
     repo.commit("feat(core): rc feature", CORE)
     repo.push()
-    git(repo.work, "config", "--unset", "user.name")
-    git(repo.work, "config", "--unset", "user.email")
+    git_out(repo.work, "config", "--unset", "user.name")
+    git_out(repo.work, "config", "--unset", "user.email")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     code, _, err = run(capsys, "prepare", "-w", str(repo.work), "--prerelease", "rc")
     assert code == 0, err
-    git(repo.work, "fetch", "-q", "origin")
-    lock = git(repo.work, "show", "origin/releasekit/release:uv.lock")
+    git_out(repo.work, "fetch", "-q", "origin")
+    lock = git_out(repo.work, "show", "origin/releasekit/release:uv.lock")
     assert 'name = "acme-core"\nversion = "0.4.0rc1"' in lock
-    author = git(repo.work, "log", "-1", "--format=%an <%ae>", "origin/releasekit/release")
+    author = git_out(repo.work, "log", "-1", "--format=%an <%ae>", "origin/releasekit/release")
     assert author.startswith("github-actions[bot]")
-    git(
+    git_out(
         repo.work,
         "-c",
         "user.name=M",
@@ -286,14 +287,14 @@ def test_prerelease_lock_and_identity(
         "merge",
         "origin/releasekit/release",
     )
-    git(repo.work, "push", "-q", "origin", "HEAD:main")
+    git_out(repo.work, "push", "-q", "origin", "HEAD:main")
     sha = repo.head()
     fake.merge_pull(1, sha)
     code, _, err = run(capsys, "release", "-w", str(repo.work))
     assert code == 0, err
     rel = {r["tag_name"]: r for r in fake.state.releases}
     assert rel["acme-core-v0.4.0rc1"]["prerelease"] is True
-    assert git(
+    assert git_out(
         repo.work, "for-each-ref", "--format=%(taggername)", "refs/tags/acme-core-v0.4.0rc1"
     ).startswith("github-actions[bot]")
 
@@ -355,8 +356,8 @@ def test_workspace_in_a_subdirectory(
         "acme-cli",
     }
     assert all(e.path.startswith("py/packages/") for e in manifest.packages)
-    git(repo.work, "fetch", "-q", "origin")
-    files = git(repo.work, "show", "--name-only", "--format=", "origin/releasekit/release").split()
+    git_out(repo.work, "fetch", "-q", "origin")
+    files = git_out(repo.work, "show", "--name-only", "--format=", "origin/releasekit/release").split()
     assert "py/packages/core/CHANGELOG.md" in files
     assert not any(".releasekit" in f for f in files)
     sha = repo.merge_release()
