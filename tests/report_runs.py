@@ -17,12 +17,11 @@ import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.harness.cli import rk, start_rk
 from tests.harness.gitrepo import GitRepo, init_repo
 from tests.harness.index import LocalIndex
 from tests.harness.uvenv import SCRUBBED, hermetic_uv_env
@@ -83,17 +82,14 @@ class Maker:
 
     def run(self, name: str, index: LocalIndex) -> None:
         before = self._existing()
-        done = subprocess.run([sys.executable, "-m", "releasekit", "publish", *_flags(index)], cwd=self.runs.ws,
-                              env=self._env(name), capture_output=True, text=True, timeout=300, check=False)
+        done = rk(self.runs.ws, "publish", *_flags(index), env=self._env(name), timeout=300)
         self.runs.codes[name], self.runs.stdout[name] = done.returncode, done.stdout + done.stderr
         self.runs.dirs[name] = _newest_run(self.runs.ws, before)
 
     def interrupt(self, name: str, index: LocalIndex) -> None:
         """SIGINT once the first trial has passed; the run drains and writes a cancelled summary."""
         before = self._existing()
-        proc = subprocess.Popen([sys.executable, "-m", "releasekit", "publish", *_flags(index)], cwd=self.runs.ws,
-                                env=self._env(name), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
+        proc = start_rk(self.runs.ws, "publish", *_flags(index), env=self._env(name))
         deadline = time.monotonic() + 120
         run_dir = None
         while time.monotonic() < deadline and proc.poll() is None:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.cli import VENV_BIN, run_cli
 from tests.harness.tree import tree_hash
-from tests.wsbuild import VENV_BIN, make_ws, member_toml, root_toml, run_cli
+from tests.wsbuild import make_ws, member_toml, root_toml
 
 PUBLISHABLE = ("acme-api", "acme-cli", "acme-core", "acme-http", "acme-log", "acme-store")
 DIRS = {

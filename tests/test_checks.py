@@ -30,6 +30,7 @@ from releasekit.journal import Journal
 from releasekit.plan import build_plan
 from releasekit.selection import Selection
 from releasekit.workspace import load_workspace
+from tests.harness.cli import rk
 from tests.wsfactory import simple_workspace, write_package, write_root
 
 ALL_CHECKS = {
@@ -156,13 +157,7 @@ def test_json_on_stdout_and_notices_on_stderr(ws: Path) -> None:
     Journal(ws / ".releasekit").rewrite(manifest, manifest.read_bytes() + b"# pinned\n", "pin")
     (ws / "packages/core/dist").mkdir()
     (ws / "packages/core/dist/x.whl").write_bytes(b"x")
-    proc = subprocess.run(
-        [sys.executable, "-m", "releasekit", "-w", str(ws), "check", "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    proc = rk(ws, "-w", str(ws), "check", "--format", "json", env={**os.environ, "NO_COLOR": "1"})
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["schema"] == "releasekit.check/1"

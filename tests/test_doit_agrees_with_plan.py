@@ -8,14 +8,15 @@ import sys
 from pathlib import Path
 
 from releasekit.doitloader import WorkspaceLoader
+from tests.harness.cli import rk
 from tests.harness.gitrepo import git_out, init_repo
 
 BIN = Path(sys.executable).parent
 
 
 def _plan_json(ws: Path) -> dict:  # type: ignore[type-arg]
-    out = subprocess.run([sys.executable, "-m", "releasekit", "plan", "--format", "json"], cwd=ws,
-                         capture_output=True, text=True, check=True)
+    out = rk(ws, "plan", "--format", "json")
+    assert out.returncode == 0, out.output
     return json.loads(out.stdout)
 
 

@@ -9,8 +9,9 @@ import pytest
 
 from releasekit.commands.init import DEFAULTS, LOADER_SPEC, init_text
 from releasekit.workspace import load_workspace
+from tests.harness.cli import run_cli
 from tests.harness.tree import tree_hash
-from tests.wsbuild import make_ws, member_toml, root_toml, run_cli
+from tests.wsbuild import make_ws, member_toml, root_toml
 
 BARE = root_toml(sources=["a"])
 WS = '[tool.uv.workspace]\nmembers = ["packages/*"]\n'

@@ -11,8 +11,9 @@ from releasekit.cli import build_parser
 from releasekit.preflight import PreflightSettings, run_preflight
 from releasekit.runner import PackageResult, RunResult, render_summary
 from releasekit.workspace import load_workspace
+from tests.harness.cli import run_cli
 from tests.harness.gitrepo import git_out
-from tests.wsbuild import EXAMPLE, run_cli
+from tests.wsbuild import EXAMPLE
 from tests.wsfactory import commit_all
 
 BIN = Path(sys.executable).parent

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.cli import index_flags, rk, start_rk
 from tests.harness.gitrepo import init_repo
 from tests.harness.index import LocalIndex
 from tests.harness.tree import workspace_files
@@ -32,28 +33,6 @@ def example_ws(example_ws: Path) -> Path:
     """The example workspace as a committed git repository (the preflight gates want one)."""
     init_repo(example_ws, initial_commit=False).commit_all("example")
     return example_ws
-
-
-def index_flags(index: LocalIndex, *, json_api: bool = True) -> list[str]:
-    return [
-        "--publish-url", index.upload_url,
-        "--check-url", index.simple_url,
-        "--json-api-url", index.json_api_url if json_api else "",
-        "--fallback-url", "",
-        "--retry-base-delay", "0.2",
-        "--poll-timeout", "30",
-    ]
-
-
-def rk(ws: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "releasekit", *args], cwd=ws, capture_output=True,
-                          text=True, timeout=timeout, env=dict(os.environ), check=False)
-
-
-def start_rk(ws: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "releasekit", *args], cwd=ws, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ),
-                            start_new_session=True)
 
 
 def records(ws: Path) -> dict[str, str]:

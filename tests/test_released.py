@@ -18,9 +18,9 @@ from releasekit.release_manifest import TAG_TRAILER
 from releasekit.released import version_on_index
 from releasekit.scope import without
 from releasekit.workspace import load_workspace
+from tests.harness.cli import index_flags, rk
 from tests.harness.gitrepo import AUTHOR_ENV, git_out
 from tests.harness.index import LocalIndex
-from tests.test_publish import index_flags, rk
 from tests.wsfactory import commit_all, simple_workspace, uv_lock, write_package
 
 CORE, APP = "acme-core", "acme-app"

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.cli import index_flags, rk
 from tests.harness.index import LocalIndex
 from tests.harness.tree import workspace_files
-from tests.test_publish import index_flags, rk, statuses, summary
+from tests.test_publish import statuses, summary
 from tests.wsfactory import commit_all, write_package, write_root
 
 pytestmark = pytest.mark.slow

@@ -16,9 +16,9 @@ import pytest
 from releasekit.errors import EXIT_REFUSED, StateError
 from releasekit.journal import Journal
 from releasekit.state import GITIGNORE, StateLock, ensure_state_dir, repair_leftovers
+from tests.harness.cli import ROOT, run_cli
 from tests.harness.gitrepo import git
 from tests.harness.tree import tree_hash
-from tests.wsbuild import ROOT, run_cli
 
 HOLDER = textwrap.dedent(
     """

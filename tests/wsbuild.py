@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "workspace"
-VENV_BIN = Path(sys.executable).parent
 
 
 def member_toml(
@@ -84,46 +79,3 @@ def make_ws(base: Path, packages: Mapping[str, str], root: str | None = None) ->
     files.update({f"{rel}/pyproject.toml": text for rel, text in packages.items()})
     return write_tree(base, files)
 
-
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def err_lines(self) -> list[str]:
-        return self.stderr.splitlines()
-
-
-def cli_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
-    env["UV_OFFLINE"] = "1"
-    env["UV_NO_CONFIG"] = "1"
-    env.pop("RELEASEKIT_UV", None)
-    env.pop("COLUMNS", None)  # tables are 100 columns wide unless a test asks for more
-    env["PYTHONPATH"] = str(ROOT) + (
-        os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
-    )
-    if extra:
-        env.update(extra)
-    return env
-
-
-def run_cli(
-    *args: str | Path, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 60
-) -> Run:
-    """Run ``python -m releasekit ARGS`` as a subprocess, the way a user does."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "releasekit", *map(str, args)],
-        cwd=cwd,
-        env=cli_env(env),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        timeout=timeout,
-        check=False,
-    )
-    return Run(proc.returncode, proc.stdout, proc.stderr)

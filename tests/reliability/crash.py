@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.harness.cli import index_flags, rk, start_rk
 from tests.harness.index import LocalIndex
 from tests.harness.tree import diff_trees, workspace_files
 from tests.reliability import support, workspace10
@@ -177,14 +178,14 @@ class CrashHarness:
     # -- running --------------------------------------------------------------------------
 
     def _args(self) -> list[str]:
-        return ["publish", "-j", str(self.concurrency), *support.index_flags(self.index)]
+        return ["publish", "-j", str(self.concurrency), *index_flags(self.index)]
 
     def _start(self) -> tuple[Any, Path, set[Path]]:
         self._runs += 1
         run_out = self.out / f"run-{self._runs:03d}"
         before = set((self.ws / support.STATE / "runs").glob("*"))
         self._started_wall = time.time()
-        proc = support.start_rk(self.ws, *self._args(), out_dir=run_out)
+        proc = start_rk(self.ws, *self._args(), out_dir=run_out)
         self._groups.append(proc.pid)
         return proc, run_out, before
 
@@ -308,7 +309,7 @@ class CrashHarness:
             return
         if trial.number % 2 == 0:
             # Every other time, a read-only command does the repair (every command repairs first).
-            done = support.rk(self.ws, "plan")
+            done = rk(self.ws, "plan")
             if done.returncode != 0:
                 trial.failures.append(f"`releasekit plan` after the kill exited {done.returncode}: {done.stderr}")
             if "repaired a file left by an interrupted run" not in done.stderr:

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,47 +14,9 @@ from typing import Any
 
 from releasekit import events
 from tests.harness.gitrepo import GitRepo
-from tests.harness.index import LocalIndex
 from tests.harness.tree import workspace_files
 
 STATE = ".releasekit"
-
-
-def index_flags(index: LocalIndex, *, poll_timeout: float = 60, retry_base_delay: float = 0.2) -> list[str]:
-    """The publish options that point releasekit at ``index`` (and nowhere else)."""
-    return [
-        "--publish-url", index.upload_url,
-        "--check-url", index.simple_url,
-        "--json-api-url", index.json_api_url,
-        "--fallback-url", "",
-        "--retry-base-delay", str(retry_base_delay),
-        "--poll-timeout", str(poll_timeout),
-    ]
-
-
-def rk(ws: Path, *args: str, env: Mapping[str, str] | None = None,
-       timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    """``python -m releasekit ARGS`` in ``ws``, to completion."""
-    return subprocess.run([sys.executable, "-m", "releasekit", *args], cwd=ws, capture_output=True,
-                          text=True, timeout=timeout, env=dict(env or os.environ), check=False)
-
-
-def start_rk(ws: Path, *args: str, env: Mapping[str, str] | None = None,
-             out_dir: Path | None = None) -> subprocess.Popen[str]:
-    """Start ``python -m releasekit ARGS`` in its own session (its pid is its process group).
-
-    With ``out_dir``, stdout and stderr go to files there (never a pipe nobody reads: a
-    killed run's orphans must not be able to block on it).
-    """
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with open(out_dir / "stdout", "w") as out, open(out_dir / "stderr", "w") as err:
-            return subprocess.Popen([sys.executable, "-m", "releasekit", *args], cwd=ws, text=True,
-                                    stdout=out, stderr=err, env=dict(env or os.environ),
-                                    start_new_session=True)
-    return subprocess.Popen([sys.executable, "-m", "releasekit", *args], cwd=ws, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=dict(env or os.environ), start_new_session=True)
 
 
 def records(ws: Path, state: str = STATE) -> dict[str, str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.cli import index_flags, rk, start_rk
 from tests.harness.index import LocalIndex
 from tests.harness.tree import workspace_files
 from tests.reliability import support
@@ -64,8 +65,8 @@ def test_a_worker_killed_under_the_orchestrator_stops_the_run_instead_of_hanging
     doit's runner would wait for that worker's result forever; releasekit stops the run,
     says which worker died, restores the file, and the rerun completes."""
     before = workspace_files(ws10)
-    args = ["publish", "-j", "2", "-p", "rkz-top", "--with-deps", "--no-smoke-test", *support.index_flags(local_index)]
-    proc = support.start_rk(ws10, *args, out_dir=tmp_path / "killed")
+    args = ["publish", "-j", "2", "-p", "rkz-top", "--with-deps", "--no-smoke-test", *index_flags(local_index)]
+    proc = start_rk(ws10, *args, out_dir=tmp_path / "killed")
     deadline = time.monotonic() + 60
     worker = 0
     while not worker and time.monotonic() < deadline:
@@ -88,7 +89,7 @@ def test_a_worker_killed_under_the_orchestrator_stops_the_run_instead_of_hanging
     assert workspace_files(ws10) == before  # the orchestrator replayed the journal
     assert not support.journal_entries(ws10)
 
-    again = support.rk(ws10, *args)
+    again = rk(ws10, *args)
     assert again.returncode == 0, again.stdout + again.stderr
     assert workspace_files(ws10) == before
     assert local_index.files() == support.records(ws10)

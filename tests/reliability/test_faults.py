@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.harness.cli import index_flags, rk, start_rk
 from tests.harness.faults import RESET
 from tests.harness.index import LocalIndex
 from tests.harness.projects import seed_files, uv_build
@@ -49,8 +50,8 @@ def test_thirty_percent_upload_faults_and_a_lagging_index(
     seed = env_int("RELEASEKIT_FAULT_SEED", 7)
     inject_upload_faults(local_index, seed=seed)
     started = time.monotonic()
-    done = support.rk(ws10, "publish", "-j", "4", "--no-smoke-test", "--max-retries", "8",
-                      *support.index_flags(local_index, poll_timeout=60), timeout=400)
+    done = rk(ws10, "publish", "-j", "4", "--no-smoke-test", "--max-retries", "8",
+                      *index_flags(local_index, poll_timeout=60), timeout=400)
     seconds = time.monotonic() - started
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     summary = support.last_run(ws10)
@@ -113,7 +114,7 @@ def test_same_name_different_bytes_blocks_only_its_dependents(
 
     # Without a local build the preflight gate cannot know the bytes differ (it warns); the
     # pipeline finds out before sending anything of rkz-top.
-    done = support.rk(ws10, "publish", "-j", "4", "--no-smoke-test", *support.index_flags(local_index))
+    done = rk(ws10, "publish", "-j", "4", "--no-smoke-test", *index_flags(local_index))
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     result = {p["name"]: p for p in support.last_run(ws10)["packages"]}
@@ -135,7 +136,7 @@ def test_same_name_different_bytes_blocks_only_its_dependents(
     assert not support.journal_entries(ws10)
     assert "rerun the same command" in done.stdout
     # A rerun now has the build record: the preflight gate names the conflict and refuses.
-    again = support.rk(ws10, "publish", "--no-smoke-test", *support.index_flags(local_index))
+    again = rk(ws10, "publish", "--no-smoke-test", *index_flags(local_index))
     assert again.returncode == 3, again.stdout + again.stderr
     assert "version_conflicts" in again.stderr and "rkz-top==1.0.0" in again.stderr
     assert "Traceback" not in again.stdout + again.stderr
@@ -148,9 +149,9 @@ def test_rerun_while_the_index_still_hides_what_a_killed_run_stored(
     index's listing lags: the rerun is told "already exists" for that file, settles it by
     hash, and still uploads the other file (it used to wait for both, then fail: RK607)."""
     local_index.faults.set(lag_s=4.0)
-    args = ["publish", "-p", "rkz-core", "--no-smoke-test", *support.index_flags(local_index, poll_timeout=30)]
+    args = ["publish", "-p", "rkz-core", "--no-smoke-test", *index_flags(local_index, poll_timeout=30)]
     gate = local_index.hold_uploads()
-    first = support.start_rk(ws10, *args)
+    first = start_rk(ws10, *args)
     held = gate.wait_arrived(1, timeout=60)
     support.kill_group(first.pid)
     first.communicate(timeout=30)
@@ -158,7 +159,7 @@ def test_rerun_while_the_index_still_hides_what_a_killed_run_stored(
     local_index.wait_for_request(lambda r: r.method == "POST" and r.filename == held[0], timeout=10)
     assert local_index.hidden() == {held[0]}
 
-    again = support.rk(ws10, *args)
+    again = rk(ws10, *args)
     assert again.returncode == 0, again.stdout + again.stderr
     built = support.records(ws10)
     assert local_index.files() == built

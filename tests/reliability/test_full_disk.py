@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.harness.cli import Run, index_flags, rk, start_rk
 from tests.harness.index import LocalIndex
 from tests.harness.tree import workspace_files
 from tests.reliability import mounts, support
@@ -50,11 +50,11 @@ def wide() -> dict[str, str]:
     return {**os.environ, "COLUMNS": "1000"}
 
 
-def publish(ws: Path, index: LocalIndex) -> subprocess.CompletedProcess[str]:
-    return support.rk(ws, "publish", "-j", "4", *support.index_flags(index, poll_timeout=30), env=wide())
+def publish(ws: Path, index: LocalIndex) -> Run:
+    return rk(ws, "publish", "-j", "4", *index_flags(index, poll_timeout=30), env=wide())
 
 
-def assert_clean_stop(ws: Path, done: subprocess.CompletedProcess[str], before: dict[str, str]) -> list[str]:
+def assert_clean_stop(ws: Path, done: Run, before: dict[str, str]) -> list[str]:
     """Exit 3, the cause in one line with its code, nothing lost or left half-done; the fault lines."""
     out = done.stdout + done.stderr
     faults = FAULT.findall(out)
@@ -104,14 +104,14 @@ def test_a_disk_that_fills_while_uploading_keeps_what_landed_and_the_rerun_finis
     mounts.resize(state, "16m")
     before = workspace_files(ws, STATE)
     gate = local_index.hold_uploads()
-    proc = support.start_rk(ws, "publish", "-j", "4", *support.index_flags(local_index, poll_timeout=30), env=wide())
+    proc = start_rk(ws, "publish", "-j", "4", *index_flags(local_index, poll_timeout=30), env=wide())
     try:
         gate.wait_arrived(1, timeout=180)  # the staged gate passed; an upload is at the index
         mounts.fill(state, leave=0)
     finally:
         gate.release()
     out, err = proc.communicate(timeout=240)
-    done = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    done = Run(proc.returncode, out, err)
     faults = assert_clean_stop(ws, done, before)
     assert any("upload:" in line for line in faults), faults  # the landed upload's record could not be saved
     # The summary reached the terminal though it could not be saved, naming why.

@@ -15,8 +15,6 @@ checked; a GitHub 500 and a rate limit in the middle of ``release``, finished by
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from pytest_httpserver import HTTPServer
 from releasekit.changelog import extract_section
 from releasekit.release_manifest import Manifest
 from tests.harness.actions import Event, JobRun, Runner, dispatch_inputs
+from tests.harness.cli import Run, rk
 from tests.harness.github import FakeGitHub, running
 from tests.harness.gitrepo import git_out
 from tests.harness.index import LocalIndex
@@ -112,15 +111,14 @@ class Life:
         files = self.index.files()
         return f"{stem}.tar.gz" in files and f"{stem}-py3-none-any.whl" in files
 
-    def maintainer(self, *args: str, token: bool = False) -> subprocess.CompletedProcess[str]:
+    def maintainer(self, *args: str, token: bool = False) -> Run:
         """releasekit run by hand in the maintainer's clone, after pulling main and the tags."""
         git_out(self.repo.work, "pull", "-q", "--ff-only", "origin", "main")
         git_out(self.repo.work, "fetch", "-q", "--tags", "origin")
         env = {**self.env, "UV_PUBLISH_TOKEN": INDEX_TOKEN, "GITHUB_REPOSITORY": REPO}
         if token:
             env["GITHUB_TOKEN"] = self.fake.token
-        return subprocess.run([sys.executable, "-m", "releasekit", *args], cwd=self.repo.ws, env=env,
-                              capture_output=True, text=True, timeout=600, check=False)
+        return rk(self.repo.ws, *args, env=env, timeout=600)
 
 
 @pytest.fixture

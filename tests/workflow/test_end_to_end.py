@@ -7,14 +7,13 @@ change nothing: no push, no new PR, tag, release, label or dispatch.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from releasekit.cli import main
 from releasekit.workflow import Manifest
+from tests.harness.cli import rk
 from tests.harness.github import FakeGitHub
 from tests.harness.gitrepo import git_out
 from tests.harness.index import LocalIndex
@@ -148,8 +147,7 @@ def test_prepare_merge_release_notify_and_reruns(
     git_out(changed.work, "checkout", "-q", merge_sha)
     flags = ["--publish-url", local_index.upload_url, "--check-url", local_index.simple_url,
              "--json-api-url", local_index.json_api_url, "--fallback-url", "", "-j", "3"]
-    published = subprocess.run([sys.executable, "-m", "releasekit", "publish", *flags], cwd=changed.work,
-                               capture_output=True, text=True, timeout=300, check=False)
+    published = rk(changed.work, "publish", *flags, timeout=300)
     assert published.returncode == 0, published.stderr + published.stdout
     versions = Manifest.parse(fake.pull(1)["body"], "t").versions
     on_index = local_index.files()
@@ -159,8 +157,7 @@ def test_prepare_merge_release_notify_and_reruns(
     assert fake.label_names(1) == ["autorelease: published"]
     assert git_out(changed.work, "status", "--porcelain") == ""
     posts = len(local_index.requests_for("POST"))
-    again = subprocess.run([sys.executable, "-m", "releasekit", "publish", *flags], cwd=changed.work,
-                           capture_output=True, text=True, timeout=300, check=False)
+    again = rk(changed.work, "publish", *flags, timeout=300)
     assert again.returncode == 0, again.stderr
     assert len(local_index.requests_for("POST")) == posts  # nothing uploaded twice
     assert fake.label_names(1) == ["autorelease: published"]
