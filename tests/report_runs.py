@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import time
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from tests.harness.cli import rk, start_rk
 from tests.harness.gitrepo import GitRepo, init_repo
 from tests.harness.index import LocalIndex
 from tests.harness.uvenv import SCRUBBED, hermetic_uv_env
+from tests.harness.workspace import copy_example_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 CANARY = "rkcanary-REPORT-pw-7d3e91b4"
@@ -106,9 +106,7 @@ class Maker:
 
 def make_runs(root: Path, wheelhouse: Path, uv_cache: Path, trap_url: str) -> Runs:
     """The three runs (about 30 s on two cores); ``os.environ`` must already be hermetic."""
-    shutil.copytree(ROOT / "examples" / "workspace", root / "ws",
-                    ignore=shutil.ignore_patterns(".releasekit", "dist", "__pycache__"))
-    ws = root / "ws"
+    ws = copy_example_workspace(root / "ws")
     init_repo(ws, initial_commit=False)
     _commit(ws, "example")
     index = LocalIndex(root / "index" / "packages", seed_dirs=[wheelhouse], password=CANARY)

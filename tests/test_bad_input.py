@@ -22,7 +22,7 @@ import pytest
 from releasekit.cli import main
 from tests.harness.cli import Run, run_cli
 from tests.harness.tree import tree_hash
-from tests.wsbuild import make_ws, member_toml, root_toml, write_tree
+from tests.harness.workspace import make_ws, member_toml, root_toml, write_tree
 
 ONE_LINE = re.compile(r"^error\[RK\d{3}\] ")
 COMMANDS: list[tuple[str, ...]] = [

@@ -31,7 +31,7 @@ from releasekit.plan import build_plan
 from releasekit.selection import Selection
 from releasekit.workspace import load_workspace
 from tests.harness.cli import rk
-from tests.wsfactory import simple_workspace, write_package, write_root
+from tests.harness.workspace import simple_workspace, write_package, write_root
 
 ALL_CHECKS = {
     "cycles",

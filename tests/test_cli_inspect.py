@@ -13,7 +13,7 @@ from releasekit.selection import Selection
 from releasekit.versions import Bump
 from releasekit.workspace import load_workspace
 from tests.harness.cli import run_cli
-from tests.wsbuild import EXAMPLE, make_ws, member_toml, root_toml
+from tests.harness.workspace import EXAMPLE, make_ws, member_toml, root_toml
 
 
 def _ok(*args: str, cwd: Path = EXAMPLE) -> str:

@@ -14,7 +14,7 @@ from releasekit.config import Config, parse_config
 from releasekit.configdoc import describe
 from releasekit.errors import ConfigError
 from releasekit.workspace import load_workspace
-from tests.wsbuild import EXAMPLE, make_ws, member_toml, root_toml
+from tests.harness.workspace import EXAMPLE, make_ws, member_toml, root_toml
 
 
 def _fail(raw: Any, text: str = "") -> ConfigError:

@@ -15,7 +15,7 @@ from releasekit.graph import Graph
 from releasekit.selection import Selection, select
 from releasekit.workspace import load_workspace
 from tests.harness.cli import run_cli
-from tests.wsbuild import EXAMPLE, make_ws, member_toml
+from tests.harness.workspace import EXAMPLE, make_ws, member_toml
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from releasekit.commands.init import DEFAULTS, LOADER_SPEC, init_text
 from releasekit.workspace import load_workspace
 from tests.harness.cli import run_cli
 from tests.harness.tree import tree_hash
-from tests.wsbuild import make_ws, member_toml, root_toml
+from tests.harness.workspace import make_ws, member_toml, root_toml
 
 BARE = root_toml(sources=["a"])
 WS = '[tool.uv.workspace]\nmembers = ["packages/*"]\n'
@@ -78,7 +78,7 @@ def test_init_keeps_existing_keys_and_comments(tmp_path: Path) -> None:
 
 
 def test_the_example_needs_nothing() -> None:
-    from tests.wsbuild import EXAMPLE
+    from tests.harness.workspace import EXAMPLE
 
     text = (EXAMPLE / "pyproject.toml").read_text()
     assert init_text(text) == (text, [])

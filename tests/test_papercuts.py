@@ -13,8 +13,7 @@ from releasekit.runner import PackageResult, RunResult, render_summary
 from releasekit.workspace import load_workspace
 from tests.harness.cli import run_cli
 from tests.harness.gitrepo import git_out
-from tests.wsbuild import EXAMPLE
-from tests.wsfactory import commit_all
+from tests.harness.workspace import EXAMPLE, commit_all
 
 BIN = Path(sys.executable).parent
 

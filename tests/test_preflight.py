@@ -28,7 +28,7 @@ from releasekit.preflight import (
 from releasekit.state import StateLock, ensure_state_dir
 from releasekit.workspace import load_workspace
 from tests.harness.gitrepo import git_out
-from tests.wsfactory import commit_all, simple_workspace, uv_lock, write_package, write_root
+from tests.harness.workspace import commit_all, simple_workspace, uv_lock, write_package, write_root
 
 TOKEN_ENV = {"UV_PUBLISH_TOKEN": "pypi-test-token"}
 GHA = {"GITHUB_ACTIONS": "true"}

@@ -21,7 +21,7 @@ from releasekit.workspace import load_workspace
 from tests.harness.cli import index_flags, rk
 from tests.harness.gitrepo import AUTHOR_ENV, git_out
 from tests.harness.index import LocalIndex
-from tests.wsfactory import commit_all, simple_workspace, uv_lock, write_package
+from tests.harness.workspace import commit_all, simple_workspace, uv_lock, write_package
 
 CORE, APP = "acme-core", "acme-app"
 

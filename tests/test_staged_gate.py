@@ -16,8 +16,8 @@ import pytest
 from tests.harness.cli import index_flags, rk
 from tests.harness.index import LocalIndex
 from tests.harness.tree import workspace_files
+from tests.harness.workspace import commit_all, write_package, write_root
 from tests.test_publish import statuses, summary
-from tests.wsfactory import commit_all, write_package, write_root
 
 pytestmark = pytest.mark.slow
 

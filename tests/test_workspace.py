@@ -18,7 +18,7 @@ from releasekit.errors import WorkspaceError
 from releasekit.package import PRIVATE_CLASSIFIER, normalize
 from releasekit.workspace import find_root, load_workspace
 from tests.harness.cli import VENV_BIN, run_cli
-from tests.wsbuild import EXAMPLE, make_ws, member_toml, root_toml, write_tree
+from tests.harness.workspace import EXAMPLE, make_ws, member_toml, root_toml, write_tree
 
 # --- the root ---------------------------------------------------------------------------
 

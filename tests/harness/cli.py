@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.harness.index import LocalIndex
+from tests.harness.workspace import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 COMMAND = (sys.executable, "-m", "releasekit")
 

@@ -7,7 +7,6 @@ Every git call here checks its exit code; a failure raises with git's own output
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import subprocess
 from collections.abc import Mapping
@@ -33,8 +32,6 @@ AUTHOR_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
     "GIT_TERMINAL_PROMPT": "0",
 }
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE_WORKSPACE = ROOT / "examples" / "workspace"
 
 
 class GitFailed(RuntimeError):
@@ -186,9 +183,3 @@ def init_repo(path: Path, origin: GitOrigin | None = None, *, branch: str = "mai
             repo.git("push", "-q", "-u", "origin", f"HEAD:refs/heads/{branch}")
     return repo
 
-
-def copy_example_workspace(dest: Path, source: Path = EXAMPLE_WORKSPACE) -> Path:
-    """Copy the bundled example workspace to ``dest`` (merged into an existing directory)."""
-    shutil.copytree(source, dest, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns(".releasekit", "dist", "__pycache__", ".venv"))
-    return dest

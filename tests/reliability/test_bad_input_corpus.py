@@ -23,9 +23,9 @@ import pytest
 
 from tests.harness.cli import Run, run_cli
 from tests.harness.tree import tree_hash
+from tests.harness.workspace import make_ws, member_toml
 from tests.reliability.corpus import BLOCKING, CORPUS, NEW_CASES, Case
 from tests.test_bad_input import XFAIL_AS_ROOT, _in_process, assert_stdout_for_error
-from tests.wsbuild import make_ws, member_toml
 
 ONE_LINE = re.compile(r"^error\[RK\d{3}\] ")
 COMMANDS: tuple[tuple[str, ...], ...] = (("plan",), ("publish", "--dry-run"), ("check",))

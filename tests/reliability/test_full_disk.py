@@ -22,8 +22,8 @@ import pytest
 from tests.harness.cli import Run, index_flags, rk, start_rk
 from tests.harness.index import LocalIndex
 from tests.harness.tree import workspace_files
+from tests.harness.workspace import commit_all
 from tests.reliability import mounts, support
-from tests.wsfactory import commit_all
 
 pytestmark = pytest.mark.slow
 

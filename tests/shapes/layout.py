@@ -16,8 +16,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from tests.harness.gitrepo import git_out
+from tests.harness.workspace import commit_all, uv_lock, write_package, write_root
 from tests.shapes.texts import GITIGNORE, LICENSE, module_source
-from tests.wsfactory import commit_all, uv_lock, write_package, write_root
 
 CORE = "core"
 CORE_VERSION = "0.7.0"

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.conftest import EXAMPLE
 from tests.harness.github import FakeGitHub, running
 from tests.harness.gitrepo import git_out
+from tests.harness.workspace import copy_example_workspace
 
 PACKAGES = ("acme-api", "acme-cli", "acme-core", "acme-http", "acme-log", "acme-store")
 REPO = "acme/widgets"
@@ -101,9 +101,7 @@ def make_repo(
     work = root / "work"
     ws = work / subdir if subdir else work
     git_out(root, "init", "-q", "--bare", "-b", "main", str(origin))
-    shutil.copytree(
-        EXAMPLE, ws, ignore=shutil.ignore_patterns(".releasekit", "dist", "__pycache__")
-    )
+    copy_example_workspace(ws)
     with open(ws / "pyproject.toml", "a", encoding="utf-8") as handle:
         handle.write(config)
     text = (ws / "pyproject.toml").read_text(encoding="utf-8")

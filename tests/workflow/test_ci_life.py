@@ -30,8 +30,8 @@ from tests.harness.gitrepo import git_out
 from tests.harness.index import LocalIndex
 from tests.harness.netutil import EgressTrap
 from tests.harness.uvenv import hermetic_uv_env
+from tests.harness.workspace import uv_lock, write_package, write_root
 from tests.workflow.conftest import Repo
-from tests.wsfactory import uv_lock, write_package, write_root
 
 pytestmark = pytest.mark.slow
 
