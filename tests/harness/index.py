@@ -37,6 +37,7 @@ from urllib.parse import unquote, urlsplit
 
 from packaging.utils import canonicalize_name
 
+from releasekit.localindex import serve_pypiserver
 from tests.harness import pypi
 from tests.harness.faults import RESET, Faults, Injection, RequestRecord, UploadStats
 from tests.harness.netutil import ServerThread, TrackingHTTPServer
@@ -57,44 +58,6 @@ class _Upstream:
     reason: str
     headers: list[tuple[str, str]]
     body: bytes
-
-
-class _Backend:
-    """pypiserver's WSGI app on waitress, on an ephemeral port, stoppable without waiting."""
-
-    def __init__(self, roots: list[Path], password_file: Path) -> None:
-        import pypiserver
-        import waitress
-
-        # waitress warns "Task queue depth is N" whenever uv opens parallel connections.
-        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-
-        app = pypiserver.app(
-            roots=[str(r) for r in roots],
-            authenticate=["update"],
-            password_file=str(password_file),
-            disable_fallback=True,
-            hash_algo="sha256",
-        )
-        self.server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4,
-                                             ident="pypiserver")
-        self.port = int(self.server.effective_port)
-        self._thread = threading.Thread(target=self.server.run,
-                                        name=f"index-backend-{self.port}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        server = self.server
-
-        def close_everything() -> None:  # runs on the waitress loop thread
-            for dispatcher in list(server._map.values()):
-                if dispatcher is not server and dispatcher is not server.trigger:
-                    dispatcher.close()
-            server.close()  # closes the trigger too; the empty map ends the loop
-
-        server.trigger.pull_trigger(close_everything)
-        self._thread.join()
-        server.task_dispatcher.shutdown()
 
 
 class _StorageLock:
@@ -172,7 +135,7 @@ class LocalIndex:
 
     def __init__(self, package_dir: Path, *, seed_dirs: Iterable[Path] = (), seed: int = 0,
                  username: str = USERNAME, password: str = PASSWORD) -> None:
-        from passlib.apache import HtpasswdFile  # type: ignore[import-untyped]
+        from passlib.apache import HtpasswdFile
 
         self.package_dir = Path(package_dir)
         self.package_dir.mkdir(parents=True, exist_ok=True)
@@ -195,8 +158,12 @@ class LocalIndex:
         self._gate: UploadGate | None = None
         self.scanner = pypi.DistScanner([self.package_dir, *self.seed_dirs])
 
+        # waitress warns "Task queue depth is N" whenever uv opens parallel connections.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         # pypiserver stores uploads in its first root, so uploads land in package_dir.
-        self._backend = _Backend([self.package_dir, *self.seed_dirs], self._auth_dir / "htpasswd")
+        self._backend = serve_pypiserver([self.package_dir, *self.seed_dirs], threads=4, name="index-backend",
+                                         authenticate=["update"], hash_algo="sha256",
+                                         password_file=str(self._auth_dir / "htpasswd"))
         try:
             self._front = _FrontServer(self)
             self._runner = ServerThread(self._front, name="index-front")
