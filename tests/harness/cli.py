@@ -6,6 +6,7 @@
 - :func:`run_cli` is :func:`rk` with :func:`offline_env`: uv never reaches an index, for
   commands that only read or write the workspace.
 - :func:`index_flags`: the options that send a publish to a test's index.
+- :func:`in_process`: ``releasekit.cli.main`` in this process, streams from ``capsys``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
+from releasekit.cli import main
 from tests.harness.index import LocalIndex
 from tests.harness.workspace import ROOT
 
@@ -98,3 +102,10 @@ def index_flags(index: LocalIndex, *, json_api: bool = True, poll_timeout: float
         "--retry-base-delay", str(retry_base_delay),
         "--poll-timeout", str(poll_timeout),
     ]
+
+
+def in_process(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``releasekit.cli.main(argv)`` in this process (fast): exit code, stdout, stderr."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err

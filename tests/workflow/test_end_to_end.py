@@ -11,19 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.cli import main
 from releasekit.workflow import Manifest
-from tests.harness.cli import rk
+from tests.harness.cli import in_process, rk
 from tests.harness.github import FakeGitHub
 from tests.harness.gitrepo import git_out
 from tests.harness.index import LocalIndex
 from tests.workflow.conftest import DOWNSTREAM, Repo
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def writes(fake: FakeGitHub) -> list[str]:
@@ -61,7 +54,7 @@ def test_prepare_merge_release_notify_and_reruns(
     monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
 
     # --- prepare: branch pushed, PR opened with the manifest and the pending label
-    code, out, err = run(capsys, "prepare", "-w", ws)
+    code, out, err = in_process(capsys, "prepare", "-w", ws)
     assert code == 0, err
     assert "acme-core 0.3.0 -> 0.4.0" in out and "acme-log 0.3.0 -> 0.4.0" in out
     assert "acme-cli 0.3.0 -> 0.3.1" in out  # dependent of a dependent: its exact pin changes
@@ -85,7 +78,7 @@ def test_prepare_merge_release_notify_and_reruns(
 
     # --- prepare again: nothing new, nothing written
     before = writes(fake)
-    code, out, err = run(capsys, "prepare", "-w", ws)
+    code, out, err = in_process(capsys, "prepare", "-w", ws)
     assert code == 0, err
     assert "up to date" in out and "already has this release commit" in out
     assert writes(fake) == before
@@ -93,7 +86,7 @@ def test_prepare_merge_release_notify_and_reruns(
     # --- a new commit on main: the same PR is updated, not duplicated
     changed.commit("perf(store): faster scans", "packages/store/src/acme_store/__init__.py")
     changed.push()
-    code, out, err = run(capsys, "prepare", "-w", ws)
+    code, out, err = in_process(capsys, "prepare", "-w", ws)
     assert code == 0, err
     assert (
         len(fake.state.pulls) == 1
@@ -102,7 +95,7 @@ def test_prepare_merge_release_notify_and_reruns(
     assert "updated PR #1" in out
 
     # --- release before the merge: nothing to release
-    code, out, err = run(capsys, "release", "-w", ws)
+    code, out, err = in_process(capsys, "release", "-w", ws)
     assert code == 0, err
     assert "nothing to release" in out
 
@@ -111,18 +104,18 @@ def test_prepare_merge_release_notify_and_reruns(
     fake.merge_pull(1, merge_sha)
 
     # --- prepare while the merged PR is untagged: refuses politely
-    code, out, err = run(capsys, "prepare", "-w", ws)
+    code, out, err = in_process(capsys, "prepare", "-w", ws)
     assert code == 0 and "not tagged yet" in err
 
     # --- release dry run: says what it would do, does nothing
     before = writes(fake)
-    code, out, err = run(capsys, "release", "-w", ws, "--dry-run")
+    code, out, err = in_process(capsys, "release", "-w", ws, "--dry-run")
     assert code == 0, err
     assert "would tag" in out and "would create the GitHub release acme-core-v0.4.0" in out
     assert writes(fake) == before and "acme-core-v0.4.0" not in changed.tags()
 
     # --- release: tags on the merge commit, pushed, releases created, relabelled
-    code, out, err = run(capsys, "release", "-w", ws)
+    code, out, err = in_process(capsys, "release", "-w", ws)
     assert code == 0, err
     wanted = {f"{n}-v{v}" for n, v in Manifest.parse(fake.pull(1)["body"], "t").versions.items()}
     assert wanted <= changed.remote_tags()
@@ -137,7 +130,7 @@ def test_prepare_merge_release_notify_and_reruns(
 
     # --- release again: complete, nothing written
     before = writes(fake)
-    code, out, err = run(capsys, "release", "-w", ws)
+    code, out, err = in_process(capsys, "release", "-w", ws)
     assert code == 0, err
     assert "already fully released" in out
     assert writes(fake) == before
@@ -163,7 +156,7 @@ def test_prepare_merge_release_notify_and_reruns(
     assert fake.label_names(1) == ["autorelease: published"]
 
     # --- notify: one dispatch with the released versions, recorded on the PR
-    code, out, err = run(capsys, "notify", "-w", ws, "--check-url", local_index.simple_url)
+    code, out, err = in_process(capsys, "notify", "-w", ws, "--check-url", local_index.simple_url)
     assert code == 0, err
     (dispatch,) = fake.repos[DOWNSTREAM].dispatches
     assert dispatch["event_type"] == "releasekit-release"
@@ -171,12 +164,12 @@ def test_prepare_merge_release_notify_and_reruns(
     assert dispatch["client_payload"]["sha"] == merge_sha
 
     # --- notify again: already notified, nothing sent
-    code, out, err = run(capsys, "notify", "-w", ws, "--check-url", local_index.simple_url)
+    code, out, err = in_process(capsys, "notify", "-w", ws, "--check-url", local_index.simple_url)
     assert code == 0, err
     assert "already notified" in out and len(fake.repos[DOWNSTREAM].dispatches) == 1
 
     # --- prepare after the release: nothing to release
     git_out(changed.work, "fetch", "-q", "origin", "--tags")
-    code, out, err = run(capsys, "prepare", "-w", ws, "--format", "json")
+    code, out, err = in_process(capsys, "prepare", "-w", ws, "--format", "json")
     assert code == 0, err
     assert json.loads(out)["status"] == "nothing"
