@@ -21,6 +21,7 @@ import pytest
 from tests.harness.cli import index_flags, rk, start_rk
 from tests.harness.gitrepo import init_repo
 from tests.harness.index import LocalIndex
+from tests.harness.runstate import last_run, records, statuses
 from tests.harness.tree import workspace_files
 
 pytestmark = pytest.mark.slow
@@ -33,22 +34,6 @@ def example_ws(example_ws: Path) -> Path:
     """The example workspace as a committed git repository (the preflight gates want one)."""
     init_repo(example_ws, initial_commit=False).commit_all("example")
     return example_ws
-
-
-def records(ws: Path) -> dict[str, str]:
-    """filename -> sha256 from every build record in the state directory."""
-    out: dict[str, str] = {}
-    for record in (ws / ".releasekit" / "builds").glob("*/*/record.json"):
-        out.update(json.loads(record.read_text())["files"])
-    return out
-
-
-def summary(ws: Path) -> dict:  # type: ignore[type-arg]
-    return json.loads((ws / ".releasekit" / "last-run.json").read_text())
-
-
-def statuses(ws: Path) -> dict[str, str]:
-    return {p["name"]: p["status"] for p in summary(ws)["packages"]}
 
 
 def assert_each_file_stored_once(index: LocalIndex) -> None:
@@ -119,11 +104,11 @@ def test_different_bytes_on_the_index_block_dependents_only(example_ws: Path, lo
     assert result["acme-http"] == "failed"
     assert result["acme-api"] == result["acme-cli"] == "blocked"
     assert result["acme-core"] == result["acme-log"] == result["acme-store"] == "published"
-    failure = next(p for p in summary(example_ws)["packages"] if p["name"] == "acme-http")
+    failure = next(p for p in last_run(example_ws)["packages"] if p["name"] == "acme-http")
     theirs = hashlib.sha256(b"not the real sdist").hexdigest()
     assert "RK511" in failure["message"] and theirs in failure["message"]
     assert records(example_ws)["acme_http-0.3.0.tar.gz"] in failure["message"]  # names both hashes
-    blocked = next(p for p in summary(example_ws)["packages"] if p["name"] == "acme-cli")
+    blocked = next(p for p in last_run(example_ws)["packages"] if p["name"] == "acme-cli")
     assert "acme-http" in blocked["message"]
     assert workspace_files(example_ws) == before
     assert not any(f.startswith(("acme_api", "acme_cli")) for f in local_index.files())
@@ -191,7 +176,7 @@ def test_sigint_drains_restores_and_the_next_run_resumes(example_ws: Path, local
     assert "draining" in err
     assert workspace_files(example_ws) == before
     assert "cancelled" in out
-    assert summary(example_ws)["cancelled"] is True
+    assert last_run(example_ws)["cancelled"] is True
     again = rk(example_ws, "publish", "-j", "2", "--no-smoke-test", *index_flags(local_index))
     assert again.returncode == 0, again.stderr
     assert local_index.files() == records(example_ws)

@@ -15,9 +15,9 @@ import pytest
 
 from tests.harness.cli import index_flags, rk
 from tests.harness.index import LocalIndex
+from tests.harness.runstate import last_run, statuses
 from tests.harness.tree import workspace_files
 from tests.harness.workspace import commit_all, write_package, write_root
-from tests.test_publish import statuses, summary
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +69,7 @@ def test_the_gate_stops_every_broken_wheel_before_anything_is_uploaded(
     before = workspace_files(root)
     run = rk(root, "publish", "-j", "4", "--format", "json", *index_flags(local_index))
     assert run.returncode == 1, run.stderr
-    results = {p["name"]: p for p in summary(root)["packages"]}
+    results = {p["name"]: p for p in last_run(root)["packages"]}
     for name, cause in BROKEN.items():
         assert (results[name]["status"], results[name]["stage"]) == ("failed", "trial"), results[name]
         assert cause in results[name]["message"].split("(hint:")[0], results[name]

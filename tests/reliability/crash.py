@@ -37,6 +37,7 @@ from typing import Any
 
 from tests.harness.cli import index_flags, rk, start_rk
 from tests.harness.index import LocalIndex
+from tests.harness.runstate import STATE, journal_entries, last_run, records
 from tests.harness.tree import diff_trees, workspace_files
 from tests.reliability import support, workspace10
 
@@ -183,7 +184,7 @@ class CrashHarness:
     def _start(self) -> tuple[Any, Path, set[Path]]:
         self._runs += 1
         run_out = self.out / f"run-{self._runs:03d}"
-        before = set((self.ws / support.STATE / "runs").glob("*"))
+        before = set((self.ws / STATE / "runs").glob("*"))
         self._started_wall = time.time()
         proc = start_rk(self.ws, *self._args(), out_dir=run_out)
         self._groups.append(proc.pid)
@@ -192,7 +193,7 @@ class CrashHarness:
     def _pinned_now(self) -> int:
         """Journal entries this run wrote (a killed run's leftovers, not yet repaired, are not)."""
         count = 0
-        for entry in support.journal_entries(self.ws):
+        for entry in journal_entries(self.ws):
             try:
                 count += entry.stat().st_mtime >= self._started_wall
             except FileNotFoundError:
@@ -200,7 +201,7 @@ class CrashHarness:
         return count
 
     def _run_dir(self, before: set[Path]) -> Path | None:
-        new = [d for d in (self.ws / support.STATE / "runs").glob("*") if d not in before]
+        new = [d for d in (self.ws / STATE / "runs").glob("*") if d not in before]
         return new[0] if len(new) == 1 else None
 
     def _in_flight(self, run_dir: Path | None) -> list[str]:
@@ -276,7 +277,7 @@ class CrashHarness:
             trial.failures.append(f"the summary does not say cancelled: {stdout[-400:]!r}")
         else:
             try:
-                if support.last_run(self.ws).get("cancelled") is not True:
+                if last_run(self.ws).get("cancelled") is not True:
                     trial.failures.append("last-run.json does not record the run as cancelled")
             except (OSError, ValueError) as exc:
                 trial.failures.append(f"no readable last-run.json: {exc}")
@@ -285,7 +286,7 @@ class CrashHarness:
         changed = diff_trees(snapshot, workspace_files(self.ws))
         if changed:
             trial.failures.append(f"files not restored at exit: {changed}")
-        if support.journal_entries(self.ws):
+        if journal_entries(self.ws):
             trial.failures.append("journal entries left after a graceful stop")
         left = support.wait_group_gone(proc.pid, 30)
         if left:
@@ -333,7 +334,7 @@ class CrashHarness:
         stdout, stderr = (run_out / "stdout").read_text(), (run_out / "stderr").read_text()
         if proc.returncode != 0:
             failures.append(f"final run exited {proc.returncode}: {stdout[-1500:]} {stderr[-1500:]}")
-        summary = support.last_run(self.ws)
+        summary = last_run(self.ws)
         statuses = {p["name"]: p["status"] for p in summary["packages"]}
         if sorted(statuses) != sorted(workspace10.names()) or not set(statuses.values()) <= {
                 "published", "already-published"}:
@@ -344,9 +345,9 @@ class CrashHarness:
         dirty = support.git_status(self.ws)
         if dirty:
             failures.append(f"git status is not clean: {dirty}")
-        if support.journal_entries(self.ws):
+        if journal_entries(self.ws):
             failures.append("journal not empty")
-        built = {f: s for f, s in support.records(self.ws).items() if f"-{version}" in f}
+        built = {f: s for f, s in records(self.ws).items() if f"-{version}" in f}
         if len(built) != 2 * len(workspace10.SHAPE):
             failures.append(f"{len(built)} built files recorded for {version}, expected 20")
         on_index = self.index.files()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -14,26 +13,8 @@ from typing import Any
 
 from releasekit import events
 from tests.harness.gitrepo import GitRepo
+from tests.harness.runstate import STATE, journal_entries
 from tests.harness.tree import workspace_files
-
-STATE = ".releasekit"
-
-
-def records(ws: Path, state: str = STATE) -> dict[str, str]:
-    """filename -> sha256 from every build record in the state directory."""
-    out: dict[str, str] = {}
-    for record in (ws / state / "builds").glob("*/*/record.json"):
-        out.update(json.loads(record.read_text())["files"])
-    return out
-
-
-def last_run(ws: Path, state: str = STATE) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((ws / state / "last-run.json").read_text())
-    return data
-
-
-def journal_entries(ws: Path) -> list[Path]:
-    return sorted((ws / STATE / "journal").glob("*.json"))
 
 
 def git_status(ws: Path) -> list[str]:

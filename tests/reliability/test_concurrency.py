@@ -12,6 +12,7 @@ import pytest
 
 from tests.harness.cli import index_flags, rk, start_rk
 from tests.harness.index import LocalIndex
+from tests.harness.runstate import STATE, records
 from tests.harness.tree import diff_trees, workspace_files
 from tests.reliability import support
 
@@ -28,7 +29,7 @@ def test_a_second_run_refuses_names_the_holder_and_leaves_its_files_alone(
     first = start_rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
     try:
         support.wait_pinned(ws10, first, before)
-        holder = json.loads((ws10 / support.STATE / "lock").read_text())
+        holder = json.loads((ws10 / STATE / "lock").read_text())
         assert holder["pid"] == first.pid and holder["command"] == "publish"
         doit = str(Path(sys.executable).parent / "doit")
         refusals = {
@@ -59,7 +60,7 @@ def test_a_second_run_refuses_names_the_holder_and_leaves_its_files_alone(
     # its wheel would lack the pins and the build would have failed.
     assert first.returncode == 0, out + err
     assert workspace_files(ws10) == before
-    assert local_index.files() == support.records(ws10)
+    assert local_index.files() == records(ws10)
     assert all(s.stored == 1 for s in local_index.uploads.values())
 
 
@@ -69,7 +70,7 @@ def test_a_dead_holders_lock_is_recovered_without_a_human(ws10: Path, local_inde
     first = start_rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
     support.kill_while_pinned(ws10, first, before)
     # What a human would find: a lock file naming a dead process, a rewritten pyproject.toml.
-    stale = json.loads((ws10 / support.STATE / "lock").read_text())
+    stale = json.loads((ws10 / STATE / "lock").read_text())
     assert stale["pid"] == first.pid
     assert diff_trees(before, workspace_files(ws10))
 
@@ -79,6 +80,6 @@ def test_a_dead_holders_lock_is_recovered_without_a_human(ws10: Path, local_inde
     assert "repaired a file left by an interrupted run" in again.stderr
     assert workspace_files(ws10) == before
     assert not support.git_status(ws10)
-    assert local_index.files() == support.records(ws10)
+    assert local_index.files() == records(ws10)
     assert all(s.stored == 1 for s in local_index.uploads.values())
-    assert (ws10 / support.STATE / "lock").read_text() == ""  # released on the way out
+    assert (ws10 / STATE / "lock").read_text() == ""  # released on the way out

@@ -16,6 +16,7 @@ from tests.harness.cli import index_flags, rk, start_rk
 from tests.harness.faults import RESET
 from tests.harness.index import LocalIndex
 from tests.harness.projects import seed_files, uv_build
+from tests.harness.runstate import STATE, journal_entries, last_run, records
 from tests.harness.tree import workspace_files
 from tests.reliability import support, workspace10
 from tests.reliability.conftest import env_int
@@ -38,7 +39,7 @@ def inject_upload_faults(index: LocalIndex, seed: int) -> None:
 
 def run_events(ws: Path) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
-    for path in sorted((ws / support.STATE / "runs").glob("*/events.ndjson")):
+    for path in sorted((ws / STATE / "runs").glob("*/events.ndjson")):
         events += support.read_events(path)
     return events
 
@@ -54,10 +55,10 @@ def test_thirty_percent_upload_faults_and_a_lagging_index(
                       *index_flags(local_index, poll_timeout=60), timeout=400)
     seconds = time.monotonic() - started
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    summary = support.last_run(ws10)
+    summary = last_run(ws10)
     assert {p["status"] for p in summary["packages"]} == {"published"}
 
-    built = support.records(ws10)
+    built = records(ws10)
     assert len(built) == 2 * len(workspace10.SHAPE)
     assert local_index.files() == built  # every byte on the index is the byte built here
     uploads = local_index.uploads
@@ -117,10 +118,10 @@ def test_same_name_different_bytes_blocks_only_its_dependents(
     done = rk(ws10, "publish", "-j", "4", "--no-smoke-test", *index_flags(local_index))
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
-    result = {p["name"]: p for p in support.last_run(ws10)["packages"]}
+    result = {p["name"]: p for p in last_run(ws10)["packages"]}
     assert result["rkz-top"]["status"] == "failed"
     message = result["rkz-top"]["message"]
-    ours = support.records(ws10)[impostor.name]
+    ours = records(ws10)[impostor.name]
     assert "RK511" in message and theirs in message and ours in message and theirs != ours
     for blocked in ("rkz-app", "rkz-cli"):  # everything downstream of top
         assert result[blocked]["status"] == "blocked"
@@ -133,7 +134,7 @@ def test_same_name_different_bytes_blocks_only_its_dependents(
     assert local_index.files()[impostor.name] == theirs
     assert workspace_files(ws10) == before
     assert not support.git_status(ws10)
-    assert not support.journal_entries(ws10)
+    assert not journal_entries(ws10)
     assert "rerun the same command" in done.stdout
     # A rerun now has the build record: the preflight gate names the conflict and refuses.
     again = rk(ws10, "publish", "--no-smoke-test", *index_flags(local_index))
@@ -161,7 +162,7 @@ def test_rerun_while_the_index_still_hides_what_a_killed_run_stored(
 
     again = rk(ws10, *args)
     assert again.returncode == 0, again.stdout + again.stderr
-    built = support.records(ws10)
+    built = records(ws10)
     assert local_index.files() == built
     uploads = local_index.uploads
     assert all(s.stored == 1 for s in uploads.values())

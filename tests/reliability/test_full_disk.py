@@ -21,6 +21,7 @@ import pytest
 
 from tests.harness.cli import Run, index_flags, rk, start_rk
 from tests.harness.index import LocalIndex
+from tests.harness.runstate import last_run, records
 from tests.harness.tree import workspace_files
 from tests.harness.workspace import commit_all
 from tests.reliability import mounts, support
@@ -92,8 +93,8 @@ def test_a_disk_full_at_each_write_point_stops_cleanly_and_the_rerun_finishes(
     mounts.resize(state, "16m")
     again = publish(ws, local_index)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert set(p["status"] for p in support.last_run(ws, STATE)["packages"]) == {"published"}
-    assert local_index.files() == support.records(ws, STATE)
+    assert set(p["status"] for p in last_run(ws, STATE)["packages"]) == {"published"}
+    assert local_index.files() == records(ws, STATE)
     assert all(s.stored == 1 for s in local_index.uploads.values())
     assert workspace_files(ws, STATE) == before
 
@@ -118,14 +119,14 @@ def test_a_disk_that_fills_while_uploading_keeps_what_landed_and_the_rerun_finis
     assert "STOPPED" in out and "the summary could not be saved: error[RK312]" in out, out
     assert "error[RK312]" in out and "doit's database" in out, out
     landed = local_index.files()
-    assert landed and all(support.records(ws, STATE).get(f) == sha for f, sha in landed.items())
+    assert landed and all(records(ws, STATE).get(f) == sha for f, sha in landed.items())
 
     mounts.unfill(state)
     again = publish(ws, local_index)
     assert again.returncode == 0, again.stdout + again.stderr
-    statuses = {p["name"]: p["status"] for p in support.last_run(ws, STATE)["packages"]}
+    statuses = {p["name"]: p["status"] for p in last_run(ws, STATE)["packages"]}
     assert set(statuses.values()) <= {"published", "already-published"}, statuses
     assert "already-published" in statuses.values(), "what landed before the disk filled is not sent again"
-    assert local_index.files() == support.records(ws, STATE)
+    assert local_index.files() == records(ws, STATE)
     assert all(s.stored == 1 for s in local_index.uploads.values())
     assert workspace_files(ws, STATE) == before

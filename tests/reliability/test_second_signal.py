@@ -16,6 +16,7 @@ import pytest
 
 from tests.harness.cli import index_flags, rk, start_rk
 from tests.harness.index import LocalIndex
+from tests.harness.runstate import journal_entries, records
 from tests.harness.tree import workspace_files
 from tests.reliability import support
 
@@ -55,12 +56,12 @@ def test_a_second_sigint_stops_at_once_and_loses_nothing(
     assert "Traceback" not in err, err
     assert workers_left == [], f"workers outlived the orchestrator: {workers_left}"
     assert workspace_files(ws10) == before, "pyproject.toml files restored by the run itself"
-    assert not support.journal_entries(ws10)
+    assert not journal_entries(ws10)
 
     rerun = rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert workspace_files(ws10) == before
     published = local_index.files()
-    assert published == support.records(ws10)
+    assert published == records(ws10)
     assert len(published) == 8  # four packages, an sdist and a wheel each
     assert all(s.stored == 1 for s in local_index.uploads.values())

@@ -26,9 +26,10 @@ from tests.harness.github import FakeGitHub
 from tests.harness.gitrepo import GitRepo, git
 from tests.harness.index import LocalIndex
 from tests.harness.netutil import EgressTrap
+from tests.harness.runstate import STATE, last_run
 from tests.harness.tree import workspace_files
 from tests.harness.uvenv import SCRUBBED, hermetic_uv_env
-from tests.reliability import support, workspace10
+from tests.reliability import workspace10
 
 pytestmark = pytest.mark.slow
 
@@ -118,7 +119,7 @@ def test_publish_never_shows_or_stores_a_credential(
         ok = rk(ws, "publish", "--format", "json", "-p", "rkz-left", "--with-deps",
                         *index_flags(canary_index), env=_env(**github))
         scan.output("publish --format json (password auth, GitHub echoes its token)", ok)
-        assert {p["status"] for p in support.last_run(ws)["packages"]} == {"published"}, ok.stderr
+        assert {p["status"] for p in last_run(ws)["packages"]} == {"published"}, ok.stderr
         assert ok.returncode != 0 and "error[RK72" in ok.stderr  # the label step failed, loudly
         assert ok.stdout.splitlines()[-1].startswith("{")  # the NDJSON stream is intact
 
@@ -138,9 +139,9 @@ def test_publish_never_shows_or_stores_a_credential(
         assert refused.returncode == 1 and "RK605" in refused.stdout, refused.stdout + refused.stderr
     finally:
         fake.stop()
-    scan.tree("state dir", ws / support.STATE)
+    scan.tree("state dir", ws / STATE)
     scan.tree("TMPDIR", tmp_path / "tmp")
-    assert list((ws / support.STATE).glob("doit-*.sqlite3")), "the doit DB is part of what is scanned"
+    assert list((ws / STATE).glob("doit-*.sqlite3")), "the doit DB is part of what is scanned"
     assert scan.size() > 20_000  # outputs, events, summaries, records, journal, doit DB, artifacts
     leaks = scan.leaks()
     assert not leaks, leaks
@@ -196,8 +197,8 @@ def test_credentials_in_any_index_url_are_refused_and_never_shown(
             assert f"`index.{key}`" in done.stderr
     manifest.write_text(text)
     assert workspace_files(ws) == before
-    assert not canary_index.uploads and not (ws / support.STATE / "builds").exists()
-    scan.tree("state dir", ws / support.STATE)
+    assert not canary_index.uploads and not (ws / STATE / "builds").exists()
+    scan.tree("state dir", ws / STATE)
     scan.tree("TMPDIR", tmp_path / "tmp")
     leaks = scan.leaks()
     assert not leaks, leaks

@@ -16,6 +16,7 @@ import pytest
 
 from tests.harness.cli import Run, index_flags, rk, start_rk
 from tests.harness.index import LocalIndex
+from tests.harness.runstate import STATE, journal_entries, records
 from tests.harness.tree import workspace_files
 from tests.reliability import mounts, support
 
@@ -39,7 +40,7 @@ def killed_while_pinned(ws: Path, index: LocalIndex) -> tuple[dict[str, str], li
     before = workspace_files(ws)
     flags = index_flags(index)
     pinned = support.kill_while_pinned(ws, start_rk(ws, "publish", "-j", "2", *SUBSET, *flags), before)
-    entries = support.journal_entries(ws)
+    entries = journal_entries(ws)
     assert pinned and len(entries) >= len(pinned)  # an entry comes before its file is rewritten
     return before, flags, pinned, entries
 
@@ -48,12 +49,12 @@ def assert_rerun_completes(ws: Path, index: LocalIndex, flags: list[str], before
     again = rk(ws, "publish", "-j", "2", *SUBSET, *flags)
     assert again.returncode == 0, again.stdout + again.stderr
     assert workspace_files(ws) == before
-    assert index.files() == support.records(ws)
+    assert index.files() == records(ws)
     assert all(s.stored == 1 for s in index.uploads.values())
 
 
 def test_a_file_where_the_state_directory_should_be(ws10: Path, local_index: LocalIndex) -> None:
-    state = ws10 / support.STATE
+    state = ws10 / STATE
     state.write_text("not a directory\n")
     before = workspace_files(ws10)
     flags = index_flags(local_index)
@@ -70,7 +71,7 @@ def test_a_file_where_the_state_directory_should_be(ws10: Path, local_index: Loc
     moved = rk(ws10, "--state-dir", str(elsewhere), "publish", *SUBSET, *flags,
                        "--skip-preflight", "clean_worktree")  # the file in the way is untracked
     assert moved.returncode == 0, moved.stdout + moved.stderr
-    assert support.records(ws10.parent, "elsewhere-state") == local_index.files()
+    assert records(ws10.parent, "elsewhere-state") == local_index.files()
     assert workspace_files(ws10) == before
 
 
@@ -78,7 +79,7 @@ def test_a_read_only_state_directory_refuses_to_start_and_still_repairs(
         ws10: Path, local_index: LocalIndex) -> None:
     before, flags, _, entries = killed_while_pinned(ws10, local_index)
 
-    with mounts.read_only(ws10 / support.STATE):
+    with mounts.read_only(ws10 / STATE):
         line = assert_one_error(rk(ws10, "publish", *SUBSET, *flags), "RK311")
         assert "Read-only file system" in line and "--state-dir DIR" in line, line
         # The backups can be read and the workspace written: the files are put back at once,
@@ -88,13 +89,13 @@ def test_a_read_only_state_directory_refuses_to_start_and_still_repairs(
         assert found.stderr.count("repaired a file left by an interrupted run") == len(entries), found.stderr
         assert "its journal entry stays until the state directory can be written" in found.stderr
         assert workspace_files(ws10) == before
-        assert support.journal_entries(ws10) == entries
+        assert journal_entries(ws10) == entries
         restored = rk(ws10, "restore")
         assert restored.returncode == 0 and "already original" in restored.stdout, restored.stdout + restored.stderr
 
     cleaned = rk(ws10, "plan")
     assert cleaned.returncode == 0 and "already original" in cleaned.stderr, cleaned.stderr
-    assert not support.journal_entries(ws10)
+    assert not journal_entries(ws10)
     assert_rerun_completes(ws10, local_index, flags, before)
 
 
@@ -127,5 +128,5 @@ def test_a_killed_runs_repair_blocked_by_a_read_only_workspace_names_every_file_
     assert unblocked.returncode == 0, unblocked.stderr
     assert unblocked.stderr.count("repaired a file left by an interrupted run") == len(pinned), unblocked.stderr
     assert workspace_files(ws10) == before
-    assert not support.journal_entries(ws10)
+    assert not journal_entries(ws10)
     assert_rerun_completes(ws10, local_index, flags, before)
