@@ -2,7 +2,7 @@
 
 Builders compose: each adds members (or adds extras, groups and tables to members another
 builder added, such as the shared ``core``) to one :class:`Shape`; :meth:`Shape.finish` then
-writes every file with tests/wsfactory.py, commits, locks with real uv and tags.
+writes every file with tests/harness/workspace.py, commits, locks with real uv and tags.
 """
 
 from __future__ import annotations
