@@ -27,7 +27,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._workspace import module_name, write_workspace
+from releasekit.localindex import serve_pypiserver
 from releasekit.stages import STAGES as PER_PACKAGE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,9 +93,7 @@ class Index:
 @contextlib.contextmanager
 def local_index(directory: Path, seed: Path) -> Iterator[Index]:
     """pypiserver on 127.0.0.1 with upload auth, holding the wheels of ``seed`` (hatchling)."""
-    import pypiserver
-    import waitress
-    from passlib.apache import HtpasswdFile  # type: ignore[import-untyped]
+    from passlib.apache import HtpasswdFile
 
     packages = directory / "packages"
     packages.mkdir(parents=True)
@@ -104,20 +102,12 @@ def local_index(directory: Path, seed: Path) -> Iterator[Index]:
     htpasswd = HtpasswdFile(str(directory / "htpasswd"), new=True)
     htpasswd.set_password(USER, PASSWORD)
     htpasswd.save()
-    app = pypiserver.app(
-        roots=[str(packages)],
-        authenticate=["update"],
-        password_file=str(directory / "htpasswd"),
-        disable_fallback=True,
-    )
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8, ident="bench-index")
-    thread = threading.Thread(target=server.run, name="bench-index", daemon=True)
-    thread.start()
+    server = serve_pypiserver([packages], threads=8, name="bench-index", authenticate=["update"],
+                              password_file=str(directory / "htpasswd"))
     try:
-        yield Index(f"http://127.0.0.1:{server.effective_port}/", packages)
+        yield Index(f"http://127.0.0.1:{server.port}/", packages)
     finally:
-        server.close()
-        thread.join(timeout=5)
+        server.stop()
 
 
 def uv_env(index: Index, cache: Path) -> dict[str, str]:

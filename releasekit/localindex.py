@@ -9,6 +9,8 @@ the block ends; neither ever writes a log line to the user's terminal.
 - :func:`local_index`: pypiserver, which also takes uploads (the rehearsal's real `uv
   publish`); its and waitress's log lines ("Task queue depth is N", once per queued request)
   go to the run's log file.
+- :func:`serve_pypiserver`: the one way pypiserver is started, here and by the tests' and
+  benchmarks' indexes (which add their own password, seed directories or a front).
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ import secrets
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from releasekit.errors import UsageError
 from releasekit.fsutil import sha256_file
@@ -58,9 +61,9 @@ def local_index(
 
     With ``uploads``, a random uploader password guards uploads (read access is open).
     """
-    try:
-        import pypiserver
-        import waitress
+    try:  # all three up front: the error names the extra before anything is written
+        import pypiserver  # noqa: F401
+        import waitress  # noqa: F401
         from passlib.apache import HtpasswdFile
     except ImportError:
         raise UsageError(
@@ -81,16 +84,48 @@ def local_index(
         htpasswd.save()
         options = {"authenticate": ["update"], "password_file": str(tmp / "htpasswd")}
     with _quiet(log):
-        app = pypiserver.app(roots=[str(root)], disable_fallback=True, **options)
-        server = waitress.create_server(app, host="127.0.0.1", port=0, threads=max(4, threads), ident=name)
-        thread = threading.Thread(target=server.run, name=name, daemon=True)
-        thread.start()
+        server = serve_pypiserver([root], threads=max(4, threads), name=name, **options)
         try:
-            yield LocalIndex(f"http://127.0.0.1:{server.effective_port}/", root, username, password)
+            yield LocalIndex(f"http://127.0.0.1:{server.port}/", root, username, password)
         finally:
-            server.close()
-            thread.join(timeout=5)
+            server.stop()
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+class PypiServer:
+    """pypiserver's WSGI app on waitress, on an ephemeral port of 127.0.0.1, in a thread."""
+
+    def __init__(self, server: Any, name: str) -> None:
+        self._server = server
+        self.port = int(server.effective_port)
+        self._thread = threading.Thread(target=server.run, name=name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Close every connection (a client's keep-alive would hold the loop), then the server,
+        and join the loop's and the workers' threads."""
+        server = self._server
+
+        def close_everything() -> None:  # runs on the waitress loop thread
+            for dispatcher in list(server._map.values()):
+                if dispatcher is not server and dispatcher is not server.trigger:
+                    dispatcher.close()
+            server.close()  # closes the trigger too; the empty map ends the loop
+
+        server.trigger.pull_trigger(close_everything)
+        self._thread.join(timeout=10)
+        server.task_dispatcher.shutdown()
+
+
+def serve_pypiserver(roots: Sequence[Path], *, threads: int = 8, name: str = "releasekit-local-index",
+                     **options: Any) -> PypiServer:
+    """Start pypiserver over ``roots`` (uploads land in the first); ``options`` go to
+    ``pypiserver.app`` (authenticate, password_file, hash_algo). Stop it with ``stop()``."""
+    import pypiserver
+    import waitress
+
+    app = pypiserver.app(roots=[str(r) for r in roots], disable_fallback=True, **options)
+    return PypiServer(waitress.create_server(app, host="127.0.0.1", port=0, threads=threads, ident=name), name)
 
 
 @contextlib.contextmanager

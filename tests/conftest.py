@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.harness.fixtures", "tests.shapes.fixtures"]
+from tests.harness.workspace import copy_example_workspace
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "workspace"
+pytest_plugins = ["tests.harness.fixtures", "tests.shapes.fixtures"]
 
 
 @pytest.fixture
 def example_ws(tmp_path: Path) -> Path:
     """A private copy of the bundled example workspace."""
-    target = tmp_path / "ws"
-    shutil.copytree(EXAMPLE, target,
-                    ignore=shutil.ignore_patterns(".releasekit", "dist", "__pycache__"))
-    return target
+    return copy_example_workspace(tmp_path / "ws")

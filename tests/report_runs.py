@@ -15,22 +15,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.harness.cli import rk, start_rk
+from tests.harness.gitrepo import GitRepo, init_repo
 from tests.harness.index import LocalIndex
 from tests.harness.uvenv import SCRUBBED, hermetic_uv_env
+from tests.harness.workspace import copy_example_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 CANARY = "rkcanary-REPORT-pw-7d3e91b4"
 BROKEN = "packages/http/src/acme_http/__init__.py"
-GIT = ["git", "-c", "user.name=releasekit-tests", "-c", "user.email=tests@example.invalid",
-       "-c", "commit.gpgsign=false"]
 DROPPED = ("GITHUB_TOKEN", "GH_TOKEN", "RELEASEKIT_GITHUB_TOKEN", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT",
            "GITHUB_ACTIONS", "CI")
 
@@ -50,8 +48,7 @@ def _flags(index: LocalIndex) -> list[str]:
 
 
 def _commit(ws: Path, message: str) -> None:
-    subprocess.run([*GIT, "add", "-A"], cwd=ws, check=True)
-    subprocess.run([*GIT, "commit", "-qm", message], cwd=ws, check=True)
+    GitRepo(ws).commit_all(message)
 
 
 def _newest_run(ws: Path, before: set[Path]) -> Path:
@@ -85,17 +82,14 @@ class Maker:
 
     def run(self, name: str, index: LocalIndex) -> None:
         before = self._existing()
-        done = subprocess.run([sys.executable, "-m", "releasekit", "publish", *_flags(index)], cwd=self.runs.ws,
-                              env=self._env(name), capture_output=True, text=True, timeout=300, check=False)
+        done = rk(self.runs.ws, "publish", *_flags(index), env=self._env(name), timeout=300)
         self.runs.codes[name], self.runs.stdout[name] = done.returncode, done.stdout + done.stderr
         self.runs.dirs[name] = _newest_run(self.runs.ws, before)
 
     def interrupt(self, name: str, index: LocalIndex) -> None:
         """SIGINT once the first trial has passed; the run drains and writes a cancelled summary."""
         before = self._existing()
-        proc = subprocess.Popen([sys.executable, "-m", "releasekit", "publish", *_flags(index)], cwd=self.runs.ws,
-                                env=self._env(name), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
+        proc = start_rk(self.runs.ws, "publish", *_flags(index), env=self._env(name))
         deadline = time.monotonic() + 120
         run_dir = None
         while time.monotonic() < deadline and proc.poll() is None:
@@ -112,10 +106,8 @@ class Maker:
 
 def make_runs(root: Path, wheelhouse: Path, uv_cache: Path, trap_url: str) -> Runs:
     """The three runs (about 30 s on two cores); ``os.environ`` must already be hermetic."""
-    shutil.copytree(ROOT / "examples" / "workspace", root / "ws",
-                    ignore=shutil.ignore_patterns(".releasekit", "dist", "__pycache__"))
-    ws = root / "ws"
-    subprocess.run([*GIT, "init", "-q", "-b", "main"], cwd=ws, check=True)
+    ws = copy_example_workspace(root / "ws")
+    init_repo(ws, initial_commit=False)
     _commit(ws, "example")
     index = LocalIndex(root / "index" / "packages", seed_dirs=[wheelhouse], password=CANARY)
     other = LocalIndex(root / "other" / "packages", seed_dirs=[wheelhouse], password=CANARY)

@@ -14,7 +14,7 @@ from releasekit import pep517
 from releasekit.backendmeta import BuiltMetadata, MetadataFailure, backend_metadata, metadata_error
 from releasekit.workspace import Workspace, load_workspace
 from tests.harness.gitrepo import git
-from tests.wsbuild import root_toml, write_tree
+from tests.harness.workspace import root_toml, write_tree
 
 pytestmark = pytest.mark.slow
 

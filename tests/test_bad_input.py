@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 from releasekit.cli import main
-from tests.wsbuild import Run, make_ws, member_toml, root_toml, run_cli, tree_hash, write_tree
+from tests.harness.cli import Run, run_cli
+from tests.harness.tree import tree_hash
+from tests.harness.workspace import make_ws, member_toml, root_toml, write_tree
 
 ONE_LINE = re.compile(r"^error\[RK\d{3}\] ")
 COMMANDS: list[tuple[str, ...]] = [

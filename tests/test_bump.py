@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.wsbuild import VENV_BIN, make_ws, member_toml, root_toml, run_cli, tree_hash
+from tests.harness.cli import VENV_BIN, run_cli
+from tests.harness.tree import tree_hash
+from tests.harness.workspace import make_ws, member_toml, root_toml, uv_lock
 
 PUBLISHABLE = ("acme-api", "acme-cli", "acme-core", "acme-http", "acme-log", "acme-store")
 DIRS = {
@@ -34,13 +36,6 @@ def _version(ws: Path, name: str) -> str:
 def _deps(ws: Path, name: str) -> list[str]:
     return list(
         tomllib.loads((ws / DIRS[name] / "pyproject.toml").read_text())["project"]["dependencies"]
-    )
-
-
-def _uv_lock(ws: Path) -> None:
-    env = {**os.environ, "UV_OFFLINE": "1", "UV_NO_CONFIG": "1", "UV_PYTHON_DOWNLOADS": "never"}
-    subprocess.run(
-        [str(VENV_BIN / "uv"), "lock", "--offline", "-q"], cwd=ws, env=env, check=True, timeout=60
     )
 
 
@@ -72,7 +67,7 @@ def test_every_option(example_ws: Path, args: tuple[str, ...], expected: str) ->
 
 
 def test_dry_run_writes_nothing(example_ws: Path) -> None:
-    _uv_lock(example_ws)
+    uv_lock(example_ws)
     before = tree_hash(example_ws)
     result = run_cli("bump", "--major", "--dry-run", cwd=example_ws)
     assert result.returncode == 0, result.stderr
@@ -150,7 +145,7 @@ def test_dependents_are_widened_only_when_needed(tmp_path: Path) -> None:
 
 
 def test_uv_lock_is_refreshed_with_real_uv(example_ws: Path) -> None:
-    _uv_lock(example_ws)
+    uv_lock(example_ws)
     lock_before = (example_ws / "uv.lock").read_text()
     assert 'name = "acme-core"\nversion = "0.3.0"' in lock_before
     result = run_cli("bump", "acme-core", "--major", cwd=example_ws)
@@ -193,7 +188,7 @@ def _fake_uv(tmp_path: Path) -> Path:
 
 
 def test_failing_uv_lock_restores_every_file(example_ws: Path, tmp_path: Path) -> None:
-    _uv_lock(example_ws)
+    uv_lock(example_ws)
     before = tree_hash(example_ws)
     result = run_cli(
         "bump", "--major", cwd=example_ws, env={"RELEASEKIT_UV": str(_fake_uv(tmp_path))}
@@ -211,7 +206,7 @@ def test_failing_uv_lock_restores_every_file(example_ws: Path, tmp_path: Path) -
 
 def test_failing_real_uv_lock_restores_every_file(example_ws: Path) -> None:
     # A third-party dependency uv cannot resolve offline makes the real `uv lock` fail.
-    _uv_lock(example_ws)
+    uv_lock(example_ws)
     manifest = example_ws / "packages" / "log" / "pyproject.toml"
     manifest.write_text(
         manifest.read_text().replace(

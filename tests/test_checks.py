@@ -23,14 +23,14 @@ from releasekit.checks import (
     run_checks,
     run_for_doit,
 )
-from releasekit.cli import main
 from releasekit.errors import VersionError
 from releasekit.fsutil import TMP_MARK
 from releasekit.journal import Journal
 from releasekit.plan import build_plan
 from releasekit.selection import Selection
 from releasekit.workspace import load_workspace
-from tests.wsfactory import simple_workspace, write_package, write_root
+from tests.harness.cli import in_process, rk
+from tests.harness.workspace import simple_workspace, write_package, write_root
 
 ALL_CHECKS = {
     "cycles",
@@ -55,12 +55,6 @@ def of(report: CheckReport, check_id: str) -> list[Finding]:
     return [f for f in report.findings if f.check == check_id]
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    rc = main(list(args))
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
     return simple_workspace(tmp_path / "ws")
@@ -80,7 +74,7 @@ def test_ten_checks_and_a_clean_workspace_passes(ws: Path) -> None:
 def test_bundled_example_passes_every_check(
     example_ws: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rc, out, _ = cli(capsys, "-w", str(example_ws), "check")
+    rc, out, _ = in_process(capsys, "-w", str(example_ws), "check")
     assert rc == 0, out
     assert "0 error(s), 0 warning(s) from 11 checks" in out
 
@@ -88,11 +82,11 @@ def test_bundled_example_passes_every_check(
 def test_errors_exit_1_warnings_exit_0(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (ws / "packages/core/dist").mkdir()
     (ws / "packages/core/dist/acme_core-0.1.0.tar.gz").write_bytes(b"old")
-    rc, out, _ = cli(capsys, "-w", str(ws), "check")
+    rc, out, _ = in_process(capsys, "-w", str(ws), "check")
     assert rc == 0  # a stale dist/ is a warning
     assert "stale_artifacts" in out and "[fixable]" in out
     (ws / "packages/core/README.md").unlink()
-    rc, out, _ = cli(capsys, "-w", str(ws), "check")
+    rc, out, _ = in_process(capsys, "-w", str(ws), "check")
     assert rc == 1
     assert "missing_readme" in out
 
@@ -103,7 +97,7 @@ def test_skip_drops_a_check_and_says_so(ws: Path, capsys: pytest.CaptureFixture[
     report = check(ws, skip=["missing_readme"])
     assert not of(report, "missing_readme")
     assert report.skipped == ("missing_readme",)
-    rc, out, _ = cli(
+    rc, out, _ = in_process(
         capsys, "-w", str(ws), "check", "--skip", "missing_readme,metadata_completeness"
     )
     assert rc == 0
@@ -111,7 +105,7 @@ def test_skip_drops_a_check_and_says_so(ws: Path, capsys: pytest.CaptureFixture[
 
 
 def test_unknown_skip_id_is_one_line_exit_2(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rc, out, err = cli(capsys, "-w", str(ws), "check", "--skip", "type_marker")
+    rc, out, err = in_process(capsys, "-w", str(ws), "check", "--skip", "type_marker")
     assert rc == 2
     assert out == ""
     assert len(err.strip().splitlines()) == 1
@@ -125,12 +119,12 @@ def test_config_skip_and_unknown_config_ids(
     (root / "packages/core/README.md").unlink()
     assert not of(check(root), "missing_readme")
     bad = simple_workspace(tmp_path / "b", releasekit='checks = { skip = ["nope"] }')
-    rc, _, err = cli(capsys, "-w", str(bad), "check")
+    rc, _, err = in_process(capsys, "-w", str(bad), "check")
     assert rc == 2 and err.startswith("error[RK123]")
     bad = simple_workspace(
         tmp_path / "c", releasekit='checks = { ignore = { acme-cor = ["cycles"] } }'
     )
-    rc, _, err = cli(capsys, "-w", str(bad), "check")
+    rc, _, err = in_process(capsys, "-w", str(bad), "check")
     assert rc == 2 and "did you mean `acme-core`?" in err
 
 
@@ -156,13 +150,7 @@ def test_json_on_stdout_and_notices_on_stderr(ws: Path) -> None:
     Journal(ws / ".releasekit").rewrite(manifest, manifest.read_bytes() + b"# pinned\n", "pin")
     (ws / "packages/core/dist").mkdir()
     (ws / "packages/core/dist/x.whl").write_bytes(b"x")
-    proc = subprocess.run(
-        [sys.executable, "-m", "releasekit", "-w", str(ws), "check", "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    proc = rk(ws, "-w", str(ws), "check", "--format", "json", env={**os.environ, "NO_COLOR": "1"})
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["schema"] == "releasekit.check/1"
@@ -382,7 +370,7 @@ def test_stale_artifacts_fire_and_fix(ws: Path, capsys: pytest.CaptureFixture[st
         f"packages/core/.pyproject.toml{TMP_MARK}4242",
     }
 
-    rc, out, _ = cli(capsys, "-w", str(ws), "check", "--fix")
+    rc, out, _ = in_process(capsys, "-w", str(ws), "check", "--fix")
     assert rc == 1  # the kept original still needs a human
     assert "fixed: removed packages/core/dist (stale_artifacts)" in out
     assert f"fixed: removed packages/core/.pyproject.toml{TMP_MARK}4242 (stale_artifacts)" in out
@@ -423,7 +411,7 @@ def test_type_markers_fire_and_fix(ws: Path, capsys: pytest.CaptureFixture[str])
     (finding,) = of(check(ws), "type_markers")
     assert finding.fixable and finding.file == "packages/core/src/acme_core/py.typed"
     assert "Typing :: Typed" in finding.message
-    rc, out, _ = cli(capsys, "-w", str(ws), "check", "--fix", "--format", "json")
+    rc, out, _ = in_process(capsys, "-w", str(ws), "check", "--fix", "--format", "json")
     assert rc == 0
     data = json.loads(out)
     assert data["fixed"] == [
@@ -499,7 +487,7 @@ def test_namespace_plugin_without_py_typed_is_a_precise_error_fixed_in_the_leaf(
         "(plugins/openai/src/core/plugins/openai, from hatch only-include) has no py.typed, so type "
         "checkers ignore its annotations"
     )
-    rc, out, _ = cli(capsys, "-w", str(root), "check", "--fix", "--format", "json")
+    rc, out, _ = in_process(capsys, "-w", str(root), "check", "--fix", "--format", "json")
     assert rc == 0 and json.loads(out)["findings"] == []
     assert (root / "plugins/openai/src/core/plugins/openai/py.typed").is_file()
     assert not (root / "plugins/openai/src/core/py.typed").exists()

@@ -13,7 +13,8 @@ from releasekit.selection import Selection
 from releasekit.stages import STAGES
 from releasekit.versions import Bump
 from releasekit.workspace import load_workspace
-from tests.wsbuild import EXAMPLE, make_ws, member_toml, root_toml, run_cli
+from tests.harness.cli import run_cli
+from tests.harness.workspace import EXAMPLE, make_ws, member_toml, root_toml
 
 
 def _ok(*args: str, cwd: Path = EXAMPLE) -> str:
@@ -242,7 +243,7 @@ def test_broken_pipe_is_not_an_error(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from tests.wsbuild import cli_env
+    from tests.harness.cli import offline_env
 
     packages = {
         f"p/p{i:03d}": member_toml(f"p{i:03d}", deps=[f"p{i - 1:03d}"] if i else [])
@@ -256,7 +257,7 @@ def test_broken_pipe_is_not_an_error(tmp_path: Path) -> None:
             f"set -o pipefail; {sys.executable} -m releasekit graph --format ascii | head -n 2",
         ],
         cwd=tmp_path,
-        env=cli_env(),
+        env=offline_env(),
         capture_output=True,
         text=True,
         check=False,

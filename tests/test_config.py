@@ -15,7 +15,7 @@ from releasekit.configdoc import describe
 from releasekit.errors import ConfigError
 from releasekit.indexurls import index_urls
 from releasekit.workspace import load_workspace
-from tests.wsbuild import EXAMPLE, make_ws, member_toml, root_toml
+from tests.harness.workspace import EXAMPLE, make_ws, member_toml, root_toml
 
 
 def _fail(raw: Any, text: str = "") -> ConfigError:

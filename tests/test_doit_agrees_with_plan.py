@@ -8,13 +8,15 @@ import sys
 from pathlib import Path
 
 from releasekit.doitloader import WorkspaceLoader
+from tests.harness.cli import rk
+from tests.harness.gitrepo import git_out, init_repo
 
 BIN = Path(sys.executable).parent
 
 
 def _plan_json(ws: Path) -> dict:  # type: ignore[type-arg]
-    out = subprocess.run([sys.executable, "-m", "releasekit", "plan", "--format", "json"], cwd=ws,
-                         capture_output=True, text=True, check=True)
+    out = rk(ws, "plan", "--format", "json")
+    assert out.returncode == 0, out.output
     return json.loads(out.stdout)
 
 
@@ -40,10 +42,7 @@ def test_loader_tasks_match_the_plan(example_ws: Path, monkeypatch) -> None:  # 
 
 
 def test_plain_doit_lists_and_explains_tasks_without_dirtying_git(example_ws: Path) -> None:
-    subprocess.run(["git", "init", "-q"], cwd=example_ws, check=True)
-    subprocess.run(["git", "add", "-A"], cwd=example_ws, check=True)
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "init"],
-                   cwd=example_ws, check=True)
+    init_repo(example_ws, initial_commit=False).commit_all("init")
     env_doit = str(BIN / "doit")
     listing = subprocess.run([env_doit, "list", "--all"], cwd=example_ws, capture_output=True, text=True, check=True)
     names = {line.split()[0] for line in listing.stdout.splitlines() if line.strip()}
@@ -52,9 +51,8 @@ def test_plain_doit_lists_and_explains_tasks_without_dirtying_git(example_ws: Pa
     info = subprocess.run([env_doit, "info", "upload:acme-api"], cwd=example_ws, capture_output=True, text=True,
                           check=False)
     assert "verify:acme-http" in info.stdout and "verify:acme-store" in info.stdout and " - gate" in info.stdout
-    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=example_ws,
-                            capture_output=True, text=True, check=True)
-    assert status.stdout == ""  # the state dir (doit DB included) ignores itself
+    # the state dir (doit DB included) ignores itself
+    assert git_out(example_ws, "status", "--porcelain", "--untracked-files=all") == ""
 
 
 def test_every_action_gets_the_typed_keys(example_ws: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

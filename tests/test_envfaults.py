@@ -180,7 +180,7 @@ def test_a_hard_stop_says_what_was_in_flight_and_what_finished_unreported() -> N
     from releasekit.plan import build_plan
     from releasekit.summary import summarize
     from releasekit.workspace import load_workspace
-    from tests.wsbuild import EXAMPLE
+    from tests.harness.workspace import EXAMPLE
 
     plan = build_plan(load_workspace(EXAMPLE), smoke_test=False, staged=False)
     outcomes = {t.name: TaskEvent(t.name, t.stage, t.package, TaskStatus.PENDING) for t in plan.tasks}

@@ -18,7 +18,7 @@ from releasekit.preflight import GATE_IDS, NETWORK_GATES
 from releasekit.settings import resolve
 from releasekit.suggest import did_you_mean, listed
 from releasekit.workspace import load_workspace
-from tests.wsfactory import simple_workspace, write_package, write_root
+from tests.harness.workspace import simple_workspace, write_package, write_root
 
 OIDC = {"GITHUB_ACTIONS": "true", "ACTIONS_ID_TOKEN_REQUEST_URL": "u", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"}
 ENVIRONMENTS = [

@@ -14,7 +14,8 @@ from releasekit.errors import GraphError
 from releasekit.graph import Graph
 from releasekit.selection import Selection, select
 from releasekit.workspace import load_workspace
-from tests.wsbuild import EXAMPLE, make_ws, member_toml, run_cli
+from tests.harness.cli import run_cli
+from tests.harness.workspace import EXAMPLE, make_ws, member_toml
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,9 @@ import pytest
 
 from releasekit.commands.init import DEFAULTS, LOADER_SPEC, RUN_SPEC, init_text
 from releasekit.workspace import load_workspace
-from tests.wsbuild import make_ws, member_toml, root_toml, run_cli, tree_hash
+from tests.harness.cli import run_cli
+from tests.harness.tree import tree_hash
+from tests.harness.workspace import make_ws, member_toml, root_toml
 
 BARE = root_toml(sources=["a"])
 WS = '[tool.uv.workspace]\nmembers = ["packages/*"]\n'
@@ -77,7 +79,7 @@ def test_init_keeps_existing_keys_and_comments(tmp_path: Path) -> None:
 
 
 def test_the_example_needs_nothing() -> None:
-    from tests.wsbuild import EXAMPLE
+    from tests.harness.workspace import EXAMPLE
 
     text = (EXAMPLE / "pyproject.toml").read_text()
     assert init_text(text) == (text, [])

@@ -14,7 +14,7 @@ from releasekit.layout import ImportLayout, import_layout, wheel_import_packages
 from releasekit.package import Package
 from releasekit.workspace import load_workspace
 from tests.harness.index import LocalIndex
-from tests.wsfactory import write_root
+from tests.harness.workspace import write_root
 
 BACKENDS = {
     "hatchling": ('["hatchling"]', "hatchling.build"),

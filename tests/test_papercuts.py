@@ -12,8 +12,9 @@ from releasekit.preflight import PreflightSettings, run_preflight
 from releasekit.results import PackageResult, RunResult
 from releasekit.summary import render_summary
 from releasekit.workspace import load_workspace
-from tests.wsbuild import EXAMPLE, run_cli
-from tests.wsfactory import commit_all, git
+from tests.harness.cli import run_cli
+from tests.harness.gitrepo import git_out
+from tests.harness.workspace import EXAMPLE, commit_all
 
 BIN = Path(sys.executable).parent
 
@@ -68,7 +69,7 @@ def test_plan_from_commits_lists_what_it_skips_and_plain_plan_points_at_it(tmp_p
     shutil.copytree(EXAMPLE, ws)
     commit_all(ws, "feat: the example")
     for name in ("acme-core", "acme-log", "acme-http", "acme-store", "acme-api", "acme-cli"):
-        git(ws, "tag", f"{name}-v0.3.0")
+        git_out(ws, "tag", f"{name}-v0.3.0")
     (ws / "packages" / "core" / "src" / "acme_core" / "__init__.py").write_text("X = 2\n")
     commit_all(ws, "feat(core): a feature")
     history = run_cli("plan", "--from-commits", cwd=ws)

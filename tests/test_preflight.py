@@ -13,7 +13,6 @@ from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
 from releasekit.builds import BuildRecord, build_dir, save_record
-from releasekit.cli import main
 from releasekit.credentials import resolve_credentials, upload_env
 from releasekit.errors import EXIT_REFUSED, GraphError
 from releasekit.plan import Plan, build_plan
@@ -27,7 +26,9 @@ from releasekit.preflight import (
 )
 from releasekit.state import StateLock, ensure_state_dir
 from releasekit.workspace import load_workspace
-from tests.wsfactory import commit_all, git, simple_workspace, uv_lock, write_package, write_root
+from tests.harness.cli import in_process
+from tests.harness.gitrepo import git_out
+from tests.harness.workspace import commit_all, simple_workspace, uv_lock, write_package, write_root
 
 TOKEN_ENV = {"UV_PUBLISH_TOKEN": "pypi-test-token"}
 GHA = {"GITHUB_ACTIONS": "true"}
@@ -121,12 +122,6 @@ def preflight(
 
 def status(report: PreflightReport) -> dict[str, str]:
     return {g.id: g.status for g in report.gates}
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    rc = main(list(args))
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 # --- the whole set -------------------------------------------------------------------------
@@ -226,8 +221,8 @@ def test_not_a_git_repository_fails_the_git_gates(tmp_path: Path) -> None:
 def test_shallow_clone_fails_and_full_clone_passes(repo: Path, tmp_path: Path) -> None:
     (repo / "packages/core/CHANGES.md").write_text("second\n")
     commit_all(repo, "second")
-    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", "shallow")
-    git(tmp_path, "clone", "-q", f"file://{repo}", "full")
+    git_out(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", "shallow")
+    git_out(tmp_path, "clone", "-q", f"file://{repo}", "full")
     shallow = preflight(tmp_path / "shallow", only="not_shallow").gate("not_shallow")
     assert shallow.status == "fail" and "shallow" in shallow.reason
     assert "fetch-depth: 0" in shallow.hint
@@ -276,7 +271,7 @@ def test_cycle_fails_and_the_command_still_reports(tmp_path: Path, capsys: pytes
     report = preflight(root)
     assert report.gate("no_cycles").reason.startswith(
         "dependency cycle: a -> b -> a (a -> b: packages/a/pyproject.toml [project.dependencies] 'b'; ")
-    rc, out, err = cli(capsys, "-w", str(root), "preflight", "--offline")
+    rc, out, err = in_process(capsys, "-w", str(root), "preflight", "--offline")
     # The other gates still report; then the same refusal as `plan` and `publish`.
     assert rc == 2
     assert re.search(r"no_cycles\s+FAIL\s+dependency cycle: a -> b -> a", out)
@@ -576,9 +571,9 @@ def test_command_skip_preflight_overrides_one_gate_and_says_so(
 ) -> None:
     monkeypatch.setenv("UV_PUBLISH_TOKEN", "pypi-secret")
     (configured / "scratch.txt").write_text("dirt")
-    rc, out, err = cli(capsys, "-w", str(configured), "preflight")
+    rc, out, err = in_process(capsys, "-w", str(configured), "preflight")
     assert rc == EXIT_REFUSED and "clean_worktree     FAIL" in out
-    rc, out, err = cli(
+    rc, out, err = in_process(
         capsys,
         "-w",
         str(configured),
@@ -604,7 +599,7 @@ def test_command_skip_preflight_overrides_one_gate_and_says_so(
 
 
 def test_command_unknown_gate_is_one_line_exit_2(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rc, out, err = cli(capsys, "-w", str(repo), "preflight", "--skip-preflight", "clean_tree")
+    rc, out, err = in_process(capsys, "-w", str(repo), "preflight", "--skip-preflight", "clean_tree")
     assert rc == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("error[RK152]")
     assert "did you mean `clean_worktree`?" in err
@@ -619,7 +614,7 @@ def test_command_selection_limits_the_packages(
     monkeypatch.setenv("UV_PUBLISH_TOKEN", "t")
     shutil.rmtree(configured / "packages/app/src")  # would not matter: app is not selected
     commit_all(configured, "drop app sources")
-    rc, out, _ = cli(capsys, "-w", str(configured), "preflight", "-p", "acme-core")
+    rc, out, _ = in_process(capsys, "-w", str(configured), "preflight", "-p", "acme-core")
     assert rc == 0, out
     assert "/simple/acme-app/" not in index.requests
 
@@ -644,7 +639,7 @@ def test_command_index_overrides_like_publish(
     repo: Path, index: FakeIndex, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TESTPYPI_TOKEN", "t-secret")
-    rc, out, _ = cli(capsys, "-w", str(repo), "preflight", "--target", "testpypi", "--check-url", index.url)
+    rc, out, _ = in_process(capsys, "-w", str(repo), "preflight", "--target", "testpypi", "--check-url", index.url)
     assert rc == 0, out
     assert "will upload with token (TESTPYPI_TOKEN)" in out
     assert index.requests

@@ -18,7 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.cli import index_flags, rk, start_rk
+from tests.harness.gitrepo import init_repo
 from tests.harness.index import LocalIndex
+from tests.harness.runstate import last_run, records, statuses
+from tests.harness.tree import workspace_files
 
 pytestmark = pytest.mark.slow
 
@@ -28,59 +32,8 @@ RELEASABLE = ["acme-api", "acme-cli", "acme-core", "acme-http", "acme-log", "acm
 @pytest.fixture
 def example_ws(example_ws: Path) -> Path:
     """The example workspace as a committed git repository (the preflight gates want one)."""
-    git = ["git", "-c", "user.name=releasekit-tests", "-c", "user.email=tests@example.invalid",
-           "-c", "commit.gpgsign=false"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=example_ws, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=example_ws, check=True)
-    subprocess.run([*git, "commit", "-qm", "example"], cwd=example_ws, check=True)
+    init_repo(example_ws, initial_commit=False).commit_all("example")
     return example_ws
-
-
-def index_flags(index: LocalIndex, *, json_api: bool = True) -> list[str]:
-    return [
-        "--publish-url", index.upload_url,
-        "--check-url", index.simple_url,
-        "--json-api-url", index.json_api_url if json_api else "",
-        "--fallback-url", "",
-        "--retry-base-delay", "0.2",
-        "--poll-timeout", "30",
-    ]
-
-
-def rk(ws: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "releasekit", *args], cwd=ws, capture_output=True,
-                          text=True, timeout=timeout, env=dict(os.environ), check=False)
-
-
-def start_rk(ws: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "releasekit", *args], cwd=ws, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ),
-                            start_new_session=True)
-
-
-def tree_hashes(ws: Path) -> dict[str, str]:
-    """Every file of the workspace outside the state directory."""
-    out = {}
-    for path in sorted(ws.rglob("*")):
-        if path.is_file() and ".releasekit" not in path.parts and ".git" not in path.parts:
-            out[str(path.relative_to(ws))] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
-
-
-def records(ws: Path) -> dict[str, str]:
-    """filename -> sha256 from every build record in the state directory."""
-    out: dict[str, str] = {}
-    for record in (ws / ".releasekit" / "builds").glob("*/*/record.json"):
-        out.update(json.loads(record.read_text())["files"])
-    return out
-
-
-def summary(ws: Path) -> dict:  # type: ignore[type-arg]
-    return json.loads((ws / ".releasekit" / "last-run.json").read_text())
-
-
-def statuses(ws: Path) -> dict[str, str]:
-    return {p["name"]: p["status"] for p in summary(ws)["packages"]}
 
 
 def assert_each_file_stored_once(index: LocalIndex) -> None:
@@ -90,7 +43,7 @@ def assert_each_file_stored_once(index: LocalIndex) -> None:
 
 def test_publishes_in_order_verifies_and_reruns_as_a_no_op(example_ws: Path, local_index: LocalIndex,
                                                             uv_env: dict[str, str]) -> None:
-    before = tree_hashes(example_ws)
+    before = workspace_files(example_ws)
     done = rk(example_ws, "publish", "-j", "4", *index_flags(local_index))
     assert done.returncode == 0, done.stderr
     assert set(statuses(example_ws).values()) == {"published"}
@@ -98,7 +51,7 @@ def test_publishes_in_order_verifies_and_reruns_as_a_no_op(example_ws: Path, loc
     assert len(built) == 12  # one sdist and one wheel for each of six packages
     assert local_index.files() == built  # the index holds exactly the bytes built here
     assert all(stats.stored == 1 for stats in local_index.uploads.values())
-    assert tree_hashes(example_ws) == before  # every pinned pyproject.toml restored
+    assert workspace_files(example_ws) == before  # every pinned pyproject.toml restored
     assert not list((example_ws / ".releasekit" / "journal").glob("*.json"))
     assert "acme-devtool" not in done.stdout + done.stderr or "Private" in done.stderr  # private: never uploaded
     assert not any(f.startswith("acme_devtool") for f in local_index.files())
@@ -144,20 +97,20 @@ def test_different_bytes_on_the_index_block_dependents_only(example_ws: Path, lo
     # Someone else already uploaded an acme-http 0.3.0 sdist with other content.
     impostor = local_index.package_dir / "acme_http-0.3.0.tar.gz"
     impostor.write_bytes(b"not the real sdist")
-    before = tree_hashes(example_ws)
+    before = workspace_files(example_ws)
     done = rk(example_ws, "publish", "-j", "3", "--no-smoke-test", *index_flags(local_index))
     assert done.returncode == 1
     result = statuses(example_ws)
     assert result["acme-http"] == "failed"
     assert result["acme-api"] == result["acme-cli"] == "blocked"
     assert result["acme-core"] == result["acme-log"] == result["acme-store"] == "published"
-    failure = next(p for p in summary(example_ws)["packages"] if p["name"] == "acme-http")
+    failure = next(p for p in last_run(example_ws)["packages"] if p["name"] == "acme-http")
     theirs = hashlib.sha256(b"not the real sdist").hexdigest()
     assert "RK511" in failure["message"] and theirs in failure["message"]
     assert records(example_ws)["acme_http-0.3.0.tar.gz"] in failure["message"]  # names both hashes
-    blocked = next(p for p in summary(example_ws)["packages"] if p["name"] == "acme-cli")
+    blocked = next(p for p in last_run(example_ws)["packages"] if p["name"] == "acme-cli")
     assert "acme-http" in blocked["message"]
-    assert tree_hashes(example_ws) == before
+    assert workspace_files(example_ws) == before
     assert not any(f.startswith(("acme_api", "acme_cli")) for f in local_index.files())
     assert "rerun the same command" in done.stdout
 
@@ -190,7 +143,7 @@ def test_index_lag_and_pypi_duplicate_answers(example_ws: Path, local_index: Loc
 
 def test_sigkill_mid_upload_then_rerun_repairs_and_completes(example_ws: Path, local_index: LocalIndex,
                                                              uv_env: dict[str, str]) -> None:
-    before = tree_hashes(example_ws)
+    before = workspace_files(example_ws)
     gate = local_index.hold_uploads()
     proc = start_rk(example_ws, "publish", "-j", "3", "--no-smoke-test", *index_flags(local_index))
     gate.wait_arrived(1, timeout=60)
@@ -204,14 +157,14 @@ def test_sigkill_mid_upload_then_rerun_repairs_and_completes(example_ws: Path, l
     gate.release()
     again = rk(example_ws, "publish", "-j", "3", "--no-smoke-test", *index_flags(local_index))
     assert again.returncode == 0, again.stderr + again.stdout
-    assert tree_hashes(example_ws) == before
+    assert workspace_files(example_ws) == before
     assert local_index.files() == records(example_ws)
     assert_each_file_stored_once(local_index)
 
 
 def test_sigint_drains_restores_and_the_next_run_resumes(example_ws: Path, local_index: LocalIndex,
                                                          uv_env: dict[str, str]) -> None:
-    before = tree_hashes(example_ws)
+    before = workspace_files(example_ws)
     proc = start_rk(example_ws, "publish", "-j", "2", "--no-smoke-test", *index_flags(local_index))
     journal = example_ws / ".releasekit" / "journal"
     deadline = time.monotonic() + 60
@@ -221,9 +174,9 @@ def test_sigint_drains_restores_and_the_next_run_resumes(example_ws: Path, local
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "draining" in err
-    assert tree_hashes(example_ws) == before
+    assert workspace_files(example_ws) == before
     assert "cancelled" in out
-    assert summary(example_ws)["cancelled"] is True
+    assert last_run(example_ws)["cancelled"] is True
     again = rk(example_ws, "publish", "-j", "2", "--no-smoke-test", *index_flags(local_index))
     assert again.returncode == 0, again.stderr
     assert local_index.files() == records(example_ws)
@@ -247,11 +200,11 @@ def test_a_second_publish_refuses_and_names_the_first(example_ws: Path, local_in
 
 
 def test_dry_run_changes_nothing(example_ws: Path, local_index: LocalIndex, uv_env: dict[str, str]) -> None:
-    before = tree_hashes(example_ws)
+    before = workspace_files(example_ws)
     done = rk(example_ws, "publish", "--dry-run", *index_flags(local_index))
     assert done.returncode == 0
     assert "dry run" in done.stdout and "acme-cli" in done.stdout
-    assert tree_hashes(example_ws) == before
+    assert workspace_files(example_ws) == before
     assert not (example_ws / ".releasekit").exists()
     assert not local_index.requests_for("POST")
 

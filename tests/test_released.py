@@ -18,9 +18,10 @@ from releasekit.release_manifest import TAG_TRAILER
 from releasekit.released import version_on_index
 from releasekit.scope import without
 from releasekit.workspace import load_workspace
+from tests.harness.cli import index_flags, rk
+from tests.harness.gitrepo import AUTHOR_ENV, git_out
 from tests.harness.index import LocalIndex
-from tests.test_publish import index_flags, rk
-from tests.wsfactory import commit_all, git, simple_workspace, uv_lock, write_package
+from tests.harness.workspace import commit_all, simple_workspace, uv_lock, write_package
 
 CORE, APP = "acme-core", "acme-app"
 
@@ -68,7 +69,8 @@ def repo(tmp_path: Path, uv_env: dict[str, str]) -> Path:
 def _tag(root: Path, *names: str, version: str = "0.1.0") -> None:
     """Tag HEAD the way `release` does (the trailer marks a release tag)."""
     for name in names:
-        git(root, "tag", "-a", "-m", f"{name} {version}\n\n{TAG_TRAILER} PR #1", f"{name}-v{version}")
+        git_out(root, "tag", "-a", "-m", f"{name} {version}\n\n{TAG_TRAILER} PR #1", f"{name}-v{version}",
+                env=AUTHOR_ENV)
 
 
 @pytest.mark.slow
@@ -111,12 +113,12 @@ def test_docs_change_after_a_release_publishes_nothing_and_says_so(
 
 
 def test_a_tagged_head_publishes_exactly_its_tags(repo: Path, local_index: LocalIndex) -> None:
-    git(repo, "tag", f"{CORE}-v0.1.0")  # a user's own tags (a VCS version, say) name no release
-    git(repo, "tag", "-a", "-m", "by hand", f"{APP}-v0.1.0")
+    git_out(repo, "tag", f"{CORE}-v0.1.0")  # a user's own tags (a VCS version, say) name no release
+    git_out(repo, "tag", "-a", "-m", "by hand", f"{APP}-v0.1.0", env=AUTHOR_ENV)
     plan = rk(repo, "publish", "--dry-run", "--format", "json", *index_flags(local_index))
     assert [p["name"] for p in json.loads(plan.stdout)["packages"]] == [CORE, APP], plan.stderr
     assert "HEAD is tagged" not in plan.stderr
-    git(repo, "tag", "-d", f"{APP}-v0.1.0")
+    git_out(repo, "tag", "-d", f"{APP}-v0.1.0")
 
     _tag(repo, APP)
     plan = rk(repo, "publish", "-p", CORE, "--dry-run", "--format", "json", *index_flags(local_index))
@@ -125,7 +127,7 @@ def test_a_tagged_head_publishes_exactly_its_tags(repo: Path, local_index: Local
     assert f"HEAD is tagged as the release of {APP} 0.1.0: publishing exactly that" in plan.stderr
     assert "do not narrow a tagged release" in plan.stderr
 
-    git(repo, "tag", "-d", f"{CORE}-v0.1.0")
+    git_out(repo, "tag", "-d", f"{CORE}-v0.1.0")
     _tag(repo, CORE, version="0.9.0")
     wrong = rk(repo, "publish", "--dry-run", *index_flags(local_index))
     assert wrong.returncode == 1

@@ -8,7 +8,6 @@ never from what releasekit prints today.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -17,13 +16,14 @@ from typing import Any
 
 import pytest
 
+from tests.harness.gitrepo import git_out
 from tests.harness.index import LocalIndex
+from tests.harness.tree import tree_hash
 from tests.shapes import COMPOSITES, RECIPES, Shape
 from tests.shapes.fixtures import Releasekit, ShapeFactory
 from tests.shapes.layout import CORE
 from tests.shapes.plugins import BROKEN_MODULE, MISSING_MODULE
 from tests.shapes.tree import STALE_MEMBER, TEMPLATE_DIR, TEST_UTILS, UNRELATED_MEMBER
-from tests.wsfactory import git
 
 Shapes = Callable[[str], Shape]
 ALL = sorted(RECIPES)
@@ -240,8 +240,8 @@ def test_sixty_members_render_within_100_columns(shapes: Shapes, rk: Releasekit)
 # --- publish --rehearse ---------------------------------------------------------------------
 
 def pyprojects(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("pyproject.toml")) if ".git" not in p.parts}
+    files = tree_hash(root, skip=(".git",), dirs=False)
+    return {rel: sha for rel, sha in files.items() if rel.rsplit("/", 1)[-1] == "pyproject.toml"}
 
 
 @pytest.mark.slow
@@ -271,5 +271,5 @@ def test_rehearsal_publishes_everything_that_works(name: str, fresh_shape: Shape
         else:
             assert result["status"] == "published", result
     assert "Task queue depth" not in run.stderr  # the throwaway indexes never write to the terminal
-    assert git(shape.root, "status", "--porcelain") == ""
+    assert git_out(shape.root, "status", "--porcelain") == ""
     assert pyprojects(shape.root) == before

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.gitrepo import git_out
 from tests.shapes import COMPOSITES, RECIPES, Shape, build_shape
 from tests.shapes.artifacts import build_every_member, clean_install, import_report, uv, wheel_metadata, wheel_names
 from tests.shapes.plugins import MISSING_MODULE
 from tests.shapes.tree import TEMPLATE_DIR
 from tests.shapes.versions import HOOK_MEMBER, HOOK_REQUIREMENT, SLIM_MEMBER, VCS_TAG
-from tests.wsfactory import git
 
 BUILT = (*COMPOSITES, "batteries", "stale-pin")
 
@@ -68,7 +68,7 @@ def test_every_shape_locks_with_exactly_its_members(name: str, shapes: Callable[
     shape = shapes(name)  # the builder ran `uv lock` through the local index
     assert lock_members(shape.root) == sorted(shape.expected)  # no template, every sample
     uv("lock", "--check", cwd=shape.root, env=shape_env)
-    assert git(shape.root, "status", "--porcelain") == ""
+    assert git_out(shape.root, "status", "--porcelain") == ""
 
 
 @pytest.mark.slow
@@ -88,7 +88,7 @@ def test_members_build_to_the_backends_version_and_import(name: str, built: Call
         parents = [folder.rsplit("/", depth)[0] for depth in range(1, folder.count("/") + 1)]
         assert not [p for p in parents if f"{p}/__init__.py" in names], f"{member.name} is not a namespace"
     # Building dirtied nothing git sees: hatch-vcs would read a dirty tree as a dev version.
-    assert git(shape.root, "status", "--porcelain") == ""
+    assert git_out(shape.root, "status", "--porcelain") == ""
     wheels = {f.name.split("-")[0]: f for f in result.files.values() if f.suffix == ".whl"}
     conflicting = {m.wheel_prefix.split("-")[0] for m in shape.expected.values() if m.conflicts}
     python = clean_install(tmp_path / "venv", [w for k, w in wheels.items() if k not in conflicting], shape_env)
@@ -121,7 +121,7 @@ def test_the_hook_writes_the_exact_slim_requirement_and_uv_locks_it(built: Calla
 @pytest.mark.slow
 def test_the_vcs_version_is_the_members_own_tag(built: Callable[[str], Built]) -> None:
     root = built("composite-backends").shape.root
-    assert git(root, "tag", "--points-at", "HEAD").split() == [VCS_TAG]
+    assert git_out(root, "tag", "--points-at", "HEAD").split() == [VCS_TAG]
 
 
 def test_the_template_is_jinja_that_no_member_glob_matches(shapes: Callable[[str], Shape]) -> None:

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.cli import index_flags, rk
 from tests.harness.index import LocalIndex
-from tests.test_publish import index_flags, rk, statuses, summary, tree_hashes
-from tests.wsfactory import commit_all, write_package, write_root
+from tests.harness.runstate import last_run, statuses
+from tests.harness.tree import workspace_files
+from tests.harness.workspace import commit_all, write_package, write_root
 
 pytestmark = pytest.mark.slow
 
@@ -64,10 +66,10 @@ def test_the_gate_stops_every_broken_wheel_before_anything_is_uploaded(
 ) -> None:
     root = tmp_path / "ws"
     _broken_workspace(root)
-    before = tree_hashes(root)
+    before = workspace_files(root)
     run = rk(root, "publish", "-j", "4", "--format", "json", *index_flags(local_index))
     assert run.returncode == 1, run.stderr
-    results = {p["name"]: p for p in summary(root)["packages"]}
+    results = {p["name"]: p for p in last_run(root)["packages"]}
     for name, cause in BROKEN.items():
         assert (results[name]["status"], results[name]["stage"]) == ("failed", "trial"), results[name]
         assert cause in results[name]["message"].split("(hint:")[0], results[name]
@@ -79,7 +81,7 @@ def test_the_gate_stops_every_broken_wheel_before_anything_is_uploaded(
     # Nothing at all went to the target index, and every file is as it was.
     assert not [f for f in local_index.files() if f.split("-")[0] in {"core", "app"} or f.startswith("b_")]
     assert not local_index.requests_for("POST")
-    assert tree_hashes(root) == before
+    assert workspace_files(root) == before
     # The whole output of each failure is in the run's log, named in the hint.
     log = Path(results["b-syntax"]["message"].rsplit("tracebacks are in ", 1)[1].rstrip(")"))
     assert "SyntaxError" in log.read_text()

@@ -16,7 +16,9 @@ import pytest
 from releasekit.errors import EXIT_REFUSED, StateError
 from releasekit.journal import Journal
 from releasekit.state import GITIGNORE, StateLock, ensure_state_dir, repair_leftovers
-from tests.wsbuild import ROOT, run_cli, tree_hash
+from tests.harness.cli import ROOT, run_cli
+from tests.harness.gitrepo import git
+from tests.harness.tree import tree_hash
 
 HOLDER = textwrap.dedent(
     """
@@ -75,17 +77,10 @@ def test_state_dir_ignores_itself(tmp_path: Path) -> None:
 
 
 def test_state_dir_is_invisible_to_git(tmp_path: Path) -> None:
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    git(tmp_path, "init", "-q")
     with StateLock(tmp_path / ".releasekit", "bump"):
         Journal(tmp_path / ".releasekit").record(tmp_path / "x", b"", b"y", "test")
-    status = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=all"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert status.stdout == ""
+    assert git(tmp_path, "status", "--porcelain", "--untracked-files=all").stdout == ""
 
 
 def test_lock_in_process(tmp_path: Path) -> None:

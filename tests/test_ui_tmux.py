@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 
 from releasekit.events import read_events
-from tests.conftest import EXAMPLE
+from tests.harness.gitrepo import init_repo
+from tests.harness.workspace import copy_example_workspace
 from tests.ui_index import SlowIndex, slow_index
 
 pytestmark = [
@@ -94,20 +95,6 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float, pane: Pane) ->
     raise AssertionError(f"timed out waiting for {what}; the pane shows:\n{pane.text()}")
 
 
-def commit_all(ws: Path) -> None:
-    git = [
-        "git",
-        "-c",
-        "user.name=releasekit-tests",
-        "-c",
-        "user.email=tests@example.invalid",
-        "-c",
-        "commit.gpgsign=false",
-    ]
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "example"]):
-        subprocess.run([*git, *args], cwd=ws, check=True, capture_output=True)
-
-
 @pytest.fixture
 def index() -> Iterator[SlowIndex]:
     with slow_index(DELAY) as idx:
@@ -116,10 +103,9 @@ def index() -> Iterator[SlowIndex]:
 
 def test_live_ui_pause_resume_cancel_in_tmux(tmp_path: Path, index: SlowIndex) -> None:
     ws = tmp_path / "ws"
-    shutil.copytree(
-        EXAMPLE, ws, ignore=shutil.ignore_patterns(".releasekit", "dist", "__pycache__")
-    )
-    commit_all(ws)  # a committed repository, as a release starts from (the preflight gates check)
+    copy_example_workspace(ws)
+    # a committed repository, as a release starts from (the preflight gates check)
+    init_repo(ws, initial_commit=False).commit_all("example")
     manifests = {p: p.read_bytes() for p in ws.rglob("pyproject.toml")}
     # this process's environment (certificates, proxies, uv settings), not the tmux server's
     env = {k: v for k, v in os.environ.items() if k not in DROP and not k.startswith("PYTEST")}

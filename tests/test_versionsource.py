@@ -11,7 +11,7 @@ from releasekit.errors import VersionError
 from releasekit.package import Package
 from releasekit.versionsource import read_file_version, replace_file_version, version_source
 from releasekit.workspace import load_workspace
-from tests.wsbuild import root_toml, write_tree
+from tests.harness.workspace import root_toml, write_tree
 
 HATCH = '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
 SETUPTOOLS = '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'

@@ -17,7 +17,8 @@ import pytest
 from releasekit.errors import WorkspaceError
 from releasekit.package import PRIVATE_CLASSIFIER, normalize
 from releasekit.workspace import find_root, load_workspace
-from tests.wsbuild import EXAMPLE, VENV_BIN, make_ws, member_toml, root_toml, run_cli, write_tree
+from tests.harness.cli import VENV_BIN, run_cli
+from tests.harness.workspace import EXAMPLE, make_ws, member_toml, root_toml, write_tree
 
 # --- the root ---------------------------------------------------------------------------
 
@@ -71,7 +72,7 @@ def test_missing_start_directory(tmp_path: Path) -> None:
 
 
 def test_workspace_option_selects_the_root(tmp_path: Path) -> None:
-    from tests.wsbuild import run_cli
+    from tests.harness.cli import run_cli
 
     ws = make_ws(tmp_path / "ws", {"packages/a": member_toml("a")})
     elsewhere = tmp_path / "elsewhere"

@@ -1,9 +1,11 @@
 """Real-parts test harness: a local index with faults, a hermetic uv environment, git doubles.
 
-Modules: ``index`` (LocalIndex: pypiserver behind a fault-injecting front), ``faults``
-(what to break), ``pypi`` (PyPI JSON API / PEP 691 shapes), ``uvenv`` (hermetic uv
-variables), ``netutil`` (stoppable servers, the egress trap), ``gitrepo`` (work tree,
-bare origin, protected refs), ``projects`` (tiny projects, uv build, direct uploads),
+Modules: ``index`` (LocalIndex: pypiserver, started by releasekit.localindex, behind
+``front``, a fault-injecting proxy), ``faults`` (what to break), ``pypi`` (PyPI JSON API /
+PEP 691 shapes), ``uvenv`` (hermetic uv variables), ``netutil`` (stoppable servers, the
+egress trap), ``gitrepo`` (the one ``git()``; work tree, bare origin, protected refs),
+``workspace`` (the one workspace writer), ``cli`` (the one ``python -m releasekit`` runner),
+``tree`` (the one tree hasher), ``projects`` (tiny projects, uv build, direct uploads),
 ``fixtures`` (the pytest fixtures, registered in tests/conftest.py).
 
 Typical use::

@@ -26,6 +26,8 @@ from typing import Any
 
 import yaml
 
+from tests.harness import gitrepo
+
 EXPRESSION = re.compile(r"\$\{\{\s*(?P<expr>.*?)\s*\}\}")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 BASH = shutil.which("bash")
@@ -100,9 +102,7 @@ def dispatch_inputs(workflow: Mapping[str, Any], **chosen: Any) -> dict[str, Any
 def checkout(origin: str, dest: Path, *, ref: str, depth: int, event: Event, env: Mapping[str, str]) -> None:
     """``actions/checkout@v4``: one ref, ``depth`` commits (0 = every branch and tag)."""
     def git(*args: str) -> None:
-        proc = subprocess.run(["git", *args], cwd=dest, env=dict(env), capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            raise AssertionError(f"checkout: git {' '.join(args)} failed: {proc.stderr}")
+        gitrepo.git(dest, *args, env=env, inherit=False)
 
     dest.mkdir(parents=True)
     git("init", "-q")

@@ -20,7 +20,6 @@ from tasks.wheelhouse import have_wheelhouse
 from tests.harness.gitrepo import (
     GitOrigin,
     GitRepo,
-    copy_example_workspace,
     hermetic_git_env,
     init_origin,
     init_repo,
@@ -28,6 +27,7 @@ from tests.harness.gitrepo import (
 from tests.harness.index import LocalIndex
 from tests.harness.netutil import EgressTrap
 from tests.harness.uvenv import SCRUBBED, hermetic_uv_env
+from tests.harness.workspace import copy_example_workspace
 
 IndexFactory = Callable[..., LocalIndex]
 HARNESS_THREADS = ("index-", "waitress-")

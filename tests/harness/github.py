@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +25,8 @@ from urllib.parse import parse_qs
 
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from tests.harness.gitrepo import git
 
 SUBSET = Path(__file__).resolve().parent.parent / "data" / "github_openapi_subset.json"
 DOCS = "https://docs.github.com/rest"
@@ -495,12 +496,7 @@ class FakeGitHub:
     def _git(self, *args: str) -> str | None:
         if self.origin is None:
             return None
-        proc = subprocess.run(
-            ["git", "--git-dir", str(self.origin), *args],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        proc = git(self.origin, "--git-dir", str(self.origin), *args, check=False)
         return proc.stdout.strip() if proc.returncode == 0 else None
 
     @staticmethod

@@ -7,7 +7,6 @@ Every git call here checks its exit code; a failure raises with git's own output
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import subprocess
 from collections.abc import Mapping
@@ -22,8 +21,17 @@ REPO_CONFIG = {
     "core.autocrlf": "false",
     "advice.detachedHead": "false",
 }
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE_WORKSPACE = ROOT / "examples" / "workspace"
+#: A committer given by the environment, which beats any git config (no global file either):
+#: for repositories a test writes without :func:`init_repo`.
+AUTHOR_ENV = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_TERMINAL_PROMPT": "0",
+}
 
 
 class GitFailed(RuntimeError):
@@ -52,15 +60,23 @@ def hermetic_git_env(home: Path) -> dict[str, str]:
     }
 
 
-def git(cwd: Path, *args: str, env: Mapping[str, str] | None = None,
-        check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run git in ``cwd``; raise :class:`GitFailed` on a non-zero exit when ``check``."""
-    merged = {**os.environ, "LC_ALL": "C", **(env or {})}
+def git(cwd: Path, *args: str, env: Mapping[str, str] | None = None, check: bool = True,
+        inherit: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run git in ``cwd``; raise :class:`GitFailed` on a non-zero exit when ``check``.
+
+    ``env`` is laid over this process's environment, or replaces it when not ``inherit``
+    (a CI runner's job sees only what the runner gives it)."""
+    merged = {**(os.environ if inherit else {}), "LC_ALL": "C", **(env or {})}
     proc = subprocess.run(["git", *args], cwd=cwd, env=merged, capture_output=True, text=True,
                           check=False)
     if check and proc.returncode != 0:
         raise GitFailed(list(args), proc.returncode, (proc.stdout + proc.stderr).strip())
     return proc
+
+
+def git_out(cwd: Path, *args: str, env: Mapping[str, str] | None = None, check: bool = True) -> str:
+    """:func:`git`'s stdout, stripped: for the many calls that only read an answer."""
+    return git(cwd, *args, env=env, check=check).stdout.strip()
 
 
 @dataclass
@@ -167,9 +183,3 @@ def init_repo(path: Path, origin: GitOrigin | None = None, *, branch: str = "mai
             repo.git("push", "-q", "-u", "origin", f"HEAD:refs/heads/{branch}")
     return repo
 
-
-def copy_example_workspace(dest: Path, source: Path = EXAMPLE_WORKSPACE) -> Path:
-    """Copy the bundled example workspace to ``dest`` (merged into an existing directory)."""
-    shutil.copytree(source, dest, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns(".releasekit", "dist", "__pycache__", ".venv"))
-    return dest

@@ -15,29 +15,17 @@ from packaging.utils import canonicalize_name
 from releasekit.backends.uv import uv_binary
 from tests.harness.index import LocalIndex
 from tests.harness.pypi import parse_filename
+from tests.harness.workspace import member_toml, write_tree
 
 
 def make_project(root: Path, name: str, version: str = "0.1.0", *,
                  dependencies: Sequence[str] = (), marker: str = "") -> Path:
     """A hatchling project ``name`` in ``root/name``; ``marker`` changes the built bytes."""
     module = str(canonicalize_name(name)).replace("-", "_")
-    project = root / name
-    (project / "src" / module).mkdir(parents=True, exist_ok=True)
-    deps = ", ".join(f'"{d}"' for d in dependencies)
-    (project / "pyproject.toml").write_text(
-        "[project]\n"
-        f'name = "{name}"\n'
-        f'version = "{version}"\n'
-        'requires-python = ">=3.9"\n'
-        f"dependencies = [{deps}]\n\n"
-        "[build-system]\n"
-        'requires = ["hatchling"]\n'
-        'build-backend = "hatchling.build"\n'
-    )
-    (project / "src" / module / "__init__.py").write_text(
-        f'__version__ = "{version}"\n' + (f"MARKER = {marker!r}\n" if marker else "")
-    )
-    return project
+    return write_tree(root / name, {
+        "pyproject.toml": member_toml(name, version, dependencies, metadata=['requires-python = ">=3.9"']),
+        f"src/{module}/__init__.py": f'__version__ = "{version}"\n' + (f"MARKER = {marker!r}\n" if marker else ""),
+    })
 
 
 def uv_build(project: Path, out_dir: Path, env: Mapping[str, str], *,

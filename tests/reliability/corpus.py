@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.harness.workspace import make_ws, member_toml, root_toml, write_tree
 from tests.test_bad_input import CASES as CLI_CASES
-from tests.wsbuild import make_ws, member_toml, root_toml, write_tree
 
 Builder = Callable[[Path], None]
 

@@ -35,7 +35,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.harness.cli import index_flags, rk, start_rk
 from tests.harness.index import LocalIndex
+from tests.harness.runstate import STATE, journal_entries, last_run, records
+from tests.harness.tree import diff_trees, workspace_files
 from tests.reliability import support, workspace10
 
 #: "startup": the scheduler is starting its workers (the run's directory appeared).
@@ -176,21 +179,21 @@ class CrashHarness:
     # -- running --------------------------------------------------------------------------
 
     def _args(self) -> list[str]:
-        return ["publish", "-j", str(self.concurrency), *support.index_flags(self.index)]
+        return ["publish", "-j", str(self.concurrency), *index_flags(self.index)]
 
     def _start(self) -> tuple[Any, Path, set[Path]]:
         self._runs += 1
         run_out = self.out / f"run-{self._runs:03d}"
-        before = set((self.ws / support.STATE / "runs").glob("*"))
+        before = set((self.ws / STATE / "runs").glob("*"))
         self._started_wall = time.time()
-        proc = support.start_rk(self.ws, *self._args(), out_dir=run_out)
+        proc = start_rk(self.ws, *self._args(), out_dir=run_out)
         self._groups.append(proc.pid)
         return proc, run_out, before
 
     def _pinned_now(self) -> int:
         """Journal entries this run wrote (a killed run's leftovers, not yet repaired, are not)."""
         count = 0
-        for entry in support.journal_entries(self.ws):
+        for entry in journal_entries(self.ws):
             try:
                 count += entry.stat().st_mtime >= self._started_wall
             except FileNotFoundError:
@@ -198,7 +201,7 @@ class CrashHarness:
         return count
 
     def _run_dir(self, before: set[Path]) -> Path | None:
-        new = [d for d in (self.ws / support.STATE / "runs").glob("*") if d not in before]
+        new = [d for d in (self.ws / STATE / "runs").glob("*") if d not in before]
         return new[0] if len(new) == 1 else None
 
     def _in_flight(self, run_dir: Path | None) -> list[str]:
@@ -274,16 +277,16 @@ class CrashHarness:
             trial.failures.append(f"the summary does not say cancelled: {stdout[-400:]!r}")
         else:
             try:
-                if support.last_run(self.ws).get("cancelled") is not True:
+                if last_run(self.ws).get("cancelled") is not True:
                     trial.failures.append("last-run.json does not record the run as cancelled")
             except (OSError, ValueError) as exc:
                 trial.failures.append(f"no readable last-run.json: {exc}")
         if "Traceback" in stderr or "Traceback" in stdout:
             trial.failures.append(f"a traceback was printed: {stderr[-800:]!r}")
-        changed = support.diff_snapshots(snapshot, support.tree_snapshot(self.ws))
+        changed = diff_trees(snapshot, workspace_files(self.ws))
         if changed:
             trial.failures.append(f"files not restored at exit: {changed}")
-        if support.journal_entries(self.ws):
+        if journal_entries(self.ws):
             trial.failures.append("journal entries left after a graceful stop")
         left = support.wait_group_gone(proc.pid, 30)
         if left:
@@ -301,18 +304,18 @@ class CrashHarness:
             left = support.wait_group_gone(proc.pid, 10)
             if left:
                 trial.failures.append(f"processes survived a SIGKILL of their group: {left}")
-        changed = support.diff_snapshots(snapshot, support.tree_snapshot(self.ws))
+        changed = diff_trees(snapshot, workspace_files(self.ws))
         if not changed:
             trial.repaired_by = "nothing to repair"
             return
         if trial.number % 2 == 0:
             # Every other time, a read-only command does the repair (every command repairs first).
-            done = support.rk(self.ws, "plan")
+            done = rk(self.ws, "plan")
             if done.returncode != 0:
                 trial.failures.append(f"`releasekit plan` after the kill exited {done.returncode}: {done.stderr}")
             if "repaired a file left by an interrupted run" not in done.stderr:
                 trial.failures.append(f"`releasekit plan` did not report a repair: {done.stderr!r}")
-            after = support.diff_snapshots(snapshot, support.tree_snapshot(self.ws))
+            after = diff_trees(snapshot, workspace_files(self.ws))
             if after:
                 trial.failures.append(f"`releasekit plan` left files unrepaired: {after}")
             trial.repaired_by = "releasekit plan"
@@ -331,20 +334,20 @@ class CrashHarness:
         stdout, stderr = (run_out / "stdout").read_text(), (run_out / "stderr").read_text()
         if proc.returncode != 0:
             failures.append(f"final run exited {proc.returncode}: {stdout[-1500:]} {stderr[-1500:]}")
-        summary = support.last_run(self.ws)
+        summary = last_run(self.ws)
         statuses = {p["name"]: p["status"] for p in summary["packages"]}
         if sorted(statuses) != sorted(workspace10.names()) or not set(statuses.values()) <= {
                 "published", "already-published"}:
             failures.append(f"final statuses: {statuses}")
-        changed = support.diff_snapshots(snapshot, support.tree_snapshot(self.ws))
+        changed = diff_trees(snapshot, workspace_files(self.ws))
         if changed:
             failures.append(f"workspace differs from the start of the round: {changed}")
         dirty = support.git_status(self.ws)
         if dirty:
             failures.append(f"git status is not clean: {dirty}")
-        if support.journal_entries(self.ws):
+        if journal_entries(self.ws):
             failures.append("journal not empty")
-        built = {f: s for f, s in support.records(self.ws).items() if f"-{version}" in f}
+        built = {f: s for f, s in records(self.ws).items() if f"-{version}" in f}
         if len(built) != 2 * len(workspace10.SHAPE):
             failures.append(f"{len(built)} built files recorded for {version}, expected 20")
         on_index = self.index.files()
@@ -383,7 +386,7 @@ class CrashHarness:
             round_no += 1
             version = f"1.{round_no}.0"
             workspace10.set_version(self.ws, version)
-            snapshot = support.tree_snapshot(self.ws)
+            snapshot = workspace_files(self.ws)
             r_started = time.monotonic()
             batch = pending[: self.per_round]
             # Strike in pipeline order within a round: a rerun has less left to do.

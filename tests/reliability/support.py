@@ -3,103 +3,22 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from releasekit import events
-from tests.harness.index import LocalIndex
-
-STATE = ".releasekit"
-
-
-def index_flags(index: LocalIndex, *, poll_timeout: float = 60, retry_base_delay: float = 0.2) -> list[str]:
-    """The publish options that point releasekit at ``index`` (and nowhere else)."""
-    return [
-        "--publish-url", index.upload_url,
-        "--check-url", index.simple_url,
-        "--json-api-url", index.json_api_url,
-        "--fallback-url", "",
-        "--retry-base-delay", str(retry_base_delay),
-        "--poll-timeout", str(poll_timeout),
-    ]
-
-
-def rk(ws: Path, *args: str, env: Mapping[str, str] | None = None,
-       timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    """``python -m releasekit ARGS`` in ``ws``, to completion."""
-    return subprocess.run([sys.executable, "-m", "releasekit", *args], cwd=ws, capture_output=True,
-                          text=True, timeout=timeout, env=dict(env or os.environ), check=False)
-
-
-def start_rk(ws: Path, *args: str, env: Mapping[str, str] | None = None,
-             out_dir: Path | None = None) -> subprocess.Popen[str]:
-    """Start ``python -m releasekit ARGS`` in its own session (its pid is its process group).
-
-    With ``out_dir``, stdout and stderr go to files there (never a pipe nobody reads: a
-    killed run's orphans must not be able to block on it).
-    """
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with open(out_dir / "stdout", "w") as out, open(out_dir / "stderr", "w") as err:
-            return subprocess.Popen([sys.executable, "-m", "releasekit", *args], cwd=ws, text=True,
-                                    stdout=out, stderr=err, env=dict(env or os.environ),
-                                    start_new_session=True)
-    return subprocess.Popen([sys.executable, "-m", "releasekit", *args], cwd=ws, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=dict(env or os.environ), start_new_session=True)
-
-
-def tree_snapshot(ws: Path, state: str = STATE) -> dict[str, str]:
-    """sha256 of every workspace file (symlinks by target), outside the state dir and .git."""
-    out: dict[str, str] = {}
-    for dirpath, dirnames, filenames in os.walk(ws):
-        dirnames[:] = sorted(d for d in dirnames if d not in (state, ".git"))
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            rel = path.relative_to(ws).as_posix()
-            if path.is_symlink():
-                out[rel] = "link:" + os.readlink(path)
-            else:
-                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
-
-
-def diff_snapshots(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:
-    changed = [f"changed {p}" for p in sorted(before) if p in after and before[p] != after[p]]
-    changed += [f"removed {p}" for p in sorted(set(before) - set(after))]
-    changed += [f"added {p}" for p in sorted(set(after) - set(before))]
-    return changed
-
-
-def records(ws: Path, state: str = STATE) -> dict[str, str]:
-    """filename -> sha256 from every build record in the state directory."""
-    out: dict[str, str] = {}
-    for record in (ws / state / "builds").glob("*/*/record.json"):
-        out.update(json.loads(record.read_text())["files"])
-    return out
-
-
-def last_run(ws: Path, state: str = STATE) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((ws / state / "last-run.json").read_text())
-    return data
-
-
-def journal_entries(ws: Path) -> list[Path]:
-    return sorted((ws / STATE / "journal").glob("*.json"))
+from tests.harness.gitrepo import GitRepo
+from tests.harness.runstate import STATE, journal_entries
+from tests.harness.tree import workspace_files
 
 
 def git_status(ws: Path) -> list[str]:
-    out = subprocess.run(["git", "status", "--porcelain=v1", "--untracked-files=all"], cwd=ws,
-                         capture_output=True, text=True, check=True).stdout
-    return [line for line in out.splitlines() if line.strip()]
+    return GitRepo(ws).status()
 
 
 def group_members(pgid: int) -> list[tuple[int, str]]:
@@ -158,7 +77,7 @@ def wait_pinned(ws: Path, proc: subprocess.Popen[str], before: Mapping[str, str]
     *and* written: the journal entry comes first)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if journal_entries(ws) and tree_snapshot(ws) != before:
+        if journal_entries(ws) and workspace_files(ws) != before:
             return
         assert proc.poll() is None, "the publish ended before it pinned anything"
         time.sleep(0.01)
@@ -169,7 +88,7 @@ def kill_while_pinned(ws: Path, proc: subprocess.Popen[str], before: Mapping[str
     """SIGKILL the run's process group at an instant when a pyproject.toml is rewritten (frozen
     first, so the instant is certain); returns the workspace files it left rewritten."""
     def rewritten() -> list[str]:  # not merely a temporary file next to one, half written
-        return [rel for rel, sha in tree_snapshot(ws).items()
+        return [rel for rel, sha in workspace_files(ws).items()
                 if rel.endswith("pyproject.toml") and before.get(rel) not in (None, sha)]
 
     while True:

@@ -12,45 +12,23 @@ only as subprocesses, with a timeout.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import shutil
-import stat
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.harness.cli import Run, run_cli
+from tests.harness.tree import tree_hash
+from tests.harness.workspace import make_ws, member_toml
 from tests.reliability.corpus import BLOCKING, CORPUS, NEW_CASES, Case
 from tests.test_bad_input import XFAIL_AS_ROOT, _in_process, assert_stdout_for_error
-from tests.wsbuild import Run, make_ws, member_toml, run_cli
 
 ONE_LINE = re.compile(r"^error\[RK\d{3}\] ")
 COMMANDS: tuple[tuple[str, ...], ...] = (("plan",), ("publish", "--dry-run"), ("check",))
-
-
-def tree_hash(base: Path) -> dict[str, str]:
-    """Like tests.wsbuild.tree_hash, but never opens a FIFO or a device (it would block)."""
-    out: dict[str, str] = {}
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-        for name in dirnames + filenames:
-            path = Path(dirpath) / name
-            rel = path.relative_to(base).as_posix()
-            mode = path.lstat().st_mode
-            if stat.S_ISLNK(mode):
-                out[rel] = "link:" + os.readlink(path)
-            elif stat.S_ISDIR(mode):
-                out[rel] = "dir"
-            elif not stat.S_ISREG(mode):
-                out[rel] = f"special:{stat.S_IFMT(mode):o}"
-            else:
-                try:
-                    out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-                except OSError as exc:
-                    out[rel] = f"unreadable:{exc.errno}"
-    return out
 
 
 def test_the_corpus_is_big_enough(reliability_report: Callable[[str], None]) -> None:

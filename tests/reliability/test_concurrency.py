@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.cli import index_flags, rk, start_rk
 from tests.harness.index import LocalIndex
+from tests.harness.runstate import STATE, records
+from tests.harness.tree import diff_trees, workspace_files
 from tests.reliability import support
 
 pytestmark = pytest.mark.slow
@@ -20,21 +23,21 @@ SUBSET = ["-p", "rkz-top", "--with-deps", "--no-smoke-test"]  # core, left, righ
 
 def test_a_second_run_refuses_names_the_holder_and_leaves_its_files_alone(
         ws10: Path, local_index: LocalIndex) -> None:
-    before = support.tree_snapshot(ws10)
-    flags = support.index_flags(local_index)
+    before = workspace_files(ws10)
+    flags = index_flags(local_index)
     gate = local_index.hold_uploads()  # the holder cannot finish before the others have tried
-    first = support.start_rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
+    first = start_rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
     try:
         support.wait_pinned(ws10, first, before)
-        holder = json.loads((ws10 / support.STATE / "lock").read_text())
+        holder = json.loads((ws10 / STATE / "lock").read_text())
         assert holder["pid"] == first.pid and holder["command"] == "publish"
         doit = str(Path(sys.executable).parent / "doit")
         refusals = {
-            "publish": support.rk(ws10, "publish", *SUBSET, *flags),
-            "publish --format json": support.rk(ws10, "publish", "--format", "json", *SUBSET, *flags),
-            "restore": support.rk(ws10, "restore"),
-            "check --fix": support.rk(ws10, "check", "--fix"),
-            "bump": support.rk(ws10, "bump", "--patch", "--no-lock"),
+            "publish": rk(ws10, "publish", *SUBSET, *flags),
+            "publish --format json": rk(ws10, "publish", "--format", "json", *SUBSET, *flags),
+            "restore": rk(ws10, "restore"),
+            "check --fix": rk(ws10, "check", "--fix"),
+            "bump": rk(ws10, "bump", "--patch", "--no-lock"),
         }
         plain_doit = subprocess.run([doit, "-n", "2", "publish"], cwd=ws10, capture_output=True,
                                             text=True, timeout=60, check=False)
@@ -56,27 +59,27 @@ def test_a_second_run_refuses_names_the_holder_and_leaves_its_files_alone(
     # The holder was never disturbed: had anything restored its pinned pyproject.toml mid-build,
     # its wheel would lack the pins and the build would have failed.
     assert first.returncode == 0, out + err
-    assert support.tree_snapshot(ws10) == before
-    assert local_index.files() == support.records(ws10)
+    assert workspace_files(ws10) == before
+    assert local_index.files() == records(ws10)
     assert all(s.stored == 1 for s in local_index.uploads.values())
 
 
 def test_a_dead_holders_lock_is_recovered_without_a_human(ws10: Path, local_index: LocalIndex) -> None:
-    before = support.tree_snapshot(ws10)
-    flags = support.index_flags(local_index)
-    first = support.start_rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
+    before = workspace_files(ws10)
+    flags = index_flags(local_index)
+    first = start_rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
     support.kill_while_pinned(ws10, first, before)
     # What a human would find: a lock file naming a dead process, a rewritten pyproject.toml.
-    stale = json.loads((ws10 / support.STATE / "lock").read_text())
+    stale = json.loads((ws10 / STATE / "lock").read_text())
     assert stale["pid"] == first.pid
-    assert support.diff_snapshots(before, support.tree_snapshot(ws10))
+    assert diff_trees(before, workspace_files(ws10))
 
-    again = support.rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
+    again = rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
     assert again.returncode == 0, again.stdout + again.stderr
     assert f"(pid {first.pid}) died without releasing this workspace; took it over" in again.stderr
     assert "repaired a file left by an interrupted run" in again.stderr
-    assert support.tree_snapshot(ws10) == before
+    assert workspace_files(ws10) == before
     assert not support.git_status(ws10)
-    assert local_index.files() == support.records(ws10)
+    assert local_index.files() == records(ws10)
     assert all(s.stored == 1 for s in local_index.uploads.values())
-    assert (ws10 / support.STATE / "lock").read_text() == ""  # released on the way out
+    assert (ws10 / STATE / "lock").read_text() == ""  # released on the way out

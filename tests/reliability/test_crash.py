@@ -18,7 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.cli import index_flags, rk, start_rk
 from tests.harness.index import LocalIndex
+from tests.harness.runstate import journal_entries, records
+from tests.harness.tree import workspace_files
 from tests.reliability import support
 from tests.reliability.conftest import env_int
 from tests.reliability.crash import CrashHarness, write_report
@@ -50,7 +53,7 @@ def test_signals_at_random_instants_never_lose_a_file_or_upload_twice(
     reliability_report(report.line() + f" (report: {path})")
 
     # Across every round: the index holds exactly the bytes built here, each stored once.
-    built = support.records(ws10)
+    built = records(ws10)
     assert local_index.files() == built
     assert all(s.stored == 1 for s in local_index.uploads.values())
     assert len(report.trials) == kills + graceful
@@ -62,14 +65,14 @@ def test_a_worker_killed_under_the_orchestrator_stops_the_run_instead_of_hanging
     """The OOM killer takes a worker in the middle of a build, with a pyproject.toml pinned.
     doit's runner would wait for that worker's result forever; releasekit stops the run,
     says which worker died, restores the file, and the rerun completes."""
-    before = support.tree_snapshot(ws10)
-    args = ["publish", "-j", "2", "-p", "rkz-top", "--with-deps", "--no-smoke-test", *support.index_flags(local_index)]
-    proc = support.start_rk(ws10, *args, out_dir=tmp_path / "killed")
+    before = workspace_files(ws10)
+    args = ["publish", "-j", "2", "-p", "rkz-top", "--with-deps", "--no-smoke-test", *index_flags(local_index)]
+    proc = start_rk(ws10, *args, out_dir=tmp_path / "killed")
     deadline = time.monotonic() + 60
     worker = 0
     while not worker and time.monotonic() < deadline:
         assert proc.poll() is None
-        for entry in support.journal_entries(ws10):
+        for entry in journal_entries(ws10):
             with contextlib.suppress(OSError, ValueError):
                 worker = json.loads(entry.read_text())["pid"]  # the worker that pinned the file
         time.sleep(0.01)
@@ -84,11 +87,11 @@ def test_a_worker_killed_under_the_orchestrator_stops_the_run_instead_of_hanging
     assert proc.returncode == 1, out + err
     assert f"a worker process (pid {worker}) died of signal SIGKILL" in out
     assert "Traceback" not in out + err
-    assert support.tree_snapshot(ws10) == before  # the orchestrator replayed the journal
-    assert not support.journal_entries(ws10)
+    assert workspace_files(ws10) == before  # the orchestrator replayed the journal
+    assert not journal_entries(ws10)
 
-    again = support.rk(ws10, *args)
+    again = rk(ws10, *args)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert support.tree_snapshot(ws10) == before
-    assert local_index.files() == support.records(ws10)
+    assert workspace_files(ws10) == before
+    assert local_index.files() == records(ws10)
     assert all(s.stored == 1 for s in local_index.uploads.values())

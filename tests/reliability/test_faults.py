@@ -12,9 +12,12 @@ from typing import Any
 
 import pytest
 
+from tests.harness.cli import index_flags, rk, start_rk
 from tests.harness.faults import RESET
 from tests.harness.index import LocalIndex
 from tests.harness.projects import seed_files, uv_build
+from tests.harness.runstate import STATE, journal_entries, last_run, records
+from tests.harness.tree import workspace_files
 from tests.reliability import support, workspace10
 from tests.reliability.conftest import env_int
 
@@ -36,7 +39,7 @@ def inject_upload_faults(index: LocalIndex, seed: int) -> None:
 
 def run_events(ws: Path) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
-    for path in sorted((ws / support.STATE / "runs").glob("*/events.ndjson")):
+    for path in sorted((ws / STATE / "runs").glob("*/events.ndjson")):
         events += support.read_events(path)
     return events
 
@@ -44,18 +47,18 @@ def run_events(ws: Path) -> list[dict[str, Any]]:
 def test_thirty_percent_upload_faults_and_a_lagging_index(
         ws10: Path, local_index: LocalIndex, tmp_path: Path,
         reliability_report: Callable[[str], None]) -> None:
-    before = support.tree_snapshot(ws10)
+    before = workspace_files(ws10)
     seed = env_int("RELEASEKIT_FAULT_SEED", 7)
     inject_upload_faults(local_index, seed=seed)
     started = time.monotonic()
-    done = support.rk(ws10, "publish", "-j", "4", "--no-smoke-test", "--max-retries", "8",
-                      *support.index_flags(local_index, poll_timeout=60), timeout=400)
+    done = rk(ws10, "publish", "-j", "4", "--no-smoke-test", "--max-retries", "8",
+                      *index_flags(local_index, poll_timeout=60), timeout=400)
     seconds = time.monotonic() - started
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    summary = support.last_run(ws10)
+    summary = last_run(ws10)
     assert {p["status"] for p in summary["packages"]} == {"published"}
 
-    built = support.records(ws10)
+    built = records(ws10)
     assert len(built) == 2 * len(workspace10.SHAPE)
     assert local_index.files() == built  # every byte on the index is the byte built here
     uploads = local_index.uploads
@@ -74,7 +77,7 @@ def test_thirty_percent_upload_faults_and_a_lagging_index(
     assert injected and retries
     assert any(r.get("delay", 0) >= 1.0 and "429" in r.get("cause", "") for r in retries) or not any(
         r.status == 429 for r in injected)  # Retry-After is a floor
-    assert support.tree_snapshot(ws10) == before
+    assert workspace_files(ws10) == before
     stats = {
         "requests": len(local_index.requests),
         "upload_posts": len(posts),
@@ -108,17 +111,17 @@ def test_same_name_different_bytes_blocks_only_its_dependents(
                     if f.name.endswith(".tar.gz"))
     seed_files(local_index, impostor)
     theirs = hashlib.sha256(impostor.read_bytes()).hexdigest()
-    before = support.tree_snapshot(ws10)
+    before = workspace_files(ws10)
 
     # Without a local build the preflight gate cannot know the bytes differ (it warns); the
     # pipeline finds out before sending anything of rkz-top.
-    done = support.rk(ws10, "publish", "-j", "4", "--no-smoke-test", *support.index_flags(local_index))
+    done = rk(ws10, "publish", "-j", "4", "--no-smoke-test", *index_flags(local_index))
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
-    result = {p["name"]: p for p in support.last_run(ws10)["packages"]}
+    result = {p["name"]: p for p in last_run(ws10)["packages"]}
     assert result["rkz-top"]["status"] == "failed"
     message = result["rkz-top"]["message"]
-    ours = support.records(ws10)[impostor.name]
+    ours = records(ws10)[impostor.name]
     assert "RK511" in message and theirs in message and ours in message and theirs != ours
     for blocked in ("rkz-app", "rkz-cli"):  # everything downstream of top
         assert result[blocked]["status"] == "blocked"
@@ -129,16 +132,16 @@ def test_same_name_different_bytes_blocks_only_its_dependents(
     assert not [r for r in local_index.requests_for("POST")
                 if r.filename and r.filename.startswith(("rkz_top", "rkz_app", "rkz_cli"))]
     assert local_index.files()[impostor.name] == theirs
-    assert support.tree_snapshot(ws10) == before
+    assert workspace_files(ws10) == before
     assert not support.git_status(ws10)
-    assert not support.journal_entries(ws10)
+    assert not journal_entries(ws10)
     assert "rerun the same command" in done.stdout
     # A rerun now has the build record: the preflight gate names the conflict and refuses.
-    again = support.rk(ws10, "publish", "--no-smoke-test", *support.index_flags(local_index))
+    again = rk(ws10, "publish", "--no-smoke-test", *index_flags(local_index))
     assert again.returncode == 3, again.stdout + again.stderr
     assert "version_conflicts" in again.stderr and "rkz-top==1.0.0" in again.stderr
     assert "Traceback" not in again.stdout + again.stderr
-    assert support.tree_snapshot(ws10) == before
+    assert workspace_files(ws10) == before
 
 
 def test_rerun_while_the_index_still_hides_what_a_killed_run_stored(
@@ -147,9 +150,9 @@ def test_rerun_while_the_index_still_hides_what_a_killed_run_stored(
     index's listing lags: the rerun is told "already exists" for that file, settles it by
     hash, and still uploads the other file (it used to wait for both, then fail: RK607)."""
     local_index.faults.set(lag_s=4.0)
-    args = ["publish", "-p", "rkz-core", "--no-smoke-test", *support.index_flags(local_index, poll_timeout=30)]
+    args = ["publish", "-p", "rkz-core", "--no-smoke-test", *index_flags(local_index, poll_timeout=30)]
     gate = local_index.hold_uploads()
-    first = support.start_rk(ws10, *args)
+    first = start_rk(ws10, *args)
     held = gate.wait_arrived(1, timeout=60)
     support.kill_group(first.pid)
     first.communicate(timeout=30)
@@ -157,9 +160,9 @@ def test_rerun_while_the_index_still_hides_what_a_killed_run_stored(
     local_index.wait_for_request(lambda r: r.method == "POST" and r.filename == held[0], timeout=10)
     assert local_index.hidden() == {held[0]}
 
-    again = support.rk(ws10, *args)
+    again = rk(ws10, *args)
     assert again.returncode == 0, again.stdout + again.stderr
-    built = support.records(ws10)
+    built = records(ws10)
     assert local_index.files() == built
     uploads = local_index.uploads
     assert all(s.stored == 1 for s in uploads.values())

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.harness.cli import Run, index_flags, rk, start_rk
 from tests.harness.index import LocalIndex
+from tests.harness.runstate import last_run, records
+from tests.harness.tree import workspace_files
+from tests.harness.workspace import commit_all
 from tests.reliability import mounts, support
-from tests.wsfactory import commit_all
 
 pytestmark = pytest.mark.slow
 
@@ -49,18 +51,18 @@ def wide() -> dict[str, str]:
     return {**os.environ, "COLUMNS": "1000"}
 
 
-def publish(ws: Path, index: LocalIndex) -> subprocess.CompletedProcess[str]:
-    return support.rk(ws, "publish", "-j", "4", *support.index_flags(index, poll_timeout=30), env=wide())
+def publish(ws: Path, index: LocalIndex) -> Run:
+    return rk(ws, "publish", "-j", "4", *index_flags(index, poll_timeout=30), env=wide())
 
 
-def assert_clean_stop(ws: Path, done: subprocess.CompletedProcess[str], before: dict[str, str]) -> list[str]:
+def assert_clean_stop(ws: Path, done: Run, before: dict[str, str]) -> list[str]:
     """Exit 3, the cause in one line with its code, nothing lost or left half-done; the fault lines."""
     out = done.stdout + done.stderr
     faults = FAULT.findall(out)
     assert done.returncode == 3, out
     assert faults, out
     assert "Traceback" not in out and "RK999" not in out, out
-    assert support.tree_snapshot(ws, STATE) == before, "the workspace changed"
+    assert workspace_files(ws, STATE) == before, "the workspace changed"
     assert [line for line in support.git_status(ws) if mounts.FILLER not in line] == []
     state = ws / STATE
     assert not list(state.glob("builds/*/.*building-*")), "a half-built folder was left"
@@ -74,7 +76,7 @@ def assert_clean_stop(ws: Path, done: subprocess.CompletedProcess[str], before: 
 def test_a_disk_full_at_each_write_point_stops_cleanly_and_the_rerun_finishes(
         small_disk_ws: Path, local_index: LocalIndex) -> None:
     ws, state = small_disk_ws, small_disk_ws / STATE
-    before = support.tree_snapshot(ws, STATE)
+    before = workspace_files(ws, STATE)
     for level, point in zip(LEVELS_KB, WRITE_POINTS, strict=True):
         mounts.fill(state, leave=level * 1024)
         done = publish(ws, local_index)
@@ -91,40 +93,40 @@ def test_a_disk_full_at_each_write_point_stops_cleanly_and_the_rerun_finishes(
     mounts.resize(state, "16m")
     again = publish(ws, local_index)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert set(p["status"] for p in support.last_run(ws, STATE)["packages"]) == {"published"}
-    assert local_index.files() == support.records(ws, STATE)
+    assert set(p["status"] for p in last_run(ws, STATE)["packages"]) == {"published"}
+    assert local_index.files() == records(ws, STATE)
     assert all(s.stored == 1 for s in local_index.uploads.values())
-    assert support.tree_snapshot(ws, STATE) == before
+    assert workspace_files(ws, STATE) == before
 
 
 def test_a_disk_that_fills_while_uploading_keeps_what_landed_and_the_rerun_finishes(
         small_disk_ws: Path, local_index: LocalIndex) -> None:
     ws, state = small_disk_ws, small_disk_ws / STATE
     mounts.resize(state, "16m")
-    before = support.tree_snapshot(ws, STATE)
+    before = workspace_files(ws, STATE)
     gate = local_index.hold_uploads()
-    proc = support.start_rk(ws, "publish", "-j", "4", *support.index_flags(local_index, poll_timeout=30), env=wide())
+    proc = start_rk(ws, "publish", "-j", "4", *index_flags(local_index, poll_timeout=30), env=wide())
     try:
         gate.wait_arrived(1, timeout=180)  # the staged gate passed; an upload is at the index
         mounts.fill(state, leave=0)
     finally:
         gate.release()
     out, err = proc.communicate(timeout=240)
-    done = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    done = Run(proc.returncode, out, err)
     faults = assert_clean_stop(ws, done, before)
     assert any("upload:" in line for line in faults), faults  # the landed upload's record could not be saved
     # The summary reached the terminal though it could not be saved, naming why.
     assert "STOPPED" in out and "the summary could not be saved: error[RK312]" in out, out
     assert "error[RK312]" in out and "doit's database" in out, out
     landed = local_index.files()
-    assert landed and all(support.records(ws, STATE).get(f) == sha for f, sha in landed.items())
+    assert landed and all(records(ws, STATE).get(f) == sha for f, sha in landed.items())
 
     mounts.unfill(state)
     again = publish(ws, local_index)
     assert again.returncode == 0, again.stdout + again.stderr
-    statuses = {p["name"]: p["status"] for p in support.last_run(ws, STATE)["packages"]}
+    statuses = {p["name"]: p["status"] for p in last_run(ws, STATE)["packages"]}
     assert set(statuses.values()) <= {"published", "already-published"}, statuses
     assert "already-published" in statuses.values(), "what landed before the disk filled is not sent again"
-    assert local_index.files() == support.records(ws, STATE)
+    assert local_index.files() == records(ws, STATE)
     assert all(s.stored == 1 for s in local_index.uploads.values())
-    assert support.tree_snapshot(ws, STATE) == before
+    assert workspace_files(ws, STATE) == before

@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.cli import index_flags, rk, start_rk
 from tests.harness.index import LocalIndex
+from tests.harness.runstate import journal_entries, records
+from tests.harness.tree import workspace_files
 from tests.reliability import support
 
 pytestmark = pytest.mark.slow
@@ -24,10 +27,10 @@ SUBSET = ["-p", "rkz-top", "--with-deps", "--no-smoke-test"]  # core, left, righ
 
 def test_a_second_sigint_stops_at_once_and_loses_nothing(
         ws10: Path, local_index: LocalIndex, tmp_path: Path) -> None:
-    before = support.tree_snapshot(ws10)
-    flags = support.index_flags(local_index)
+    before = workspace_files(ws10)
+    flags = index_flags(local_index)
     gate = local_index.hold_uploads()  # the drain cannot end while an upload is held
-    proc = support.start_rk(ws10, "publish", "-j", "2", *SUBSET, *flags, out_dir=tmp_path / "run")
+    proc = start_rk(ws10, "publish", "-j", "2", *SUBSET, *flags, out_dir=tmp_path / "run")
     try:
         held = gate.wait_arrived(1, timeout=120)
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal: the whole process group
@@ -52,13 +55,13 @@ def test_a_second_sigint_stops_at_once_and_loses_nothing(
     assert "SIGINT again: stopping now" in err, err
     assert "Traceback" not in err, err
     assert workers_left == [], f"workers outlived the orchestrator: {workers_left}"
-    assert support.tree_snapshot(ws10) == before, "pyproject.toml files restored by the run itself"
-    assert not support.journal_entries(ws10)
+    assert workspace_files(ws10) == before, "pyproject.toml files restored by the run itself"
+    assert not journal_entries(ws10)
 
-    rerun = support.rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
+    rerun = rk(ws10, "publish", "-j", "2", *SUBSET, *flags)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-    assert support.tree_snapshot(ws10) == before
+    assert workspace_files(ws10) == before
     published = local_index.files()
-    assert published == support.records(ws10)
+    assert published == records(ws10)
     assert len(published) == 8  # four packages, an sdist and a wheel each
     assert all(s.stored == 1 for s in local_index.uploads.values())

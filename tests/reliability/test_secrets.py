@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,12 +21,15 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.harness.cli import Run, index_flags, rk
 from tests.harness.github import FakeGitHub
-from tests.harness.gitrepo import GitRepo
+from tests.harness.gitrepo import GitRepo, git
 from tests.harness.index import LocalIndex
 from tests.harness.netutil import EgressTrap
+from tests.harness.runstate import STATE, last_run
+from tests.harness.tree import workspace_files
 from tests.harness.uvenv import SCRUBBED, hermetic_uv_env
-from tests.reliability import support, workspace10
+from tests.reliability import workspace10
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +56,7 @@ class Scanner:
     def __init__(self) -> None:
         self.texts: list[tuple[str, bytes]] = []
 
-    def output(self, label: str, done: subprocess.CompletedProcess[str]) -> None:
+    def output(self, label: str, done: Run) -> None:
         self.texts.append((f"{label}: stdout", done.stdout.encode()))
         self.texts.append((f"{label}: stderr", done.stderr.encode()))
 
@@ -105,10 +107,8 @@ def _env(drop: tuple[str, ...] = (), **extra: str) -> dict[str, str]:
 def test_publish_never_shows_or_stores_a_credential(
         tmp_path: Path, canary_index: LocalIndex, git_env: dict[str, str]) -> None:
     ws = workspace10.write(tmp_path / "ws10")
-    git = ["git", "-C", str(ws)]
     # A token in the remote's URL, as actions/checkout leaves it with persist-credentials.
-    subprocess.run([*git, "remote", "add", "origin",
-                    f"https://x-access-token:{GH_TOKEN}@127.0.0.1:9/acme/widgets.git"], check=True)
+    git(ws, "remote", "add", "origin", f"https://x-access-token:{GH_TOKEN}@127.0.0.1:9/acme/widgets.git")
     fake = FakeGitHub("acme/widgets", token=GH_TOKEN).start()
     scan = Scanner()
     try:
@@ -116,32 +116,32 @@ def test_publish_never_shows_or_stores_a_credential(
         # GitHub answers the release-PR lookup after the upload with an error that echoes the token.
         fake.fail("GET", r"/pulls", 401, body={"message": f"Bad credentials: token {GH_TOKEN} is revoked",
                                                 "documentation_url": "https://docs.github.com/rest"})
-        ok = support.rk(ws, "publish", "--format", "json", "-p", "rkz-left", "--with-deps",
-                        *support.index_flags(canary_index), env=_env(**github))
+        ok = rk(ws, "publish", "--format", "json", "-p", "rkz-left", "--with-deps",
+                        *index_flags(canary_index), env=_env(**github))
         scan.output("publish --format json (password auth, GitHub echoes its token)", ok)
-        assert {p["status"] for p in support.last_run(ws)["packages"]} == {"published"}, ok.stderr
+        assert {p["status"] for p in last_run(ws)["packages"]} == {"published"}, ok.stderr
         assert ok.returncode != 0 and "error[RK72" in ok.stderr  # the label step failed, loudly
         assert ok.stdout.splitlines()[-1].startswith("{")  # the NDJSON stream is intact
 
         # The index fails every upload, and a table run relays uv's error.
         canary_index.faults.fail_uploads(500)
-        failed = support.rk(ws, "publish", "-p", "rkz-util", "--max-retries", "1",
-                            *support.index_flags(canary_index), env=_env(**github))
+        failed = rk(ws, "publish", "-p", "rkz-util", "--max-retries", "1",
+                            *index_flags(canary_index), env=_env(**github))
         scan.output("publish, uploads answered 500", failed)
         assert failed.returncode == 1 and "RK520" in failed.stdout, failed.stdout + failed.stderr
 
         # A token the index refuses: uv relays the 403.
         canary_index.faults.clear()
-        refused = support.rk(ws, "publish", "--format", "json", "-p", "rkz-solo", *support.index_flags(canary_index),
+        refused = rk(ws, "publish", "--format", "json", "-p", "rkz-solo", *index_flags(canary_index),
                              env=_env(UV_PUBLISH_TOKEN=TOKEN, drop=("UV_PUBLISH_USERNAME", "UV_PUBLISH_PASSWORD"),
                                       **github))
         scan.output("publish --format json with a refused UV_PUBLISH_TOKEN", refused)
         assert refused.returncode == 1 and "RK605" in refused.stdout, refused.stdout + refused.stderr
     finally:
         fake.stop()
-    scan.tree("state dir", ws / support.STATE)
+    scan.tree("state dir", ws / STATE)
     scan.tree("TMPDIR", tmp_path / "tmp")
-    assert list((ws / support.STATE).glob("doit-*.sqlite3")), "the doit DB is part of what is scanned"
+    assert list((ws / STATE).glob("doit-*.sqlite3")), "the doit DB is part of what is scanned"
     assert scan.size() > 20_000  # outputs, events, summaries, records, journal, doit DB, artifacts
     leaks = scan.leaks()
     assert not leaks, leaks
@@ -158,9 +158,9 @@ def test_credentials_in_any_index_url_are_refused_and_never_shown(
     to no environment variable) and a token given as the user alone show nowhere, and nothing
     is built or uploaded."""
     ws = workspace10.write(tmp_path / "ws10")
-    before = support.tree_snapshot(ws)
+    before = workspace_files(ws)
     scan = Scanner()
-    index = support.index_flags(canary_index)
+    index = index_flags(canary_index)
     carriers = {"user:password": f"http://{USERNAME}:{URL_PASSWORD}@127.0.0.1:9/simple/",
                 "token as user": f"https://{TOKEN}@127.0.0.1:9/simple/"}
     for form, url in carriers.items():
@@ -168,7 +168,7 @@ def test_credentials_in_any_index_url_are_refused_and_never_shown(
             flags = [*index[:index.index(option)], *index[index.index(option) + 2:], option, url] \
                 if option in index else [*index, option, url]
             for extra in ((), ("--dry-run",), ("--format", "json"))[:3 if form == "user:password" else 1]:
-                done = support.rk(ws, "publish", *extra, *flags)
+                done = rk(ws, "publish", *extra, *flags)
                 scan.output(f"publish {' '.join(extra)} {option} ({form})", done)
                 lines = done.stderr.splitlines()
                 assert done.returncode == 2 and lines == [line for line in lines if line.startswith("error[RK155]")], (
@@ -176,13 +176,13 @@ def test_credentials_in_any_index_url_are_refused_and_never_shown(
                 assert f"{option}:" in done.stderr
                 # stdout: nothing, or with --format json the one error object (scanned for the secret too).
                 assert done.stdout == "" or json.loads(done.stdout)["error"]["code"] == "RK155"
-        checked = support.rk(ws, "preflight", "--check-url", url)
+        checked = rk(ws, "preflight", "--check-url", url)
         scan.output(f"preflight --check-url ({form})", checked)
         assert checked.returncode == 2 and "error[RK155] --check-url:" in checked.stderr, checked.stderr
         # argparse quotes what it cannot parse: the quote is masked like everything else.
         for argv in (("publish", "-j", url), ("publish", "--target", url), ("publish", url),
                      ("preflight", "--trusted-publishing", url), ("plan", "--format", url)):
-            echoed = support.rk(ws, *argv)
+            echoed = rk(ws, *argv)
             scan.output(" ".join(argv[:-1]) + f" <url> ({form})", echoed)
             assert echoed.returncode == 2 and echoed.stderr.startswith("error[RK150]"), echoed.stderr
             assert "***@" in echoed.stderr, echoed.stderr
@@ -191,14 +191,14 @@ def test_credentials_in_any_index_url_are_refused_and_never_shown(
     for key in URL_KEYS:
         manifest.write_text(text + f'\n[tool.releasekit.index]\n{key} = "http://{USERNAME}:{URL_PASSWORD}@127.0.0.1:9/"\n')
         for argv in (("plan",), ("publish", "--dry-run"), ("publish", *index)):
-            done = support.rk(ws, *argv)
+            done = rk(ws, *argv)
             scan.output(f"{' '.join(argv[:2])} with index.{key} carrying a password", done)
             assert done.returncode == 2 and done.stderr.startswith("error[RK155] pyproject.toml:"), done.stderr
             assert f"`index.{key}`" in done.stderr
     manifest.write_text(text)
-    assert support.tree_snapshot(ws) == before
-    assert not canary_index.uploads and not (ws / support.STATE / "builds").exists()
-    scan.tree("state dir", ws / support.STATE)
+    assert workspace_files(ws) == before
+    assert not canary_index.uploads and not (ws / STATE / "builds").exists()
+    scan.tree("state dir", ws / STATE)
     scan.tree("TMPDIR", tmp_path / "tmp")
     leaks = scan.leaks()
     assert not leaks, leaks
@@ -215,14 +215,14 @@ def test_workflow_commands_redact_what_git_and_github_echo(
         env = _env(GITHUB_TOKEN=GH_TOKEN, GITHUB_API_URL=fake.url, GITHUB_REPOSITORY="acme/widgets",
                    UV_PUBLISH_TOKEN=TOKEN, UV_OFFLINE="1")
         # prepare: GitHub answers, then `git ls-remote` on the token URL fails.
-        prepared = support.rk(ws, "prepare", env=env)
+        prepared = rk(ws, "prepare", env=env)
         scan.output("prepare (git remote with a token in its URL, unreachable)", prepared)
         assert prepared.returncode == 1 and "error[RK400]" in prepared.stderr and "ls-remote" in prepared.stderr, (
             prepared.stdout + prepared.stderr)
         # The same commands with GitHub refusing the token and echoing it.
         fake.fail("GET", r".*", 401, times=50, body={"message": f"Bad credentials: {GH_TOKEN}"})
         for args in (("prepare",), ("release",), ("notify",), ("prepare", "--format", "json")):
-            done = support.rk(ws, *args, env=env)
+            done = rk(ws, *args, env=env)
             scan.output(" ".join(args) + " (GitHub echoes the token)", done)
             assert "Traceback" not in done.stdout + done.stderr
             assert done.returncode != 0 or args == ("notify",), done.stdout + done.stderr

@@ -10,12 +10,14 @@ command names each file still rewritten and how to put it back, until it can be 
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.harness.cli import Run, index_flags, rk, start_rk
 from tests.harness.index import LocalIndex
+from tests.harness.runstate import STATE, journal_entries, records
+from tests.harness.tree import workspace_files
 from tests.reliability import mounts, support
 
 pytestmark = pytest.mark.slow
@@ -23,7 +25,7 @@ pytestmark = pytest.mark.slow
 SUBSET = ["-p", "rkz-top", "--with-deps", "--no-smoke-test"]  # core, left, right, top
 
 
-def assert_one_error(done: subprocess.CompletedProcess[str], code: str, *, exit_code: int = 3) -> str:
+def assert_one_error(done: Run, code: str, *, exit_code: int = 3) -> str:
     errors = [line for line in done.stderr.splitlines() if line.startswith("error[")]
     where = f"rc={done.returncode} stdout={done.stdout!r} stderr={done.stderr!r}"
     assert done.returncode == exit_code, where
@@ -35,65 +37,65 @@ def assert_one_error(done: subprocess.CompletedProcess[str], code: str, *, exit_
 def killed_while_pinned(ws: Path, index: LocalIndex) -> tuple[dict[str, str], list[str], list[str], list[Path]]:
     """A publish SIGKILLed while pyproject.toml files are rewritten for its builds: the snapshot
     from before, the publish options, the files left rewritten and the journal's entries."""
-    before = support.tree_snapshot(ws)
-    flags = support.index_flags(index)
-    pinned = support.kill_while_pinned(ws, support.start_rk(ws, "publish", "-j", "2", *SUBSET, *flags), before)
-    entries = support.journal_entries(ws)
+    before = workspace_files(ws)
+    flags = index_flags(index)
+    pinned = support.kill_while_pinned(ws, start_rk(ws, "publish", "-j", "2", *SUBSET, *flags), before)
+    entries = journal_entries(ws)
     assert pinned and len(entries) >= len(pinned)  # an entry comes before its file is rewritten
     return before, flags, pinned, entries
 
 
 def assert_rerun_completes(ws: Path, index: LocalIndex, flags: list[str], before: dict[str, str]) -> None:
-    again = support.rk(ws, "publish", "-j", "2", *SUBSET, *flags)
+    again = rk(ws, "publish", "-j", "2", *SUBSET, *flags)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert support.tree_snapshot(ws) == before
-    assert index.files() == support.records(ws)
+    assert workspace_files(ws) == before
+    assert index.files() == records(ws)
     assert all(s.stored == 1 for s in index.uploads.values())
 
 
 def test_a_file_where_the_state_directory_should_be(ws10: Path, local_index: LocalIndex) -> None:
-    state = ws10 / support.STATE
+    state = ws10 / STATE
     state.write_text("not a directory\n")
-    before = support.tree_snapshot(ws10)
-    flags = support.index_flags(local_index)
+    before = workspace_files(ws10)
+    flags = index_flags(local_index)
     for args in (("publish", *SUBSET, *flags), ("bump", "--patch", "--no-lock"), ("check", "--fix")):
-        line = assert_one_error(support.rk(ws10, *args), "RK310")
+        line = assert_one_error(rk(ws10, *args), "RK310")
         assert ".releasekit: the state directory is a file, not a directory" in line, line
         assert "--state-dir DIR" in line, line
     for args in (("discover",), ("plan",), ("restore",)):  # they need no state: unaffected
-        assert support.rk(ws10, *args).returncode == 0
-    assert support.tree_snapshot(ws10) == before and state.read_text() == "not a directory\n"
+        assert rk(ws10, *args).returncode == 0
+    assert workspace_files(ws10) == before and state.read_text() == "not a directory\n"
 
     # --state-dir moves the state elsewhere for one command; the file is left alone.
     elsewhere = ws10.parent / "elsewhere-state"
-    moved = support.rk(ws10, "--state-dir", str(elsewhere), "publish", *SUBSET, *flags,
+    moved = rk(ws10, "--state-dir", str(elsewhere), "publish", *SUBSET, *flags,
                        "--skip-preflight", "clean_worktree")  # the file in the way is untracked
     assert moved.returncode == 0, moved.stdout + moved.stderr
-    assert support.records(ws10.parent, "elsewhere-state") == local_index.files()
-    assert support.tree_snapshot(ws10) == before
+    assert records(ws10.parent, "elsewhere-state") == local_index.files()
+    assert workspace_files(ws10) == before
 
 
 def test_a_read_only_state_directory_refuses_to_start_and_still_repairs(
         ws10: Path, local_index: LocalIndex) -> None:
     before, flags, _, entries = killed_while_pinned(ws10, local_index)
 
-    with mounts.read_only(ws10 / support.STATE):
-        line = assert_one_error(support.rk(ws10, "publish", *SUBSET, *flags), "RK311")
+    with mounts.read_only(ws10 / STATE):
+        line = assert_one_error(rk(ws10, "publish", *SUBSET, *flags), "RK311")
         assert "Read-only file system" in line and "--state-dir DIR" in line, line
         # The backups can be read and the workspace written: the files are put back at once,
         # by the first command, whatever it is; the journal's entries wait for a writable disk.
-        found = support.rk(ws10, "discover")
+        found = rk(ws10, "discover")
         assert found.returncode == 0, found.stderr
         assert found.stderr.count("repaired a file left by an interrupted run") == len(entries), found.stderr
         assert "its journal entry stays until the state directory can be written" in found.stderr
-        assert support.tree_snapshot(ws10) == before
-        assert support.journal_entries(ws10) == entries
-        restored = support.rk(ws10, "restore")
+        assert workspace_files(ws10) == before
+        assert journal_entries(ws10) == entries
+        restored = rk(ws10, "restore")
         assert restored.returncode == 0 and "already original" in restored.stdout, restored.stdout + restored.stderr
 
-    cleaned = support.rk(ws10, "plan")
+    cleaned = rk(ws10, "plan")
     assert cleaned.returncode == 0 and "already original" in cleaned.stderr, cleaned.stderr
-    assert not support.journal_entries(ws10)
+    assert not journal_entries(ws10)
     assert_rerun_completes(ws10, local_index, flags, before)
 
 
@@ -107,7 +109,7 @@ def test_a_killed_runs_repair_blocked_by_a_read_only_workspace_names_every_file_
 
     with mounts.read_only(ws10):
         for args in (("discover",), ("plan",), ("check",), ("publish", *SUBSET, *flags), ("restore",)):
-            done = support.rk(ws10, *args)
+            done = rk(ws10, *args)
             out = done.stdout + done.stderr
             assert "Traceback" not in out and "RK999" not in out, out
             assert "RK313" in done.stderr, f"{args}: {done.stderr}"
@@ -118,13 +120,13 @@ def test_a_killed_runs_repair_blocked_by_a_read_only_workspace_names_every_file_
                 assert done.returncode == 3, f"{args}: {out}"
             else:  # reading goes on, after the warning
                 assert done.returncode in (0, 1), f"{args}: {out}"
-        line = assert_one_error(support.rk(ws10, "restore"), "RK313")
+        line = assert_one_error(rk(ws10, "restore"), "RK313")
         assert "Read-only file system" in line and "cp " in line, line
-        assert support.tree_snapshot(ws10) != before  # still rewritten: nothing could change it
+        assert workspace_files(ws10) != before  # still rewritten: nothing could change it
 
-    unblocked = support.rk(ws10, "plan")
+    unblocked = rk(ws10, "plan")
     assert unblocked.returncode == 0, unblocked.stderr
     assert unblocked.stderr.count("repaired a file left by an interrupted run") == len(pinned), unblocked.stderr
-    assert support.tree_snapshot(ws10) == before
-    assert not support.journal_entries(ws10)
+    assert workspace_files(ws10) == before
+    assert not journal_entries(ws10)
     assert_rerun_completes(ws10, local_index, flags, before)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from tests.wsfactory import commit_all, uv_lock, write_package, write_root
+from tests.harness.workspace import commit_all, uv_lock, write_package, write_root
 
 PREFIX = "rkz"
 #: package suffix -> internal dependencies (suffixes)

@@ -8,19 +8,18 @@ Subprocesses get ``shape_env`` explicitly: os.environ is never changed.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.harness import cli
+from tests.harness.cli import ROOT, VENV_BIN, Run
 from tests.harness.index import LocalIndex
 from tests.harness.netutil import EgressTrap
 from tests.harness.uvenv import SCRUBBED, hermetic_uv_env
 from tests.shapes.catalog import build_shape
 from tests.shapes.layout import Shape
-from tests.wsbuild import ROOT, VENV_BIN, Run
 
 ShapeFactory = Callable[[str], Shape]
 Releasekit = Callable[..., Run]
@@ -73,9 +72,6 @@ def rk(shape_env: dict[str, str]) -> Releasekit:
     """``rk(cwd, "plan", "--format", "json", COLUMNS="100")``: the real CLI, as a user runs it."""
 
     def run(cwd: Path, *args: str, timeout: float = 120, **env: str) -> Run:
-        proc = subprocess.run([sys.executable, "-m", "releasekit", *args], cwd=cwd, env={**shape_env, **env},
-                              capture_output=True, text=True, encoding="utf-8", errors="replace",
-                              timeout=timeout, check=False)
-        return Run(proc.returncode, proc.stdout, proc.stderr)
+        return cli.rk(cwd, *args, env={**shape_env, **env}, timeout=timeout)
 
     return run

@@ -2,7 +2,7 @@
 
 Builders compose: each adds members (or adds extras, groups and tables to members another
 builder added, such as the shared ``core``) to one :class:`Shape`; :meth:`Shape.finish` then
-writes every file with tests/wsfactory.py, commits, locks with real uv and tags.
+writes every file with tests/harness/workspace.py, commits, locks with real uv and tags.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Any
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from tests.harness.gitrepo import git_out
+from tests.harness.workspace import commit_all, uv_lock, write_package, write_root
 from tests.shapes.texts import GITIGNORE, LICENSE, module_source
-from tests.wsfactory import commit_all, git, uv_lock, write_package, write_root
 
 CORE = "core"
 CORE_VERSION = "0.7.0"
@@ -181,7 +182,7 @@ class Shape:
         uv_lock(self.root, env)
         commit_all(self.root, "chore: lock the workspace")
         for tag in self.tags:
-            git(self.root, "tag", tag)
+            git_out(self.root, "tag", tag)
         return self
 
     def root_sources(self) -> list[str]:

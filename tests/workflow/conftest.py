@@ -8,7 +8,6 @@ forgot the fake gets "connection refused" instead of reaching api.github.com.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +15,9 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.conftest import EXAMPLE
 from tests.harness.github import FakeGitHub, running
+from tests.harness.gitrepo import git_out
+from tests.harness.workspace import copy_example_workspace
 
 PACKAGES = ("acme-api", "acme-cli", "acme-core", "acme-http", "acme-log", "acme-store")
 REPO = "acme/widgets"
@@ -27,15 +27,6 @@ WORKFLOW_CONFIG = f"""
 github_repository = "{REPO}"
 downstream_repositories = ["{DOWNSTREAM}"]
 """
-
-
-def git(cwd: Path, *args: str, check: bool = True) -> str:
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    if check and proc.returncode != 0:
-        raise AssertionError(
-            f"git {' '.join(args)} failed ({proc.returncode}): {proc.stderr}{proc.stdout}"
-        )
-    return proc.stdout.strip()
 
 
 @dataclass
@@ -63,22 +54,22 @@ class Repo:
             self.write(
                 f"{self.subdir}/{rel}" if self.subdir else rel, f"# {message.splitlines()[0]}\n"
             )
-        git(self.work, "add", "-A")
-        git(self.work, "-c", f"user.name={author}", "commit", "-q", "--allow-empty", "-m", message)
-        return git(self.work, "rev-parse", "HEAD")
+        git_out(self.work, "add", "-A")
+        git_out(self.work, "-c", f"user.name={author}", "commit", "-q", "--allow-empty", "-m", message)
+        return git_out(self.work, "rev-parse", "HEAD")
 
     def push(self) -> None:
-        git(self.work, "push", "-q", "origin", "HEAD:refs/heads/main")
+        git_out(self.work, "push", "-q", "origin", "HEAD:refs/heads/main")
 
     def head(self) -> str:
-        return git(self.work, "rev-parse", "HEAD")
+        return git_out(self.work, "rev-parse", "HEAD")
 
     def merge_release(self, branch: str = "releasekit/release") -> str:
         """Merge the release branch into main on the origin, as GitHub's merge button does."""
-        git(self.work, "fetch", "-q", "origin")
-        git(self.work, "checkout", "-q", "main")
-        git(self.work, "reset", "-q", "--hard", "origin/main")
-        git(
+        git_out(self.work, "fetch", "-q", "origin")
+        git_out(self.work, "checkout", "-q", "main")
+        git_out(self.work, "reset", "-q", "--hard", "origin/main")
+        git_out(
             self.work,
             "-c",
             "user.name=Merger",
@@ -93,10 +84,10 @@ class Repo:
         return self.head()
 
     def tags(self) -> set[str]:
-        return set(git(self.work, "tag", "--list").split())
+        return set(git_out(self.work, "tag", "--list").split())
 
     def remote_tags(self) -> set[str]:
-        out = git(self.work, "ls-remote", "--tags", "origin")
+        out = git_out(self.work, "ls-remote", "--tags", "origin")
         return {
             line.split("refs/tags/")[1] for line in out.splitlines() if not line.endswith("^{}")
         }
@@ -109,25 +100,23 @@ def make_repo(
     origin = root / "origin.git"
     work = root / "work"
     ws = work / subdir if subdir else work
-    git(root, "init", "-q", "--bare", "-b", "main", str(origin))
-    shutil.copytree(
-        EXAMPLE, ws, ignore=shutil.ignore_patterns(".releasekit", "dist", "__pycache__")
-    )
+    git_out(root, "init", "-q", "--bare", "-b", "main", str(origin))
+    copy_example_workspace(ws)
     with open(ws / "pyproject.toml", "a", encoding="utf-8") as handle:
         handle.write(config)
     text = (ws / "pyproject.toml").read_text(encoding="utf-8")
     text = text.replace("retry_base_delay = 1.0", "retry_base_delay = 0.01")
     (ws / "pyproject.toml").write_text(text, encoding="utf-8")
-    git(work, "init", "-q", "-b", "main")
-    git(work, "config", "user.email", "dev@acme.invalid")
-    git(work, "config", "user.name", "Dev")
-    git(work, "remote", "add", "origin", origin.as_uri())
-    git(work, "add", "-A")
-    git(work, "commit", "-q", "-m", "chore: initial import")
+    git_out(work, "init", "-q", "-b", "main")
+    git_out(work, "config", "user.email", "dev@acme.invalid")
+    git_out(work, "config", "user.name", "Dev")
+    git_out(work, "remote", "add", "origin", origin.as_uri())
+    git_out(work, "add", "-A")
+    git_out(work, "commit", "-q", "-m", "chore: initial import")
     if tag:
         for name in PACKAGES:
-            git(work, "tag", "-a", "-m", name, f"{name}-v0.3.0")
-    git(work, "push", "-q", "origin", "main", "--tags")
+            git_out(work, "tag", "-a", "-m", name, f"{name}-v0.3.0")
+    git_out(work, "push", "-q", "origin", "main", "--tags")
     return Repo(work, origin, subdir)
 
 
@@ -157,7 +146,7 @@ def repo(tmp_path: Path, template_repo: Repo) -> Repo:
     work, origin = tmp_path / "work", tmp_path / "origin.git"
     shutil.copytree(template_repo.origin, origin, symlinks=True)
     shutil.copytree(template_repo.work, work, symlinks=True)
-    git(work, "remote", "set-url", "origin", origin.as_uri())
+    git_out(work, "remote", "set-url", "origin", origin.as_uri())
     return Repo(work, origin)
 
 

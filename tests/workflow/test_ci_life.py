@@ -15,8 +15,6 @@ checked; a GitHub 500 and a rate limit in the middle of ``release``, finished by
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,12 +24,14 @@ from pytest_httpserver import HTTPServer
 from releasekit.changelog import extract_section
 from releasekit.release_manifest import Manifest
 from tests.harness.actions import Event, JobRun, Runner, dispatch_inputs
+from tests.harness.cli import Run, rk
 from tests.harness.github import FakeGitHub, running
+from tests.harness.gitrepo import git_out
 from tests.harness.index import LocalIndex
 from tests.harness.netutil import EgressTrap
 from tests.harness.uvenv import hermetic_uv_env
-from tests.workflow.conftest import Repo, git
-from tests.wsfactory import uv_lock, write_package, write_root
+from tests.harness.workspace import uv_lock, write_package, write_root
+from tests.workflow.conftest import Repo
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +65,7 @@ class Life:
 
     def world(self) -> tuple[list[str], int, str]:
         writes = [f"{e.method} {e.path}" for e in self.fake.log if e.method != "GET" and not e.injected]
-        refs = git(self.repo.origin, "for-each-ref", "--format=%(refname) %(objectname)")
+        refs = git_out(self.repo.origin, "for-each-ref", "--format=%(refname) %(objectname)")
         return writes, len(self.index.requests_for("POST")), refs
 
     def job(self, name: str, event: Event, needs: dict[str, JobRun] | None = None, *, again: bool = True) -> JobRun:
@@ -111,15 +111,14 @@ class Life:
         files = self.index.files()
         return f"{stem}.tar.gz" in files and f"{stem}-py3-none-any.whl" in files
 
-    def maintainer(self, *args: str, token: bool = False) -> subprocess.CompletedProcess[str]:
+    def maintainer(self, *args: str, token: bool = False) -> Run:
         """releasekit run by hand in the maintainer's clone, after pulling main and the tags."""
-        git(self.repo.work, "pull", "-q", "--ff-only", "origin", "main")
-        git(self.repo.work, "fetch", "-q", "--tags", "origin")
+        git_out(self.repo.work, "pull", "-q", "--ff-only", "origin", "main")
+        git_out(self.repo.work, "fetch", "-q", "--tags", "origin")
         env = {**self.env, "UV_PUBLISH_TOKEN": INDEX_TOKEN, "GITHUB_REPOSITORY": REPO}
         if token:
             env["GITHUB_TOKEN"] = self.fake.token
-        return subprocess.run([sys.executable, "-m", "releasekit", *args], cwd=self.repo.ws, env=env,
-                              capture_output=True, text=True, timeout=600, check=False)
+        return rk(self.repo.ws, *args, env=env, timeout=600)
 
 
 @pytest.fixture
@@ -133,11 +132,11 @@ def life(tmp_path: Path, wheelhouse: Path, uv_cache_dir: Path, egress_trap: Egre
     (tmp_path / "home").mkdir()
     (tmp_path / "gitconfig").touch()  # a runner has no git identity
     origin, work = tmp_path / "origin.git", tmp_path / "work"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
-    git(tmp_path, "init", "-q", "-b", "main", str(work))
+    git_out(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
+    git_out(tmp_path, "init", "-q", "-b", "main", str(work))
     for key, value in (("user.name", "Maintainer"), ("user.email", "maintainer@acme.invalid")):
-        git(work, "config", key, value)
-    git(work, "remote", "add", "origin", origin.as_uri())
+        git_out(work, "config", key, value)
+    git_out(work, "remote", "add", "origin", origin.as_uri())
     _workspace(work / "py", index)
     uv_lock(work / "py", uv)
     gen = running(repo=REPO, origin=origin, other_repos=(DOWNSTREAM,), server=github_server)
@@ -161,7 +160,7 @@ def test_the_release_life_in_ci(life: Life) -> None:
     fake, repo = life.fake, life.repo
 
     # --- initial release: everything at 0.0.0, one feature commit -> 0.1.0 for all
-    git(repo.work, "add", "-A")
+    git_out(repo.work, "add", "-A")
     life.job("prepare", life.push(("feat: the first toolkit", "README.md")))
     number, sha = life.merge()
     assert life.versions(number) == {CORE: "0.1.0", UTIL: "0.1.0", APP: "0.1.0"}
@@ -223,7 +222,7 @@ def test_the_release_life_in_ci(life: Life) -> None:
     assert broken.returncode == 1
     error = next(line for line in broken.stderr.splitlines() if line.startswith("error["))
     assert error.startswith("error[RK724]") and "--max-retries" in error and "index" not in error
-    assert f"{CORE}-v0.2.0" in git(repo.origin, "tag", "--list")  # tags pushed before the failure
+    assert f"{CORE}-v0.2.0" in git_out(repo.origin, "tag", "--list")  # tags pushed before the failure
     fake.fail("POST", r"/releases$", 429, times=1, headers={"Retry-After": "1"})
     jobs = life.release_half(event)
     assert "rate limited" in life.runner.runs[-6].stderr  # the first rerun of release waited it out
@@ -231,8 +230,8 @@ def test_the_release_life_in_ci(life: Life) -> None:
     final = releases[f"{CORE}-v0.2.0"]
     assert not final["prerelease"] and "No user-facing changes" not in final["body"]
     assert "add the Widget type" in final["body"] and "the Widget leaks" in final["body"]
-    section = extract_section(git(repo.work, "show", f"{sha}:py/packages/core/CHANGELOG.md"), "0.2.0")
+    section = extract_section(git_out(repo.work, "show", f"{sha}:py/packages/core/CHANGELOG.md"), "0.2.0")
     assert section is not None and "add the Widget type" in section
     assert all(life.on_index(n, v) for n, v in life.versions(number).items())
     assert fake.label_names(number) == ["autorelease: published"]
-    assert "\n\n\n" not in git(repo.work, "show", f"{sha}:py/packages/core/CHANGELOG.md")
+    assert "\n\n\n" not in git_out(repo.work, "show", f"{sha}:py/packages/core/CHANGELOG.md")

@@ -7,23 +7,16 @@ change nothing: no push, no new PR, tag, release, label or dispatch.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from releasekit.cli import main
 from releasekit.release_manifest import Manifest
+from tests.harness.cli import in_process, rk
 from tests.harness.github import FakeGitHub
+from tests.harness.gitrepo import git_out
 from tests.harness.index import LocalIndex
-from tests.workflow.conftest import DOWNSTREAM, Repo, git
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.workflow.conftest import DOWNSTREAM, Repo
 
 
 def writes(fake: FakeGitHub) -> list[str]:
@@ -61,7 +54,7 @@ def test_prepare_merge_release_notify_and_reruns(
     monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
 
     # --- prepare: branch pushed, PR opened with the manifest and the pending label
-    code, out, err = run(capsys, "prepare", "-w", ws)
+    code, out, err = in_process(capsys, "prepare", "-w", ws)
     assert code == 0, err
     assert "acme-core 0.3.0 -> 0.4.0" in out and "acme-log 0.3.0 -> 0.4.0" in out
     assert "acme-cli 0.3.0 -> 0.3.1" in out  # dependent of a dependent: its exact pin changes
@@ -70,22 +63,22 @@ def test_prepare_merge_release_notify_and_reruns(
     assert fake.label_names(pr["number"]) == ["autorelease: pending"]
     manifest = Manifest.parse(pr["body"], "test")
     assert manifest.versions["acme-core"] == "0.4.0"
-    branch_files = git(changed.work, "ls-remote", "origin", "refs/heads/releasekit/release")
+    branch_files = git_out(changed.work, "ls-remote", "origin", "refs/heads/releasekit/release")
     assert branch_files, "release branch not pushed"
-    assert git(changed.work, "status", "--porcelain") == "", "prepare touched the user's checkout"
-    show = git(
+    assert git_out(changed.work, "status", "--porcelain") == "", "prepare touched the user's checkout"
+    show = git_out(
         changed.work, "show", "origin/releasekit/release:packages/core/CHANGELOG.md", check=False
     )
     if not show:
-        git(changed.work, "fetch", "-q", "origin")
-        show = git(changed.work, "show", "origin/releasekit/release:packages/core/CHANGELOG.md")
+        git_out(changed.work, "fetch", "-q", "origin")
+        show = git_out(changed.work, "show", "origin/releasekit/release:packages/core/CHANGELOG.md")
     assert "### Features" in show and "add the Widget type" in show and "by Grace Hopper" in show
     assert f"{fake.html}/acme/widgets/pull/12" in show
     assert "status=opened" in outputs.read_text()
 
     # --- prepare again: nothing new, nothing written
     before = writes(fake)
-    code, out, err = run(capsys, "prepare", "-w", ws)
+    code, out, err = in_process(capsys, "prepare", "-w", ws)
     assert code == 0, err
     assert "up to date" in out and "already has this release commit" in out
     assert writes(fake) == before
@@ -93,7 +86,7 @@ def test_prepare_merge_release_notify_and_reruns(
     # --- a new commit on main: the same PR is updated, not duplicated
     changed.commit("perf(store): faster scans", "packages/store/src/acme_store/__init__.py")
     changed.push()
-    code, out, err = run(capsys, "prepare", "-w", ws)
+    code, out, err = in_process(capsys, "prepare", "-w", ws)
     assert code == 0, err
     assert (
         len(fake.state.pulls) == 1
@@ -102,7 +95,7 @@ def test_prepare_merge_release_notify_and_reruns(
     assert "updated PR #1" in out
 
     # --- release before the merge: nothing to release
-    code, out, err = run(capsys, "release", "-w", ws)
+    code, out, err = in_process(capsys, "release", "-w", ws)
     assert code == 0, err
     assert "nothing to release" in out
 
@@ -111,22 +104,22 @@ def test_prepare_merge_release_notify_and_reruns(
     fake.merge_pull(1, merge_sha)
 
     # --- prepare while the merged PR is untagged: refuses politely
-    code, out, err = run(capsys, "prepare", "-w", ws)
+    code, out, err = in_process(capsys, "prepare", "-w", ws)
     assert code == 0 and "not tagged yet" in err
 
     # --- release dry run: says what it would do, does nothing
     before = writes(fake)
-    code, out, err = run(capsys, "release", "-w", ws, "--dry-run")
+    code, out, err = in_process(capsys, "release", "-w", ws, "--dry-run")
     assert code == 0, err
     assert "would tag" in out and "would create the GitHub release acme-core-v0.4.0" in out
     assert writes(fake) == before and "acme-core-v0.4.0" not in changed.tags()
 
     # --- release: tags on the merge commit, pushed, releases created, relabelled
-    code, out, err = run(capsys, "release", "-w", ws)
+    code, out, err = in_process(capsys, "release", "-w", ws)
     assert code == 0, err
     wanted = {f"{n}-v{v}" for n, v in Manifest.parse(fake.pull(1)["body"], "t").versions.items()}
     assert wanted <= changed.remote_tags()
-    assert git(changed.work, "rev-parse", "acme-core-v0.4.0^{commit}") == merge_sha
+    assert git_out(changed.work, "rev-parse", "acme-core-v0.4.0^{commit}") == merge_sha
     releases = {r["tag_name"]: r for r in fake.state.releases}
     assert set(releases) == wanted
     assert "add the Widget type" in releases["acme-core-v0.4.0"]["body"]
@@ -137,18 +130,17 @@ def test_prepare_merge_release_notify_and_reruns(
 
     # --- release again: complete, nothing written
     before = writes(fake)
-    code, out, err = run(capsys, "release", "-w", ws)
+    code, out, err = in_process(capsys, "release", "-w", ws)
     assert code == 0, err
     assert "already fully released" in out
     assert writes(fake) == before
 
     # --- publish the tagged merge commit to a real local index, then the PR says published
-    git(changed.work, "fetch", "-q", "origin", "--tags")
-    git(changed.work, "checkout", "-q", merge_sha)
+    git_out(changed.work, "fetch", "-q", "origin", "--tags")
+    git_out(changed.work, "checkout", "-q", merge_sha)
     flags = ["--publish-url", local_index.upload_url, "--check-url", local_index.simple_url,
              "--json-api-url", local_index.json_api_url, "--fallback-url", "", "-j", "3"]
-    published = subprocess.run([sys.executable, "-m", "releasekit", "publish", *flags], cwd=changed.work,
-                               capture_output=True, text=True, timeout=300, check=False)
+    published = rk(changed.work, "publish", *flags, timeout=300)
     assert published.returncode == 0, published.stderr + published.stdout
     versions = Manifest.parse(fake.pull(1)["body"], "t").versions
     on_index = local_index.files()
@@ -156,16 +148,15 @@ def test_prepare_merge_release_notify_and_reruns(
         stem = f"{name.replace('-', '_')}-{version}"
         assert f"{stem}.tar.gz" in on_index and f"{stem}-py3-none-any.whl" in on_index, name
     assert fake.label_names(1) == ["autorelease: published"]
-    assert git(changed.work, "status", "--porcelain") == ""
+    assert git_out(changed.work, "status", "--porcelain") == ""
     posts = len(local_index.requests_for("POST"))
-    again = subprocess.run([sys.executable, "-m", "releasekit", "publish", *flags], cwd=changed.work,
-                           capture_output=True, text=True, timeout=300, check=False)
+    again = rk(changed.work, "publish", *flags, timeout=300)
     assert again.returncode == 0, again.stderr
     assert len(local_index.requests_for("POST")) == posts  # nothing uploaded twice
     assert fake.label_names(1) == ["autorelease: published"]
 
     # --- notify: one dispatch with the released versions, recorded on the PR
-    code, out, err = run(capsys, "notify", "-w", ws, "--check-url", local_index.simple_url)
+    code, out, err = in_process(capsys, "notify", "-w", ws, "--check-url", local_index.simple_url)
     assert code == 0, err
     (dispatch,) = fake.repos[DOWNSTREAM].dispatches
     assert dispatch["event_type"] == "releasekit-release"
@@ -173,12 +164,12 @@ def test_prepare_merge_release_notify_and_reruns(
     assert dispatch["client_payload"]["sha"] == merge_sha
 
     # --- notify again: already notified, nothing sent
-    code, out, err = run(capsys, "notify", "-w", ws, "--check-url", local_index.simple_url)
+    code, out, err = in_process(capsys, "notify", "-w", ws, "--check-url", local_index.simple_url)
     assert code == 0, err
     assert "already notified" in out and len(fake.repos[DOWNSTREAM].dispatches) == 1
 
     # --- prepare after the release: nothing to release
-    git(changed.work, "fetch", "-q", "origin", "--tags")
-    code, out, err = run(capsys, "prepare", "-w", ws, "--format", "json")
+    git_out(changed.work, "fetch", "-q", "origin", "--tags")
+    code, out, err = in_process(capsys, "prepare", "-w", ws, "--format", "json")
     assert code == 0, err
     assert json.loads(out)["status"] == "nothing"

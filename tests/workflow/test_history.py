@@ -12,7 +12,8 @@ from releasekit.commits import analyze
 from releasekit.errors import UsageError, WorkflowError
 from releasekit.selection import Selection
 from releasekit.workspace import load_workspace
-from tests.workflow.conftest import Repo, git, make_repo
+from tests.harness.gitrepo import git_out
+from tests.workflow.conftest import Repo, make_repo
 
 CORE = "packages/core/src/acme_core/__init__.py"
 LOG = "packages/log/src/acme_log/__init__.py"
@@ -77,7 +78,7 @@ def test_range_starts_at_the_current_versions_tag(repo: Repo) -> None:
     path = repo.work / "packages/cli/pyproject.toml"
     path.write_text(path.read_text().replace('version = "0.3.0"', 'version = "0.4.0"'))
     repo.commit("chore(release): acme-cli 0.4.0")
-    git(repo.work, "tag", "acme-cli-v0.4.0")
+    git_out(repo.work, "tag", "acme-cli-v0.4.0")
     assert versions(repo) == {}
     repo.commit("fix(cli): after the release", CLI)
     assert versions(repo) == {"acme-cli": "0.4.1"}
@@ -92,7 +93,7 @@ def test_no_tags_means_whole_history(tmp_path: Path) -> None:
 
 def test_revert_in_range_cancels(repo: Repo) -> None:
     sha = repo.commit("feat(core): risky", CORE)
-    git(repo.work, "revert", "--no-edit", sha)
+    git_out(repo.work, "revert", "--no-edit", sha)
     assert versions(repo) == {}
 
 
@@ -112,8 +113,8 @@ def test_bump_type_override_applies_to_packages_with_commits(repo: Repo) -> None
 def test_prereleases_advance_from_existing_tags(repo: Repo) -> None:
     repo.commit("feat(cli): rc material", CLI)
     assert versions(repo, prerelease="rc") == {"acme-cli": "0.4.0rc1"}
-    git(repo.work, "tag", "acme-cli-v0.4.0rc1")  # cut elsewhere; must not be reissued
-    git(repo.work, "tag", "acme-cli-v0.4.0rc2")
+    git_out(repo.work, "tag", "acme-cli-v0.4.0rc1")  # cut elsewhere; must not be reissued
+    git_out(repo.work, "tag", "acme-cli-v0.4.0rc2")
     assert versions(repo, prerelease="rc") == {"acme-cli": "0.4.0rc3"}
     assert versions(repo, prerelease="dev") == {"acme-cli": "0.4.0.dev1"}
     with pytest.raises(WorkflowError, match="RK711"):
@@ -124,7 +125,7 @@ def test_promotion(repo: Repo) -> None:
     path = repo.work / "packages/cli/pyproject.toml"
     path.write_text(path.read_text().replace('version = "0.3.0"', 'version = "0.4.0rc2"'))
     repo.commit("chore(release): acme-cli 0.4.0rc2")
-    git(repo.work, "tag", "acme-cli-v0.4.0rc2")
+    git_out(repo.work, "tag", "acme-cli-v0.4.0rc2")
     assert versions(repo) == {}
     assert versions(repo, promote=True) == {"acme-cli": "0.4.0"}
     repo.commit("fix(cli): last fix", CLI)
@@ -162,7 +163,7 @@ def test_root_package_gets_only_unowned_files(tmp_path: Path) -> None:
         )
     )
     repo.commit("chore: root project")
-    git(repo.work, "tag", "acme-root-v1.0.0")
+    git_out(repo.work, "tag", "acme-root-v1.0.0")
     repo.commit("fix(core): inside a member", CORE)
     assert "acme-root" not in versions(repo)
     repo.commit("fix: top-level file", "ROOT_NOTES.md")
@@ -173,7 +174,7 @@ def test_shallow_history_is_refused(repo: Repo, tmp_path: Path) -> None:
     repo.commit("fix(cli): x", CLI)
     repo.push()
     shallow = tmp_path / "shallow"
-    git(tmp_path, "clone", "-q", "--depth", "1", repo.origin.as_uri(), str(shallow))
+    git_out(tmp_path, "clone", "-q", "--depth", "1", repo.origin.as_uri(), str(shallow))
     with pytest.raises(UsageError, match="shallow"):
         versions(Repo(shallow, repo.origin))
 

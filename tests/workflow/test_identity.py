@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from releasekit.backends.git import FALLBACK_EMAIL, FALLBACK_NAME, Git
-from tests.workflow.conftest import git
+from tests.harness.gitrepo import git_out
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def bare_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Git:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-global-config"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    git(tmp_path, "init", "-q", "-b", "main")
+    git_out(tmp_path, "init", "-q", "-b", "main")
     return Git(tmp_path)
 
 
@@ -52,7 +52,7 @@ def test_git_variables_win_and_the_rest_falls_back(
 
 
 def test_config_then_email_variable(bare_git: Git, monkeypatch: pytest.MonkeyPatch) -> None:
-    git(bare_git.cwd, "config", "user.name", "Configured Name")
+    git_out(bare_git.cwd, "config", "user.name", "Configured Name")
     monkeypatch.setenv("EMAIL", "from-env@acme.invalid")
     assert bare_git.identity_env() == {}
     bare_git.run("commit", "-q", "--allow-empty", "-m", "chore: first", env=bare_git.identity_env())

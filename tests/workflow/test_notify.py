@@ -6,10 +6,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from releasekit.release_manifest import Manifest
+from tests.harness.cli import in_process
 from tests.harness.github import FakeGitHub
 from tests.test_preflight import FakeIndex
 from tests.workflow.conftest import DOWNSTREAM, Repo
-from tests.workflow.test_workflow_git import CORE, released, run
+from tests.workflow.test_workflow_git import CORE, released
 
 
 def _publish(index: FakeIndex, name: str, version: str) -> None:
@@ -22,7 +23,7 @@ def test_part_of_a_release_is_announced_and_the_whole_once_live(
 ) -> None:
     repo.commit("fix(core): z", CORE)
     released(repo, fake, capsys)
-    assert run(capsys, "release", "-w", str(repo.work))[0] == 0
+    assert in_process(capsys, "release", "-w", str(repo.work))[0] == 0
     versions = Manifest.parse(fake.pull(1)["body"], "t").versions
     assert len(versions) > 1 and versions["acme-core"] == "0.3.1"
     index = FakeIndex(httpserver)
@@ -30,7 +31,7 @@ def test_part_of_a_release_is_announced_and_the_whole_once_live(
     _publish(index, "acme-core", "0.3.1")
     index.projects["acme-http"] = {"acme_http-0.3.1.tar.gz": "c" * 64}  # half-published: not live
 
-    code, out, err = run(capsys, *notify)
+    code, out, err = in_process(capsys, *notify)
     assert code == 0, err
     assert '"pending"' in out and '"acme-http": "0.3.1"' in out
     (first,) = fake.repos[DOWNSTREAM].dispatches
@@ -41,8 +42,8 @@ def test_part_of_a_release_is_announced_and_the_whole_once_live(
 
     for name, version in versions.items():
         _publish(index, name, version)
-    assert run(capsys, *notify)[0] == 0
+    assert in_process(capsys, *notify)[0] == 0
     whole = fake.repos[DOWNSTREAM].dispatches[-1]["client_payload"]
     assert whole["packages"] == versions and len(fake.repos[DOWNSTREAM].dispatches) == 2
-    assert run(capsys, *notify)[0] == 0
+    assert in_process(capsys, *notify)[0] == 0
     assert len(fake.repos[DOWNSTREAM].dispatches) == 2  # recorded: the rerun sends nothing

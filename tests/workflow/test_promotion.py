@@ -6,9 +6,11 @@ import pytest
 
 from releasekit.changelog import extract_section
 from releasekit.release_manifest import Manifest
+from tests.harness.cli import in_process
 from tests.harness.github import FakeGitHub
-from tests.workflow.conftest import Repo, git
-from tests.workflow.test_workflow_git import CORE, run
+from tests.harness.gitrepo import git_out
+from tests.workflow.conftest import Repo
+from tests.workflow.test_workflow_git import CORE
 
 
 def test_rc_rc_promote_keeps_the_features_in_the_final_notes(
@@ -17,17 +19,17 @@ def test_rc_rc_promote_keeps_the_features_in_the_final_notes(
     ws = str(repo.work)
     repo.commit("feat(core): the Widget type", CORE)
     for label_run in (["--prerelease", "rc"], ["--prerelease", "rc"], ["--promote"]):
-        code, _, err = run(capsys, "prepare", "-w", ws, *label_run)
+        code, _, err = in_process(capsys, "prepare", "-w", ws, *label_run)
         assert code == 0, err
         sha = repo.merge_release()
         fake.merge_pull(fake.state.pulls[-1]["number"], sha)
-        assert run(capsys, "release", "-w", ws)[0] == 0
+        assert in_process(capsys, "release", "-w", ws)[0] == 0
         if label_run == ["--prerelease", "rc"] and len(fake.state.pulls) == 1:
             repo.commit("fix(core): the Widget leaks", CORE)
     versions = [Manifest.parse(p["body"], "t").versions["acme-core"] for p in fake.state.pulls]
     assert versions == ["0.4.0rc1", "0.4.0rc2", "0.4.0"]
 
-    changelog = git(repo.work, "show", "HEAD:packages/core/CHANGELOG.md")
+    changelog = git_out(repo.work, "show", "HEAD:packages/core/CHANGELOG.md")
     final = extract_section(changelog, "0.4.0")
     assert final is not None
     assert "the Widget type" in final and "the Widget leaks" in final
