@@ -1,7 +1,7 @@
 """The one fake stage backend: an action per stage that only sleeps, scripted per task.
 
 The scheduling benchmark and the front-end tests (tests/ui_fakes.py) swap these for the real
-actions in ``releasekit.pipeline.ACTIONS``, so everything else (plan, task dicts,
+actions in ``releasekit.engine.pipeline.ACTIONS``, so everything else (plan, task dicts,
 dependencies, doit's parallel runner, the reporter, the drain, the front ends) is the
 product's own code. Like the real actions each takes ``(package, settings)`` plain data and
 pickles by reference under ``spawn``; each worker reads the run's script once, from
@@ -26,8 +26,8 @@ from typing import Any
 
 from doit.exceptions import TaskFailed
 
-from releasekit.events import emit
-from releasekit.stages import TABLE
+from releasekit.engine.events import emit
+from releasekit.engine.stages import TABLE
 
 SCRIPT_FILE = "fake-stages.json"
 
@@ -91,5 +91,5 @@ class FakeStage:
                 "files": {}}
 
 
-#: Drop-in replacement for ``releasekit.pipeline.ACTIONS``: every stage of the stage table.
+#: Drop-in replacement for ``releasekit.engine.pipeline.ACTIONS``: every stage of the stage table.
 ACTIONS: dict[str, Callable[..., Any]] = {s.name: FakeStage(s.name) for s in TABLE if s.action}

@@ -1,7 +1,7 @@
 """Generated uv workspaces for the benchmarks (a helper: it has no ``run()``).
 
-Both benchmarks need a real workspace on disk, so that ``releasekit.workspace`` parses it and
-``releasekit.plan.build_plan`` computes the same plan (levels, priorities, stage tasks) the
+Both benchmarks need a real workspace on disk, so that ``releasekit.model.workspace`` parses it and
+``releasekit.engine.plan.build_plan`` computes the same plan (levels, priorities, stage tasks) the
 product would. Each member is a tiny hatchling project whose module imports its internal
 dependencies, so a smoke install that forgets one of them fails.
 """

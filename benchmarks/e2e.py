@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._workspace import module_name, write_workspace
-from releasekit.localindex import serve_pypiserver
-from releasekit.stages import STAGES as PER_PACKAGE
+from releasekit.engine.localindex import serve_pypiserver
+from releasekit.engine.stages import STAGES as PER_PACKAGE
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

@@ -20,10 +20,10 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from releasekit import backendmeta
-from releasekit.backendmeta import BuiltMetadata, backend_metadata
-from releasekit.pep517 import BuildEnv
-from releasekit.workspace import Package, Workspace, load_workspace
+from releasekit.model import backendmeta
+from releasekit.model.backendmeta import BuiltMetadata, backend_metadata
+from releasekit.model.pep517 import BuildEnv
+from releasekit.model.workspace import Package, Workspace, load_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 WHEELHOUSE = Path(os.environ.get("RELEASEKIT_WHEELHOUSE") or ROOT / ".cache" / "wheelhouse")

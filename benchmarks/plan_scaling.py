@@ -127,7 +127,7 @@ def generate(base: Path, n: int, seed: int = SEED) -> int:
 
 def _cold_caches() -> None:
     """Forget what an earlier repetition parsed, so in-process times are a fresh process's."""
-    from releasekit import workspace
+    from releasekit.model import workspace
 
     cached = getattr(workspace, "_requirement_fields", None)
     if cached is not None and hasattr(cached, "cache_clear"):
@@ -153,8 +153,8 @@ def _env() -> dict[str, str]:
 
 
 def measure_one(base: Path, n: int) -> dict[str, Any]:
-    from releasekit.plan import build_plan
-    from releasekit.workspace import load_workspace
+    from releasekit.engine.plan import build_plan
+    from releasekit.model.workspace import load_workspace
 
     edges = generate(base, n)
     argv = [sys.executable, "-m", "releasekit", "plan", "--format", "json"]

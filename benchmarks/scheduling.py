@@ -1,7 +1,7 @@
 """Scheduling benchmark: how close does dependency-triggered dispatch get to the best possible?
 
 A seeded 200-package random DAG becomes a real workspace, ``build_plan`` turns it into the
-product's Plan, and ``releasekit.runner.execute`` runs it on doit's parallel runner (spawn,
+product's Plan, and ``releasekit.engine.runner.execute`` runs it on doit's parallel runner (spawn,
 ``-n 4`` and ``-n 8``) exactly as ``releasekit publish`` does, with one difference: the stage
 actions are the simulated ones of ``benchmarks._simbackend`` (they sleep for per-stage
 durations). The makespan (first action start to last action end, from the actions' own
@@ -258,8 +258,8 @@ _HOLD = _Hold()
 
 
 def _product_ready(dispatcher: Any) -> Any:
-    """The ready queue releasekit's runner gives doit (releasekit.dispatch)."""
-    from releasekit.dispatch import prioritize
+    """The ready queue releasekit's runner gives doit (releasekit.engine.dispatch)."""
+    from releasekit.engine.dispatch import prioritize
 
     prioritize(dispatcher)
     return dispatcher.ready
@@ -379,12 +379,12 @@ class Setup:
         return out
 
     def settings(self, workers: int, run_id: str) -> Any:
-        from releasekit.settings import resolve
+        from releasekit.engine.settings import resolve
 
         return resolve(self.ws, concurrency=workers, environ={}, run_id=run_id)
 
     def doit_tasks(self, workers: int = 1) -> list[Any]:
-        from releasekit.pipeline import doit_tasks
+        from releasekit.engine.pipeline import doit_tasks
 
         with sim_actions():
             return list(doit_tasks(self.plan, self.settings(workers, "sim"), self.ws))
@@ -392,8 +392,8 @@ class Setup:
 
 def make_setup(root: Path, deps: Mapping[str, Sequence[str]], seed: int) -> Setup:
     """Write the workspace and compute the product's plan for it."""
-    from releasekit.plan import build_plan
-    from releasekit.workspace import load_workspace
+    from releasekit.engine.plan import build_plan
+    from releasekit.model.workspace import load_workspace
 
     write_workspace(root, deps)
     ws = load_workspace(root)
@@ -414,7 +414,7 @@ def make_setup(root: Path, deps: Mapping[str, Sequence[str]], seed: int) -> Setu
 def sim_actions() -> Iterator[None]:
     """Swap the product's stage actions for the simulated ones (main process only: the task
     dicts are built here and reference the functions by name, which is all spawn pickles)."""
-    from releasekit import pipeline
+    from releasekit.engine import pipeline
 
     with mock.patch.dict(pipeline.ACTIONS, _simbackend.ACTIONS):
         yield
@@ -444,10 +444,10 @@ class RealRun:
 def run_real(
     setup: Setup, durations: Mapping[str, float], workers: int, *, start_method: str = "spawn"
 ) -> RealRun:
-    """One ``releasekit.runner.execute`` of the plan with the simulated actions."""
-    from releasekit.events import read_events
-    from releasekit.prepared import Prepared
-    from releasekit.runner import execute
+    """One ``releasekit.engine.runner.execute`` of the plan with the simulated actions."""
+    from releasekit.engine.events import read_events
+    from releasekit.engine.prepared import Prepared
+    from releasekit.engine.runner import execute
 
     settings = setup.settings(workers, f"bench-{workers}-{start_method}-{time.time_ns()}")
     state = Path(settings.state_dir)
@@ -594,7 +594,7 @@ A seeded random DAG of {packages} packages ({edges} edges, {levels} levels, {roo
 {leaves} leaves, max fan-in {max_fan_in}, max fan-out {max_fan_out}) is written as a workspace,
 and `build_plan` turns it into {stage_tasks} stage tasks. Every stage action is replaced by one
 that sleeps (`benchmarks/_simbackend.py`); everything else is the product: the task dicts of
-`releasekit.pipeline` and `releasekit.runner.execute` on doit's process runner. Stage durations
+`releasekit.engine.pipeline` and `releasekit.engine.runner.execute` on doit's process runner. Stage durations
 are the measurements of notes/test-harness.md §7 times {scale:g}, varied per package (a
 log-normal size factor on build, upload, verify and smoke).
 
@@ -604,7 +604,7 @@ log-normal size factor on build, upload, verify and smoke).
 - **at real durations** = *real* extrapolated to unscaled durations, assuming the runner's
   overhead (real minus simulated dispatch order) does not grow with them;
 - **dispatch order, simulated** = doit's own `TaskDispatcher`, with the priority queue
-  releasekit gives it (`releasekit/dispatch.py`: highest bottom level first), driven in
+  releasekit gives it (`releasekit/engine/dispatch.py`: highest bottom level first), driven in
   virtual time with zero overhead: what the dispatch order alone costs (median of 5: doit
   breaks ties in set order); **doit FIFO** = the same with doit's own first-in first-out queue;
 - **lockstep** (each package's whole pipeline, level by level, a barrier between levels) and

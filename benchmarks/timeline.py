@@ -3,7 +3,7 @@
 The same 200-package DAG and stage durations as ``benchmarks/scheduling.py``, in its
 index-lag profile at ``-n 8``: where a public index's lag makes chains long and workers
 plentiful, which is where the two differ (at ``-n 4`` on the local profile both are near the
-bound of total work / N). The upper timeline is a real run: ``releasekit.runner.execute`` on doit's
+bound of total work / N). The upper timeline is a real run: ``releasekit.engine.runner.execute`` on doit's
 process runner with the simulated stage actions, drawn by ``releasekit report``'s own
 renderer from the run's events (each ``sim`` event carries its stage's start and end). The
 lower one is lockstep, each package's whole pipeline on one worker and a barrier between

@@ -15,31 +15,31 @@ from pathlib import Path
 
 from releasekit.backends.github import GitHub
 from releasekit.checks import CheckReport, run_checks
-from releasekit.context import Notice, stderr_notice
+from releasekit.engine.localindex import local_index
+from releasekit.engine.observer import PublishObserver
+from releasekit.engine.plan import Plan, build_plan
+from releasekit.engine.prepared import Prepared
+from releasekit.engine.results import RunResult, released_rows
+from releasekit.engine.runcontrol import RunControl
+from releasekit.engine.runner import execute
+from releasekit.engine.settings import PublishSettings, resolve
+from releasekit.engine.summary import write_summary
 from releasekit.errors import ReleasekitError, UsageError
-from releasekit.forge import github_from_env, mark_published
-from releasekit.localindex import local_index
-from releasekit.notify import IndexView, NotifyOptions, NotifyResult
-from releasekit.notify import notify as _notify
-from releasekit.observer import PublishObserver
-from releasekit.plan import Plan, build_plan
-from releasekit.preflight import NETWORK_GATES, PreflightReport, PreflightSettings, parse_gate_ids, run_preflight
-from releasekit.prepare import PrepareOptions, PrepareResult
-from releasekit.prepare import prepare as _prepare
-from releasekit.prepared import Prepared
-from releasekit.release import ReleaseOptions, ReleaseResult
-from releasekit.release import release as _release
-from releasekit.results import RunResult, released_rows
-from releasekit.runcontrol import RunControl
-from releasekit.runner import execute
-from releasekit.scope import Scope, publish_scope, release_selection
-from releasekit.selection import EVERYTHING, Selection
-from releasekit.settings import PublishSettings, resolve
-from releasekit.state import StateLock, ensure_state_dir, repair_leftovers
-from releasekit.summary import write_summary
+from releasekit.model.context import Notice, stderr_notice
+from releasekit.model.selection import EVERYTHING, Selection
+from releasekit.model.versions import Bump
+from releasekit.model.workspace import Workspace
+from releasekit.preflight.gates import NETWORK_GATES, PreflightReport, PreflightSettings, parse_gate_ids, run_preflight
+from releasekit.support.state import StateLock, ensure_state_dir, repair_leftovers
 from releasekit.ui.choose import session
-from releasekit.versions import Bump
-from releasekit.workspace import Workspace
+from releasekit.workflow.forge import github_from_env, mark_published
+from releasekit.workflow.notify import IndexView, NotifyOptions, NotifyResult
+from releasekit.workflow.notify import notify as _notify
+from releasekit.workflow.prepare import PrepareOptions, PrepareResult
+from releasekit.workflow.prepare import prepare as _prepare
+from releasekit.workflow.release import ReleaseOptions, ReleaseResult
+from releasekit.workflow.release import release as _release
+from releasekit.workflow.scope import Scope, publish_scope, release_selection
 
 __all__ = [
     "CheckOptions",
@@ -145,7 +145,7 @@ def preflight(workspace: Workspace, selection: Selection | None = None,
 
 # --- the release workflow: prepare -> (merge) -> release -> publish -> notify --------------------
 # Each step is idempotent: a rerun completes what a failed run left undone and otherwise
-# changes nothing. ``publish`` ends by calling releasekit.forge.mark_published.
+# changes nothing. ``publish`` ends by calling releasekit.workflow.forge.mark_published.
 
 
 def _github(ws: Workspace, max_retries: int | None, notice: Notice) -> GitHub | None:

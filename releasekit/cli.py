@@ -19,8 +19,8 @@ from typing import NoReturn
 
 from releasekit import __version__
 from releasekit.commands import workflow as workflow_commands
-from releasekit.config import STATE_DIR_ENV
 from releasekit.errors import EXIT_CANCELLED, EXIT_INTERNAL, ReleasekitError, UsageError
+from releasekit.model.config import STATE_DIR_ENV
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -202,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except OSError as exc:
         # A full disk or a read-only mount where no command expected one is still not a bug.
-        from releasekit.envfaults import from_oserror
+        from releasekit.support.envfaults import from_oserror
 
         fault = from_oserror(exc)
         if fault is None:
@@ -225,8 +225,8 @@ def _wants_json(args: Sequence[str]) -> bool:
 
 
 def _internal_error() -> int:
-    from releasekit.fsutil import save_crash_report
-    from releasekit.redact import redact
+    from releasekit.support.fsutil import save_crash_report
+    from releasekit.support.redact import redact
 
     text = redact(traceback.format_exc())
     saved = save_crash_report(text)

@@ -23,10 +23,10 @@ from doit.cmd_run import Run
 from doit.runner import ERROR
 from doit.task import Stream
 
-from releasekit.drainrunner import run_tasks
-from releasekit.observer import NullObserver, SchedulerState
-from releasekit.runcontrol import RunControl
-from releasekit.stopped import repair_after_run
+from releasekit.engine.drainrunner import run_tasks
+from releasekit.engine.observer import NullObserver, SchedulerState
+from releasekit.engine.runcontrol import RunControl
+from releasekit.engine.stopped import repair_after_run
 
 
 class StateLines(NullObserver):

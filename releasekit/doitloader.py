@@ -26,12 +26,12 @@ from doit.exceptions import InvalidDodoFile
 from doit.loader import generate_tasks
 from doit.task import Task
 
-from releasekit.credentials import no_credentials, resolve_credentials
+from releasekit.engine.credentials import no_credentials, resolve_credentials
+from releasekit.engine.pipeline import doit_tasks
+from releasekit.engine.prepared import Prepared
+from releasekit.engine.settings import PublishSettings
 from releasekit.errors import ReleasekitError
-from releasekit.pipeline import doit_tasks
-from releasekit.prepared import Prepared
-from releasekit.settings import PublishSettings
-from releasekit.state import StateLock, ensure_state_dir
+from releasekit.support.state import StateLock, ensure_state_dir
 
 
 def doit_db_path(settings: PublishSettings) -> Path:
@@ -68,9 +68,9 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
     def _prepare(self) -> Prepared:
         if self.prepared is None:
             try:
-                from releasekit.context import open_workspace
-                from releasekit.plan import build_plan
-                from releasekit.settings import resolve
+                from releasekit.engine.plan import build_plan
+                from releasekit.engine.settings import resolve
+                from releasekit.model.context import open_workspace
 
                 ws = open_workspace(Path.cwd())
                 self.prepared = Prepared(ws, build_plan(ws), resolve(ws))
@@ -93,8 +93,8 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
     @staticmethod
     def _scoped(prepared: Prepared) -> Prepared:
         """What `releasekit publish` would release: the tags at HEAD, minus released versions."""
-        from releasekit.scope import publish_scope
-        from releasekit.selection import EVERYTHING
+        from releasekit.model.selection import EVERYTHING
+        from releasekit.workflow.scope import publish_scope
 
         try:
             scope = publish_scope(prepared.ws, EVERYTHING, prepared.settings)
@@ -125,8 +125,8 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
                 settings = staging.enter_context(prepared.settings.staging(True))
                 atexit.register(staging.close)
                 prepared = self.prepared = Prepared(prepared.ws, prepared.plan, settings)
-        from releasekit import plan_view
         from releasekit.checks import run_for_doit
+        from releasekit.engine import plan_view
 
         extra = [
             *generate_tasks(

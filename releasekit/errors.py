@@ -78,7 +78,7 @@ class ReleasekitError(Exception):
         text += self.message
         if self.hint:
             text += f" (hint: {self.hint})"
-        from releasekit.redact import redact
+        from releasekit.support.redact import redact
 
         return _single_line(redact(text))  # a URL's password or a token never reaches a terminal
 
@@ -156,7 +156,7 @@ class CommandError(ReleasekitError):
         *,
         hint: str | None = None,
     ) -> None:
-        from releasekit.redact import redact
+        from releasekit.support.redact import redact
 
         shown = " ".join(redact(a) for a in argv)
         tail = redact(output.strip())

@@ -15,8 +15,8 @@ README = ROOT / "README.md"
 
 
 def config_table(member: bool = False) -> str:
-    from releasekit.config import Config, MemberConfig
-    from releasekit.configdoc import describe
+    from releasekit.model.config import Config, MemberConfig
+    from releasekit.model.configdoc import describe
 
     rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
     for key, kind, default, meaning in describe(MemberConfig if member else Config):

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from releasekit import api
+from releasekit.engine.observer import NullObserver
+from releasekit.engine.settings import PublishSettings
 from releasekit.errors import UsageError
-from releasekit.observer import NullObserver
-from releasekit.selection import EVERYTHING
-from releasekit.settings import PublishSettings
-from releasekit.versions import Bump
-from releasekit.workspace import Workspace, load_workspace
+from releasekit.model.selection import EVERYTHING
+from releasekit.model.versions import Bump
+from releasekit.model.workspace import Workspace, load_workspace
 from tests.ui_fakes import make_workspace, prepare, use_fakes
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from releasekit import pep517
-from releasekit.backendmeta import BuiltMetadata, MetadataFailure, backend_metadata, metadata_error
-from releasekit.workspace import Workspace, load_workspace
+from releasekit.model import pep517
+from releasekit.model.backendmeta import BuiltMetadata, MetadataFailure, backend_metadata, metadata_error
+from releasekit.model.workspace import Workspace, load_workspace
 from tests.harness.gitrepo import git
 from tests.harness.workspace import root_toml, write_tree
 
@@ -73,7 +73,7 @@ def hook_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
         calls.append([j.name for j in jobs])
         return real(env, system, jobs, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("releasekit.backendmeta.run_hooks", counting)
+    monkeypatch.setattr("releasekit.model.backendmeta.run_hooks", counting)
     return calls
 
 

@@ -165,7 +165,7 @@ def test_a_different_ready_queue_can_be_plugged_into_the_simulation(tiny: Setup)
 
 
 def test_sim_actions_replace_every_stage_of_the_product(tiny: Setup) -> None:
-    from releasekit import pipeline
+    from releasekit.engine import pipeline
 
     before = dict(pipeline.ACTIONS)
     tasks = tiny.doit_tasks()

@@ -23,12 +23,12 @@ from releasekit.checks import (
     run_checks,
     run_for_doit,
 )
+from releasekit.engine.plan import build_plan
 from releasekit.errors import VersionError
-from releasekit.fsutil import TMP_MARK
-from releasekit.journal import Journal
-from releasekit.plan import build_plan
-from releasekit.selection import Selection
-from releasekit.workspace import load_workspace
+from releasekit.model.selection import Selection
+from releasekit.model.workspace import load_workspace
+from releasekit.support.fsutil import TMP_MARK
+from releasekit.support.journal import Journal
 from tests.harness.cli import in_process, rk
 from tests.harness.workspace import simple_workspace, write_package, write_root
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.plan import build_plan
-from releasekit.selection import Selection
-from releasekit.stages import STAGES
-from releasekit.versions import Bump
-from releasekit.workspace import load_workspace
+from releasekit.engine.plan import build_plan
+from releasekit.engine.stages import STAGES
+from releasekit.model.selection import Selection
+from releasekit.model.versions import Bump
+from releasekit.model.workspace import load_workspace
 from tests.harness.cli import run_cli
 from tests.harness.workspace import EXAMPLE, make_ws, member_toml, root_toml
 
@@ -267,7 +267,7 @@ def test_broken_pipe_is_not_an_error(tmp_path: Path) -> None:
 
 
 def test_json_rendering_is_one_item_per_line_and_round_trips() -> None:
-    from releasekit.render import to_json
+    from releasekit.support.render import to_json
 
     value = {"a": [], "b": {}, "c": [{"x": [1, 2], "é": "ü"}, [3]], "d": None, "e": {"k": {"n": 1}}}
     text = to_json(value)

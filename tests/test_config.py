@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from releasekit.config import Config, parse_config
-from releasekit.configdoc import describe
 from releasekit.errors import ConfigError
-from releasekit.indexurls import index_urls
-from releasekit.workspace import load_workspace
+from releasekit.model.config import Config, parse_config
+from releasekit.model.configdoc import describe
+from releasekit.model.indexurls import index_urls
+from releasekit.model.workspace import load_workspace
 from tests.harness.workspace import EXAMPLE, make_ws, member_toml, root_toml
 
 

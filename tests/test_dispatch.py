@@ -10,8 +10,8 @@ from doit.control import TaskControl
 from doit.task import Task
 
 from benchmarks import scheduling
-from releasekit.dispatch import PriorityReady, bottom_levels, prioritize
-from releasekit.stages import BY_NAME, weight
+from releasekit.engine.dispatch import PriorityReady, bottom_levels, prioritize
+from releasekit.engine.stages import BY_NAME, weight
 
 
 def test_bottom_level_is_weight_plus_heaviest_chain_after() -> None:

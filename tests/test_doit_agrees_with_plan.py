@@ -57,7 +57,7 @@ def test_plain_doit_lists_and_explains_tasks_without_dirtying_git(example_ws: Pa
 
 def test_every_action_gets_the_typed_keys(example_ws: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The dicts the actions receive carry exactly the keys PackageData and SettingsData declare."""
-    from releasekit.taskdata import PackageData, SettingsData
+    from releasekit.engine.taskdata import PackageData, SettingsData
 
     monkeypatch.chdir(example_ws)
     loader = WorkspaceLoader()

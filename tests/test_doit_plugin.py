@@ -23,8 +23,8 @@ from doit.runner import MRunner
 from releasekit.commands.init import init_text
 from releasekit.doitcmd import ReleaseRun
 from releasekit.doitloader import WorkspaceLoader
-from releasekit.events import read_events
-from releasekit.prepared import Prepared
+from releasekit.engine.events import read_events
+from releasekit.engine.prepared import Prepared
 from tests.ui_fakes import make_workspace, prepare, use_fakes
 
 #: A chain (a <- b <- c) and three packages on their own.
@@ -96,4 +96,4 @@ def test_the_doit_steps_the_runner_overrides_are_still_there() -> None:
     }
     for name, params in expected.items():
         assert list(inspect.signature(getattr(MRunner, name)).parameters)[1:] == params, name
-    assert isinstance(TaskDispatcher({}, {}, []).ready, collections.deque)  # releasekit.dispatch replaces it
+    assert isinstance(TaskDispatcher({}, {}, []).ready, collections.deque)  # releasekit.engine.dispatch replaces it

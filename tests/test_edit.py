@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from releasekit.edit import rewrite_requirements, set_version
-from releasekit.journal import Journal
-from releasekit.pin import pinned, pinned_text
+from releasekit.engine.pin import pinned, pinned_text
+from releasekit.model.edit import rewrite_requirements, set_version
+from releasekit.support.journal import Journal
 
 PYPROJECT = """\
 # A comment before everything.

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from doit.exceptions import TaskError, TaskFailed
 
-from releasekit import envfaults
-from releasekit.actions import run_stage
-from releasekit.doitdb import GuardedSqliteDB, check_database
-from releasekit.envfaults import PinnedFiles
+from releasekit.engine.actions import run_stage
+from releasekit.engine.doitdb import GuardedSqliteDB, check_database
 from releasekit.errors import EXIT_REFUSED, EnvironmentFault, StateError
-from releasekit.fsutil import atomic_write, save_crash_report
-from releasekit.journal import Journal
-from releasekit.state import StateLock, ensure_state_dir, repair_leftovers
+from releasekit.support import envfaults
+from releasekit.support.envfaults import PinnedFiles
+from releasekit.support.fsutil import atomic_write, save_crash_report
+from releasekit.support.journal import Journal
+from releasekit.support.state import StateLock, ensure_state_dir, repair_leftovers
 from tests.reliability import mounts
 
 ORIGINAL = b'[project]\nname = "a"\nversion = "1.0.0"\n'
@@ -176,10 +176,10 @@ def test_a_crash_report_that_cannot_be_saved_says_so(full_disk: Path) -> None:
 def test_a_hard_stop_says_what_was_in_flight_and_what_finished_unreported() -> None:
     """After a second Ctrl-C the orchestrator never hears back from the stages in flight; the
     workers' events say an upload landed, or that it was cut off."""
-    from releasekit.observer import TaskEvent, TaskStatus
-    from releasekit.plan import build_plan
-    from releasekit.summary import summarize
-    from releasekit.workspace import load_workspace
+    from releasekit.engine.observer import TaskEvent, TaskStatus
+    from releasekit.engine.plan import build_plan
+    from releasekit.engine.summary import summarize
+    from releasekit.model.workspace import load_workspace
     from tests.harness.workspace import EXAMPLE
 
     plan = build_plan(load_workspace(EXAMPLE), smoke_test=False, staged=False)

@@ -9,15 +9,15 @@ import pytest
 
 from releasekit import api
 from releasekit.api import CheckOptions, PreflightOptions
-from releasekit.config import IndexConfig
-from releasekit.credentials import resolve_credentials, upload_env
+from releasekit.checks.findings import parse_ids, status_of
+from releasekit.engine.credentials import resolve_credentials, upload_env
+from releasekit.engine.settings import resolve
 from releasekit.errors import GraphError, UsageError
-from releasekit.findings import parse_ids, status_of
-from releasekit.indexurls import index_urls
-from releasekit.preflight import GATE_IDS, NETWORK_GATES
-from releasekit.settings import resolve
-from releasekit.suggest import did_you_mean, listed
-from releasekit.workspace import load_workspace
+from releasekit.model.config import IndexConfig
+from releasekit.model.indexurls import index_urls
+from releasekit.model.workspace import load_workspace
+from releasekit.preflight.gates import GATE_IDS, NETWORK_GATES
+from releasekit.support.suggest import did_you_mean, listed
 from tests.harness.workspace import simple_workspace, write_package, write_root
 
 OIDC = {"GITHUB_ACTIONS": "true", "ACTIONS_ID_TOKEN_REQUEST_URL": "u", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"}

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from releasekit import graphviews
-from releasekit.depgraph import Edge, WorkspaceGraph, workspace_graph
 from releasekit.errors import GraphError
-from releasekit.graph import Graph
-from releasekit.selection import Selection, select
-from releasekit.workspace import load_workspace
+from releasekit.model import graphviews
+from releasekit.model.depgraph import Edge, WorkspaceGraph, workspace_graph
+from releasekit.model.graph import Graph
+from releasekit.model.selection import Selection, select
+from releasekit.model.workspace import load_workspace
 from tests.harness.cli import run_cli
 from tests.harness.workspace import EXAMPLE, make_ws, member_toml
 

@@ -28,7 +28,7 @@ from releasekit.backends.git import Git
 from releasekit.backends.registry import IndexClient
 from releasekit.backends.uv import PublishOutcome, Uv, uv_binary
 from releasekit.errors import CommandError
-from releasekit.retry import TransientError
+from releasekit.support.retry import TransientError
 from tests.harness.faults import EOF, RESET
 from tests.harness.gitrepo import GitOrigin, GitRepo
 from tests.harness.index import LocalIndex

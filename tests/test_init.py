@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from releasekit.commands.init import DEFAULTS, LOADER_SPEC, RUN_SPEC, init_text
-from releasekit.workspace import load_workspace
+from releasekit.model.workspace import load_workspace
 from tests.harness.cli import run_cli
 from tests.harness.tree import tree_hash
 from tests.harness.workspace import make_ws, member_toml, root_toml

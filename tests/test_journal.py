@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from releasekit.errors import StateError
-from releasekit.fsutil import atomic_write, sha256_bytes, tmp_path_for
-from releasekit.journal import ANY, Journal
+from releasekit.support.fsutil import atomic_write, sha256_bytes, tmp_path_for
+from releasekit.support.journal import ANY, Journal
 
 ORIGINAL = b'[project]\nname = "a"\nversion = "1.0.0"  # keep me\n'
 NEW = b'[project]\nname = "a"\nversion = "1.0.0"\ndependencies = ["b==2.0"]\n'
@@ -264,8 +264,8 @@ def test_killed_before_the_commit_mark_restores_everything(tmp_path: Path) -> No
 
 
 def test_a_stale_commit_mark_is_finished_by_the_next_command(tmp_path: Path) -> None:
-    from releasekit.journal import COMMIT_MARK
-    from releasekit.state import repair_leftovers
+    from releasekit.support.journal import COMMIT_MARK
+    from releasekit.support.state import repair_leftovers
 
     journal, paths, entries = _three_rewritten(tmp_path)
     journal.commit_all(entries)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""`releasekit.layout`: the import packages each build backend ships, from its configuration,
+"""`releasekit.model.layout`: the import packages each build backend ships, from its configuration,
 and the same read from a built wheel (checked against real `uv build` in the slow test)."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from releasekit.backends.uv import Uv
-from releasekit.layout import ImportLayout, import_layout, wheel_import_packages
-from releasekit.package import Package
-from releasekit.workspace import load_workspace
+from releasekit.model.layout import ImportLayout, import_layout, wheel_import_packages
+from releasekit.model.package import Package
+from releasekit.model.workspace import load_workspace
 from tests.harness.index import LocalIndex
 from tests.harness.workspace import write_root
 

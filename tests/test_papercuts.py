@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 from releasekit.cli import build_parser
-from releasekit.preflight import PreflightSettings, run_preflight
-from releasekit.results import PackageResult, RunResult
-from releasekit.summary import render_summary
-from releasekit.workspace import load_workspace
+from releasekit.engine.results import PackageResult, RunResult
+from releasekit.engine.summary import render_summary
+from releasekit.model.workspace import load_workspace
+from releasekit.preflight.gates import PreflightSettings, run_preflight
 from tests.harness.cli import run_cli
 from tests.harness.gitrepo import git_out
 from tests.harness.workspace import EXAMPLE, commit_all
@@ -90,7 +90,7 @@ def test_new_projects_does_not_apply_pypis_limit_to_another_index() -> None:
         def known_project_files(self, name: str) -> None:
             return None
 
-    from releasekit.plan import build_plan
+    from releasekit.engine.plan import build_plan
 
     gates = run_preflight(ws, build_plan(ws), settings, skip=[g for g in ("clean_worktree", "not_shallow",
                           "lock_current", "readme_renders", "index_reachable", "version_conflicts")],

@@ -12,11 +12,12 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
-from releasekit.builds import BuildRecord, build_dir, save_record
-from releasekit.credentials import resolve_credentials, upload_env
+from releasekit.engine.builds import BuildRecord, build_dir, save_record
+from releasekit.engine.credentials import resolve_credentials, upload_env
+from releasekit.engine.plan import Plan, build_plan
 from releasekit.errors import EXIT_REFUSED, GraphError
-from releasekit.plan import Plan, build_plan
-from releasekit.preflight import (
+from releasekit.model.workspace import load_workspace
+from releasekit.preflight.gates import (
     GATE_IDS,
     NETWORK_GATES,
     PreflightError,
@@ -24,8 +25,7 @@ from releasekit.preflight import (
     PreflightSettings,
     run_preflight,
 )
-from releasekit.state import StateLock, ensure_state_dir
-from releasekit.workspace import load_workspace
+from releasekit.support.state import StateLock, ensure_state_dir
 from tests.harness.cli import in_process
 from tests.harness.gitrepo import git_out
 from tests.harness.workspace import commit_all, simple_workspace, uv_lock, write_package, write_root
@@ -467,7 +467,7 @@ def test_connection_refused_is_a_failure_not_a_crash(repo: Path, httpserver: HTT
 
 
 def write_record(state: Path, files: dict[str, str]) -> None:
-    """What the build stage leaves: builds/<name>/<version>/record.json (releasekit.builds)."""
+    """What the build stage leaves: builds/<name>/<version>/record.json (releasekit.engine.builds)."""
     build_dir(state, "acme-core", "0.1.0").mkdir(parents=True, exist_ok=True)
     save_record(state, BuildRecord("acme-core", "0.1.0", fingerprint="f", files=files, pins={}))
 
@@ -621,7 +621,7 @@ def test_command_selection_limits_the_packages(
 
 def test_publish_settings_drive_the_gates(repo: Path, index: FakeIndex, monkeypatch: pytest.MonkeyPatch) -> None:
     """What publish passes: its resolved settings, so the gates see the upload's index and auth."""
-    from releasekit.settings import resolve
+    from releasekit.engine.settings import resolve
 
     ws = load_workspace(repo)
     oidc = {**GHA, "ACTIONS_ID_TOKEN_REQUEST_URL": "https://t.invalid", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"}

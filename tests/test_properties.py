@@ -16,12 +16,12 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from releasekit import tomlio
-from releasekit.config import parse_config
 from releasekit.errors import ConfigError, GraphError, ReleasekitError, VersionError, WorkspaceError
-from releasekit.graph import Graph
-from releasekit.versions import Bump, admits, next_version, pin_requirement, widen_specifier
-from releasekit.workspace import load_workspace
+from releasekit.model import tomlio
+from releasekit.model.config import parse_config
+from releasekit.model.graph import Graph
+from releasekit.model.versions import Bump, admits, next_version, pin_requirement, widen_specifier
+from releasekit.model.workspace import load_workspace
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

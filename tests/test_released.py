@@ -1,6 +1,6 @@
 """A released version is skipped before anything is built; a tagged HEAD publishes its tags.
 
-The rule (releasekit.released): a version whose sdist and wheel are on the index is released,
+The rule (releasekit.workflow.released): a version whose sdist and wheel are on the index is released,
 never rebuilt or compared; one with only some files there is a resume; a commit ``release``
 tagged publishes exactly the tagged packages and versions.
 """
@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from releasekit.backends.registry import IndexFile
-from releasekit.plan import build_plan
-from releasekit.release_manifest import TAG_TRAILER
-from releasekit.released import version_on_index
-from releasekit.scope import without
-from releasekit.workspace import load_workspace
+from releasekit.engine.plan import build_plan
+from releasekit.model.workspace import load_workspace
+from releasekit.workflow.release_manifest import TAG_TRAILER
+from releasekit.workflow.released import version_on_index
+from releasekit.workflow.scope import without
 from tests.harness.cli import index_flags, rk
 from tests.harness.gitrepo import AUTHOR_ENV, git_out
 from tests.harness.index import LocalIndex

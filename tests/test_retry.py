@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from releasekit.errors import IntegrityError
-from releasekit.retry import MAX_BACKOFF, TransientError, backoff, call_with_retries
+from releasekit.support.retry import MAX_BACKOFF, TransientError, backoff, call_with_retries
 
 
 @given(attempt=st.integers(1, 30), base=st.floats(0, 10), seed=st.integers(0, 2**32 - 1))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from releasekit.engine.smoke import SmokeLog, modules_to_import, settings_for, smoke_test, wheel_modules
 from releasekit.errors import PublishError
-from releasekit.smoke import SmokeLog, modules_to_import, settings_for, smoke_test, wheel_modules
 
 NAMESPACE_WHEEL = [
     "core/plugins/evaluators/__init__.py",

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from releasekit.errors import EXIT_REFUSED, StateError
-from releasekit.journal import Journal
-from releasekit.state import GITIGNORE, StateLock, ensure_state_dir, repair_leftovers
+from releasekit.support.journal import Journal
+from releasekit.support.state import GITIGNORE, StateLock, ensure_state_dir, repair_leftovers
 from tests.harness.cli import ROOT, run_cli
 from tests.harness.gitrepo import git
 from tests.harness.tree import tree_hash
@@ -24,8 +24,8 @@ HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from releasekit.journal import Journal
-    from releasekit.state import StateLock
+    from releasekit.support.journal import Journal
+    from releasekit.support.state import StateLock
 
     state = Path(sys.argv[1])
     lock = StateLock(state, "publish").acquire()  # keep a reference: closing releases it

@@ -20,9 +20,9 @@ import pytest
 from rich.console import Console
 
 from releasekit.cli import main
-from releasekit.observer import NullObserver, SchedulerState, TaskEvent, TaskStatus
-from releasekit.runcontrol import RunControl
-from releasekit.runner import execute
+from releasekit.engine.observer import NullObserver, SchedulerState, TaskEvent, TaskStatus
+from releasekit.engine.runcontrol import RunControl
+from releasekit.engine.runner import execute
 from releasekit.ui.choose import front_end, session
 from releasekit.ui.cilog import CiLog, annotation
 from releasekit.ui.model import RunModel

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from releasekit.events import read_events
-from releasekit.observer import SchedulerState, TaskEvent, TaskStatus
-from releasekit.results import RunResult
-from releasekit.runcontrol import RunControl
-from releasekit.runner import execute
+from releasekit.engine.events import read_events
+from releasekit.engine.observer import SchedulerState, TaskEvent, TaskStatus
+from releasekit.engine.results import RunResult
+from releasekit.engine.runcontrol import RunControl
+from releasekit.engine.runner import execute
 from tests.ui_fakes import make_workspace, prepare, use_fakes
 
 # Scripts pause once both workers are busy: a spawned worker can take a second to boot,

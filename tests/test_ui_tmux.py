@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from releasekit.events import read_events
+from releasekit.engine.events import read_events
 from tests.harness.gitrepo import init_repo
 from tests.harness.workspace import copy_example_workspace
 from tests.ui_index import SlowIndex, slow_index

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.builds import BuildRecord, load_record, note, notes_for, save_record
-from releasekit.config import parse_config
+from releasekit.engine.builds import BuildRecord, load_record, note, notes_for, save_record
 from releasekit.errors import ConfigError, UsageError
-from releasekit.redact import mask_urls
-from releasekit.urlcreds import has_credentials, refuse_credentials
+from releasekit.model.config import parse_config
+from releasekit.support.redact import mask_urls
+from releasekit.support.urlcreds import has_credentials, refuse_credentials
 
 SECRET = "s3cr3t-canary"
 

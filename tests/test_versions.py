@@ -8,7 +8,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from releasekit.errors import VersionError
-from releasekit.versions import (
+from releasekit.model.versions import (
     Bump,
     admits,
     next_version,

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from releasekit.errors import VersionError
-from releasekit.package import Package
-from releasekit.versionsource import read_file_version, replace_file_version, version_source
-from releasekit.workspace import load_workspace
+from releasekit.model.package import Package
+from releasekit.model.versionsource import read_file_version, replace_file_version, version_source
+from releasekit.model.workspace import load_workspace
 from tests.harness.workspace import root_toml, write_tree
 
 HATCH = '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'

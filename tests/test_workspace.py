@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from releasekit.errors import WorkspaceError
-from releasekit.package import PRIVATE_CLASSIFIER, normalize
-from releasekit.workspace import find_root, load_workspace
+from releasekit.model.package import PRIVATE_CLASSIFIER, normalize
+from releasekit.model.workspace import find_root, load_workspace
 from tests.harness.cli import VENV_BIN, run_cli
 from tests.harness.workspace import EXAMPLE, make_ws, member_toml, root_toml, write_tree
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from benchmarks import _simbackend
-from releasekit.plan import build_plan
-from releasekit.prepared import Prepared
-from releasekit.settings import resolve
-from releasekit.workspace import load_workspace
+from releasekit.engine.plan import build_plan
+from releasekit.engine.prepared import Prepared
+from releasekit.engine.settings import resolve
+from releasekit.model.workspace import load_workspace
 
 
 def make_workspace(root: Path, packages: dict[str, list[str]]) -> Path:
@@ -55,7 +55,7 @@ def prepare(root: Path, concurrency: int = 2) -> Prepared:
 def use_fakes(monkeypatch: pytest.MonkeyPatch, state_dir: str | Path, script: dict[str, Any]) -> None:
     """Route every stage to the fake backend (the parent builds the tasks; spawn pickles the
     references) and script its timing, retries and failures for the run's workers."""
-    import releasekit.pipeline
+    import releasekit.engine.pipeline
 
-    monkeypatch.setattr(releasekit.pipeline, "ACTIONS", dict(_simbackend.ACTIONS))
+    monkeypatch.setattr(releasekit.engine.pipeline, "ACTIONS", dict(_simbackend.ACTIONS))
     _simbackend.write_script(state_dir, script)

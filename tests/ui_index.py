@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from releasekit.localindex import local_index
+from releasekit.engine.localindex import local_index
 
 HOP_BY_HOP = {
     "connection",

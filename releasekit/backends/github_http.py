@@ -1,7 +1,7 @@
 """GitHub's REST API as a transport: one request with retries, pagination, and checked answers.
 
 5xx, 408, dropped connections and rate limits (429, or 403 with ``X-RateLimit-Remaining: 0``
-or ``Retry-After``) are retried through :func:`releasekit.retry.call_with_retries` with
+or ``Retry-After``) are retried through :func:`releasekit.support.retry.call_with_retries` with
 jitter, waiting at least as long as GitHub asks; a wait longer than ``max_wait`` fails at once
 with the reset time instead of stalling a CI job, and retries that run out are GitHub's own
 errors (RK723, RK724), never an index's. Anything else is a :class:`GitHubError` naming the
@@ -19,8 +19,8 @@ import requests
 
 from releasekit import __version__
 from releasekit.errors import GitHubError
-from releasekit.redact import redact, register
-from releasekit.retry import RetryCallback, TransientError, call_with_retries
+from releasekit.support.redact import redact, register
+from releasekit.support.retry import RetryCallback, TransientError, call_with_retries
 
 DEFAULT_API_URL = "https://api.github.com"
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.errors import CommandError
-from releasekit.redact import redact
+from releasekit.support.redact import redact
 
 
 @dataclass(frozen=True)

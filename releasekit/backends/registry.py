@@ -26,8 +26,8 @@ from packaging.version import InvalidVersion, Version
 
 from releasekit import __version__
 from releasekit.errors import RegistryError
-from releasekit.redact import redact
-from releasekit.retry import TransientError
+from releasekit.support.redact import redact
+from releasekit.support.retry import TransientError
 
 SIMPLE_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"

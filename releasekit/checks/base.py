@@ -15,15 +15,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from releasekit.checks.findings import Rule, parse_ids, unknown_id_hint
 from releasekit.checks.report import Change, CheckReport, Finding
-from releasekit.config import ChecksConfig
-from releasekit.depgraph import WorkspaceGraph, workspace_graph
 from releasekit.errors import ConfigError
-from releasekit.findings import Rule, parse_ids, unknown_id_hint
-from releasekit.package import Package, normalize
-from releasekit.selection import Selection, released, select
-from releasekit.suggest import did_you_mean
-from releasekit.workspace import Workspace
+from releasekit.model.config import ChecksConfig
+from releasekit.model.depgraph import WorkspaceGraph, workspace_graph
+from releasekit.model.package import Package, normalize
+from releasekit.model.selection import Selection, released, select
+from releasekit.model.workspace import Workspace
+from releasekit.support.suggest import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -215,8 +215,8 @@ def run_for_doit(workspace_root: str) -> bool:
     """The `check` task of the doit loader: plain-data argument, False (task fails) on errors."""
     import sys
 
-    from releasekit.context import open_workspace
     from releasekit.errors import ReleasekitError
+    from releasekit.model.context import open_workspace
 
     try:
         report = run_checks(open_workspace(Path(workspace_root), repair=False))

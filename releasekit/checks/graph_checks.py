@@ -9,11 +9,11 @@ import tomllib
 from pathlib import Path
 
 from releasekit.checks.base import CheckContext
+from releasekit.checks.findings import Severity
 from releasekit.checks.report import Finding
-from releasekit.findings import Severity
-from releasekit.package import Dependency, Package, normalize
-from releasekit.selection import unreleased_reason
-from releasekit.versions import admits
+from releasekit.model.package import Dependency, Package, normalize
+from releasekit.model.selection import unreleased_reason
+from releasekit.model.versions import admits
 
 
 def cycles(ctx: CheckContext) -> list[Finding]:

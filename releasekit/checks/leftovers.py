@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from releasekit.checks.base import CheckContext
+from releasekit.checks.findings import Severity
 from releasekit.checks.report import Change, Finding
 from releasekit.errors import StateError
-from releasekit.findings import Severity
-from releasekit.fsutil import TMP_MARK
-from releasekit.journal import Journal
-from releasekit.state import StateLock
+from releasekit.support.fsutil import TMP_MARK
+from releasekit.support.journal import Journal
+from releasekit.support.state import StateLock
 
 KEPT_ORIGINAL = ".releasekit-original"
 BACKUP_SUFFIXES = (".bak", ".orig")

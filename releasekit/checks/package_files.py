@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from releasekit.checks.base import CheckContext
+from releasekit.checks.findings import Severity
 from releasekit.checks.report import Finding
-from releasekit.findings import Severity
-from releasekit.package import Package
+from releasekit.model.package import Package
 
 LICENSE_PREFIXES = ("license", "licence", "copying")
 README_PREFIX = "readme"

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Sequence
 from packaging.version import Version
 
 from releasekit.checks.base import CheckContext, CheckInfo
+from releasekit.checks.findings import Severity
 from releasekit.checks.report import Change, Finding
-from releasekit.findings import Severity
-from releasekit.layout import HOW_TO_DECLARE, ImportLayout, import_layout
-from releasekit.package import Package, normalize
-from releasekit.selection import group_members
+from releasekit.model.layout import HOW_TO_DECLARE, ImportLayout, import_layout
+from releasekit.model.package import Package, normalize
+from releasekit.model.selection import group_members
 
 TYPED_CLASSIFIER = "Typing :: Typed"
 MARKER = "py.typed"

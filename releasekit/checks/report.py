@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from releasekit.findings import Severity, Status, record_json, render, status_of
-from releasekit.render import table as render_table
-from releasekit.render import table_width
+from releasekit.checks.findings import Severity, Status, record_json, render, status_of
+from releasekit.support.render import table as render_table
+from releasekit.support.render import table_width
 
 SCHEMA = "releasekit.check/1"
 

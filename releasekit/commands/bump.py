@@ -6,10 +6,10 @@ import argparse
 import sys
 
 from releasekit.backends.uv import Uv
-from releasekit.bumping import apply_edits, plan_versions, version_edits
 from releasekit.commands.common import bump_from_args, workspace, write
-from releasekit.plan import build_plan
-from releasekit.selection import Selection
+from releasekit.engine.plan import build_plan
+from releasekit.model.selection import Selection
+from releasekit.workflow.bumping import apply_edits, plan_versions, version_edits
 
 
 def bump(args: argparse.Namespace) -> int:

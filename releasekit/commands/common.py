@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from releasekit.context import open_workspace
 from releasekit.errors import UsageError
-from releasekit.selection import Selection
-from releasekit.versions import Bump
-from releasekit.workspace import Workspace
+from releasekit.model.context import open_workspace
+from releasekit.model.selection import Selection
+from releasekit.model.versions import Bump
+from releasekit.model.workspace import Workspace
 
 
 def workspace(args: argparse.Namespace) -> Workspace:

@@ -11,7 +11,7 @@ from tomlkit.items import InlineTable
 
 from releasekit.commands.common import workspace, write
 from releasekit.errors import ConfigError
-from releasekit.fsutil import atomic_write
+from releasekit.support.fsutil import atomic_write
 
 LOADER_NAME = "releasekit"
 LOADER_SPEC = "releasekit.doitloader:WorkspaceLoader"

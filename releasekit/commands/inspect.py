@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from releasekit import api, graphviews, plan_view, workspace_view
+from releasekit import api
 from releasekit.commands.common import bump_from_args, selection, workspace, write
-from releasekit.depgraph import workspace_graph
-from releasekit.selection import Selection, select
-from releasekit.workspace import Workspace
+from releasekit.engine import plan_view
+from releasekit.model import graphviews, workspace_view
+from releasekit.model.depgraph import workspace_graph
+from releasekit.model.selection import Selection, select
+from releasekit.model.workspace import Workspace
 
 
 def discover(args: argparse.Namespace) -> int:
@@ -45,8 +47,8 @@ def _pending_releases(ws: Workspace, sel: Selection) -> None:
     """One line when commits since the last tags would bump versions: plain `plan` shows the
     versions as written, which is not what `prepare` would release."""
     from releasekit.backends.git import Git
-    from releasekit.commits import analyze
     from releasekit.errors import ReleasekitError
+    from releasekit.workflow.commits import analyze
 
     try:
         versions = analyze(ws, Git(ws.root), sel).versions

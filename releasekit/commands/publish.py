@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, TypedDict
 from releasekit.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that import light
-    from releasekit.observer import PublishObserver
-    from releasekit.plan import Plan
+    from releasekit.engine.observer import PublishObserver
+    from releasekit.engine.plan import Plan
+    from releasekit.engine.results import RunResult
+    from releasekit.engine.settings import PublishSettings
+    from releasekit.model.workspace import Workspace
     from releasekit.report.github import Section
-    from releasekit.results import RunResult
-    from releasekit.settings import PublishSettings
-    from releasekit.workspace import Workspace
 
 
 def add_index_arguments(p: argparse.ArgumentParser) -> None:
@@ -92,7 +92,7 @@ def _check_args(args: argparse.Namespace) -> None:
         value = getattr(args, flag)
         if value is not None and value < 0:
             raise UsageError(f"--{flag.replace('_', '-')} must not be negative", hint="use seconds >= 0")
-    from releasekit.preflight import parse_gate_ids
+    from releasekit.preflight.gates import parse_gate_ids
 
     parse_gate_ids(args.skip_preflight)  # an unknown or unskippable gate is bad input, before any work
     if args.rehearse and (args.publish_url or args.check_url or args.target):
@@ -100,7 +100,7 @@ def _check_args(args: argparse.Namespace) -> None:
 
 
 def _settings(args: argparse.Namespace, ws: Workspace) -> PublishSettings:
-    from releasekit.settings import resolve
+    from releasekit.engine.settings import resolve
 
     return resolve(
         ws,
@@ -127,7 +127,7 @@ def _destination(settings: PublishSettings, rehearse: bool) -> dict[str, str]:
 
 def _preflight(ws: Workspace, plan: Plan, settings: PublishSettings, args: argparse.Namespace) -> None:
     """The gates run before any file is pinned or uploaded; a failed gate stops here (exit 3)."""
-    from releasekit.preflight import run_preflight
+    from releasekit.preflight.gates import run_preflight
 
     report = run_preflight(ws, plan, settings, skip=args.skip_preflight)
     if not args.quiet or not report.ok:
@@ -151,9 +151,11 @@ def publish(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace, summary: Section) -> int:
-    from releasekit import api, plan_view, render
+    from releasekit import api
     from releasekit.commands.common import selection, workspace, write
-    from releasekit.summary import render_summary
+    from releasekit.engine import plan_view
+    from releasekit.engine.summary import render_summary
+    from releasekit.support import render
 
     _check_args(args)
     ws = workspace(args)
@@ -197,7 +199,7 @@ def _publish(args: argparse.Namespace, summary: Section) -> int:
 def _nothing_to_run(args: argparse.Namespace, result: RunResult) -> None:
     """Every version is already on the index (or none is selected): say so."""
     from releasekit.commands.common import write
-    from releasekit.summary import render_summary
+    from releasekit.engine.summary import render_summary
 
     if args.format == "json":  # ui: stdout carries NDJSON only; the summary is its last line
         from releasekit.ui.ndjson import NdjsonStream

@@ -39,7 +39,7 @@ def report(args: argparse.Namespace) -> int:
     if output is None or str(output) == "-":
         write(text)
     else:
-        from releasekit.fsutil import atomic_write
+        from releasekit.support.fsutil import atomic_write
 
         atomic_write(output, text.encode("utf-8"))
     return EXIT_OK

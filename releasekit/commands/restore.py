@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from releasekit.config import parse_config
-from releasekit.state import repair_leftovers
-from releasekit.workspace import locate
+from releasekit.model.config import parse_config
+from releasekit.model.workspace import locate
+from releasekit.support.state import repair_leftovers
 
 
 def restore(args: argparse.Namespace) -> int:

@@ -129,12 +129,12 @@ def wants_history(args: argparse.Namespace) -> bool:
 
 def plan_from_commits(args: argparse.Namespace) -> int:
     """`plan --from-commits`: the Plan with the versions Conventional Commits ask for."""
-    from releasekit import plan_view
     from releasekit.backends.git import Git
     from releasekit.commands.common import bump_from_args, selection, workspace, write
-    from releasekit.commits import analyze
+    from releasekit.engine import plan_view
+    from releasekit.engine.plan import release_set
     from releasekit.errors import UsageError
-    from releasekit.plan import release_set
+    from releasekit.workflow.commits import analyze
 
     if not bump_from_args(args).empty:
         raise UsageError(

@@ -54,8 +54,8 @@ def render(report: RunReport, fmt: str, *, max_rows: int = DEFAULT_MAX_ROWS) -> 
 
 def write_html(report: RunReport, path: Path | None = None, *, max_rows: int = DEFAULT_MAX_ROWS) -> Path:
     """Write the HTML page (default: ``report.html`` in the run's directory); returns its path."""
-    from releasekit.fsutil import atomic_write
     from releasekit.report.runfile import HTML_FILE
+    from releasekit.support.fsutil import atomic_write
 
     target = path or report.run_dir / HTML_FILE
     atomic_write(target, render(report, "html", max_rows=max_rows).encode("utf-8"))

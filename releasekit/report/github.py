@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from releasekit.errors import ReleasekitError
-from releasekit.redact import redact
 from releasekit.report.markdown import code, details, md, table
+from releasekit.support.redact import redact
 
 if TYPE_CHECKING:
-    from releasekit.prepare import PrepareResult
-    from releasekit.release import ReleaseResult
+    from releasekit.workflow.prepare import PrepareResult
+    from releasekit.workflow.release import ReleaseResult
 
 ENV = "GITHUB_STEP_SUMMARY"
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from html import escape
 
-from releasekit.redact import redact
 from releasekit.report import DEFAULT_MAX_ROWS
 from releasekit.report import text as say
 from releasekit.report.model import RunReport
 from releasekit.report.rows import timeline
 from releasekit.report.svg import svg
+from releasekit.support.redact import redact
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#222;max-width:1400px}

@@ -15,7 +15,7 @@ def run_dir_for(ref: str, workspace: Path | None = None) -> Path:
     given = Path(ref)
     if ref not in ("last", "") and given.is_dir() and is_run_dir(given):
         return given
-    from releasekit.context import state_dir_of
+    from releasekit.model.context import state_dir_of
 
     return find_run(state_dir_of(workspace), ref or "last")
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-from releasekit.redact import redact
 from releasekit.report import DEFAULT_MAX_ROWS
 from releasekit.report import text as say
 from releasekit.report.mermaid import gantt
 from releasekit.report.model import RunReport
+from releasekit.support.redact import redact
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 #: Longer package tables fold away (the failures above them stay in view).

@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import re
 
-from releasekit.redact import redact
+from releasekit.engine.stages import ORDER
 from releasekit.report import DEFAULT_MAX_ROWS
 from releasekit.report.model import RunReport
 from releasekit.report.rows import Bar, timeline
 from releasekit.report.style import FAILED, STAGE_COLOURS
 from releasekit.report.text import VERDICTS
-from releasekit.stages import ORDER
+from releasekit.support.redact import redact
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9 ._()+,/=-]+")
 _TAGS = {"failed": "crit, ", "unfinished": "active, "}

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from releasekit.events import Event
+from releasekit.engine.events import Event
+from releasekit.engine.stages import ORDER, STAGES
 from releasekit.report.runfile import RunFiles
-from releasekit.stages import ORDER, STAGES
 
 #: Results of a package that count as released.
 RELEASED = ("published", "already-published", "kept-existing")

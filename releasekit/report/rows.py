@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from releasekit.engine.stages import ORDER
 from releasekit.report import DEFAULT_MAX_ROWS
 from releasekit.report.model import PackageReport, RunReport, Span
-from releasekit.stages import ORDER
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from releasekit.engine.events import Event, read_events
 from releasekit.errors import UsageError
-from releasekit.events import Event, read_events
-from releasekit.fsutil import atomic_write
-from releasekit.redact import redact
+from releasekit.support.fsutil import atomic_write
+from releasekit.support.redact import redact
 
 PLAN_FILE = "plan.json"
 SUMMARY_FILE = "summary.json"

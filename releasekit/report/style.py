@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from releasekit.stages import ORDER
+from releasekit.engine.stages import ORDER
 
 #: In pipeline order (``ORDER``: the stages with the gate after every trial).
 _PALETTE = ("#0072B2", "#56B4E9", "#009E73", "#555555", "#BBBBBB", "#E69F00", "#F0E442", "#CC79A7",

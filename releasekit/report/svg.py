@@ -12,10 +12,10 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-from releasekit.redact import redact
+from releasekit.engine.stages import ORDER
 from releasekit.report.rows import Bar, Row, Timeline
 from releasekit.report.style import FAILED, colour
-from releasekit.stages import ORDER
+from releasekit.support.redact import redact
 
 LANE = 12
 ROW_GAP = 5

@@ -1,6 +1,6 @@
 """The report as text for a terminal (``--format table``) and as JSON (``--format json``).
 
-Everything leaves through :func:`releasekit.redact.redact`: a message relayed from uv or an
+Everything leaves through :func:`releasekit.support.redact.redact`: a message relayed from uv or an
 index could carry what the run's own output masked.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from releasekit import render
-from releasekit.redact import redact
 from releasekit.report.model import PackageReport, RunReport
+from releasekit.support import render
+from releasekit.support.redact import redact
 
 SCHEMA = "releasekit.report/1"
 VERDICTS = {

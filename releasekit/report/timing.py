@@ -14,8 +14,8 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from releasekit.engine.stages import ORDER
 from releasekit.report.model import Span, Step, Totals
-from releasekit.stages import ORDER
 
 #: Events are rounded to milliseconds: a dependency may appear to end just after its dependent starts.
 SLACK = 0.005

@@ -1,4 +1,4 @@
-"""Front ends for `publish`: all implement :class:`releasekit.observer.PublishObserver`.
+"""Front ends for `publish`: all implement :class:`releasekit.engine.observer.PublishObserver`.
 
 - :mod:`.rich_ui` — the live table on a terminal, with pause/resume/cancel keys;
 - :mod:`.cilog` — one line per stage change for CI logs, GitHub Actions groups/annotations;

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
-from releasekit.observer import NullObserver, PublishObserver
+from releasekit.engine.observer import NullObserver, PublishObserver
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from releasekit.observer import SchedulerState, TaskEvent, TaskStatus, destination
-from releasekit.plan import Plan
-from releasekit.redact import redact
-from releasekit.results import RunResult
-from releasekit.settings import PublishSettings
+from releasekit.engine.observer import SchedulerState, TaskEvent, TaskStatus, destination
+from releasekit.engine.plan import Plan
+from releasekit.engine.results import RunResult
+from releasekit.engine.settings import PublishSettings
+from releasekit.support.redact import redact
 from releasekit.ui.sink import LineSink
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from releasekit.observer import SchedulerState, TaskEvent, TaskStatus
+from releasekit.engine.observer import SchedulerState, TaskEvent, TaskStatus
 
 FINISHED_STATUSES = (TaskStatus.DONE, TaskStatus.UPTODATE)
 

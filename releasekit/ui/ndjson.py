@@ -12,11 +12,11 @@ import json
 import time
 from typing import Any, TextIO
 
-from releasekit.observer import SchedulerState, TaskEvent
-from releasekit.plan import Plan
-from releasekit.redact import redact
-from releasekit.results import RunResult
-from releasekit.settings import PublishSettings
+from releasekit.engine.observer import SchedulerState, TaskEvent
+from releasekit.engine.plan import Plan
+from releasekit.engine.results import RunResult
+from releasekit.engine.settings import PublishSettings
+from releasekit.support.redact import redact
 from releasekit.ui.sink import LineSink
 
 SCHEMA = "releasekit.events/1"

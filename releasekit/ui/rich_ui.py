@@ -24,10 +24,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from releasekit.observer import SchedulerState, TaskEvent
-from releasekit.plan import Plan
-from releasekit.results import RunResult
-from releasekit.settings import PublishSettings
+from releasekit.engine.observer import SchedulerState, TaskEvent
+from releasekit.engine.plan import Plan
+from releasekit.engine.results import RunResult
+from releasekit.engine.settings import PublishSettings
 from releasekit.ui.model import Row, RunModel
 from releasekit.ui.terminal import TerminalKeys
 

@@ -1,6 +1,6 @@
 """Real-parts test harness: a local index with faults, a hermetic uv environment, git doubles.
 
-Modules: ``index`` (LocalIndex: pypiserver, started by releasekit.localindex, behind
+Modules: ``index`` (LocalIndex: pypiserver, started by releasekit.engine.localindex, behind
 ``front``, a fault-injecting proxy), ``faults`` (what to break), ``pypi`` (PyPI JSON API /
 PEP 691 shapes), ``uvenv`` (hermetic uv variables), ``netutil`` (stoppable servers, the
 egress trap), ``gitrepo`` (the one ``git()``; work tree, bare origin, protected refs),

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from releasekit.localindex import serve_pypiserver
+from releasekit.engine.localindex import serve_pypiserver
 from tests.harness import pypi
 from tests.harness.faults import Faults, RequestRecord, UploadStats
 from tests.harness.front import FrontServer

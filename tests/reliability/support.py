@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from releasekit import events
+from releasekit.engine import events
 from tests.harness.gitrepo import GitRepo
 from tests.harness.runstate import STATE, journal_entries
 from tests.harness.tree import workspace_files

@@ -10,8 +10,8 @@ from pytest_httpserver import HTTPServer
 
 from releasekit import api
 from releasekit.errors import UsageError
-from releasekit.selection import Selection
-from releasekit.workspace import load_workspace
+from releasekit.model.selection import Selection
+from releasekit.model.workspace import load_workspace
 from tests.harness.github import FakeGitHub
 from tests.test_preflight import FakeIndex
 from tests.workflow.conftest import DOWNSTREAM, Repo

@@ -6,12 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from releasekit import changelog
-from releasekit.config import Config
-from releasekit.conventional import Change
 from releasekit.errors import VersionError
-from releasekit.tags import format_tag, package_tags, umbrella_tag
-from releasekit.versions import Bump, advance_counter, max_kind, next_version, prerelease_bump
+from releasekit.model.config import Config
+from releasekit.model.versions import Bump, advance_counter, max_kind, next_version, prerelease_bump
+from releasekit.workflow import changelog
+from releasekit.workflow.conventional import Change
+from releasekit.workflow.tags import format_tag, package_tags, umbrella_tag
 
 LINKS = changelog.Links("https://github.com/acme/widgets")
 

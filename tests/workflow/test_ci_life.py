@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from releasekit.changelog import extract_section
-from releasekit.release_manifest import Manifest
+from releasekit.workflow.changelog import extract_section
+from releasekit.workflow.release_manifest import Manifest
 from tests.harness.actions import Event, JobRun, Runner, dispatch_inputs
 from tests.harness.cli import Run, rk
 from tests.harness.github import FakeGitHub, running

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from releasekit.backends.git import Commit
-from releasekit.conventional import breaking_notes, effective_changes, parse_header, parse_message
-from releasekit.history import owner_of
+from releasekit.workflow.conventional import breaking_notes, effective_changes, parse_header, parse_message
+from releasekit.workflow.history import owner_of
 
 
 def commit(sha: str, subject: str, body: str = "", files: tuple[str, ...] = ("p/a.py",)) -> Commit:

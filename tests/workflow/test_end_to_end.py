@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.release_manifest import Manifest
+from releasekit.workflow.release_manifest import Manifest
 from tests.harness.cli import in_process, rk
 from tests.harness.github import FakeGitHub
 from tests.harness.gitrepo import git_out

@@ -17,9 +17,9 @@ from releasekit.backends.github import (
     token_from_env,
 )
 from releasekit.errors import GitHubError
-from releasekit.release_manifest import Manifest, ManifestEntry
-from releasekit.release_pr import pr_body
-from releasekit.retry import TransientError
+from releasekit.support.retry import TransientError
+from releasekit.workflow.release_manifest import Manifest, ManifestEntry
+from releasekit.workflow.release_pr import pr_body
 
 API = "https://api.example.test"
 TOKEN = "ghp_secret_token_value_1234"

@@ -8,10 +8,10 @@ import pytest
 
 from releasekit.backends.git import Git
 from releasekit.cli import main
-from releasekit.commits import analyze
 from releasekit.errors import UsageError, WorkflowError
-from releasekit.selection import Selection
-from releasekit.workspace import load_workspace
+from releasekit.model.selection import Selection
+from releasekit.model.workspace import load_workspace
+from releasekit.workflow.commits import analyze
 from tests.harness.gitrepo import git_out
 from tests.workflow.conftest import Repo, make_repo
 

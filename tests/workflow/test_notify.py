@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pytest_httpserver import HTTPServer
 
-from releasekit.release_manifest import Manifest
+from releasekit.workflow.release_manifest import Manifest
 from tests.harness.cli import in_process
 from tests.harness.github import FakeGitHub
 from tests.test_preflight import FakeIndex

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from releasekit.changelog import extract_section
-from releasekit.release_manifest import Manifest
+from releasekit.workflow.changelog import extract_section
+from releasekit.workflow.release_manifest import Manifest
 from tests.harness.cli import in_process
 from tests.harness.github import FakeGitHub
 from tests.harness.gitrepo import git_out

@@ -10,9 +10,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from releasekit.backends.github import PENDING, PUBLISHED, TAGGED
-from releasekit.forge import github_from_env, mark_published
-from releasekit.release_manifest import Manifest
-from releasekit.workspace import load_workspace
+from releasekit.model.workspace import load_workspace
+from releasekit.workflow.forge import github_from_env, mark_published
+from releasekit.workflow.release_manifest import Manifest
 from tests.harness.cli import in_process
 from tests.harness.github import FakeGitHub
 from tests.harness.gitrepo import git_out

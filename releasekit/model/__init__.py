@@ -1,0 +1,1 @@
+"""The workspace model: pyproject files read the way uv and the build backends read them."""

@@ -1,0 +1,1 @@
+"""The gates that run before anything is pinned or uploaded."""

@@ -1,0 +1,1 @@
+"""Leaf helpers every layer may use: files, the state directory and its journal, redaction, tables."""
