@@ -64,9 +64,9 @@ def _newest_run(state_dir: Path) -> Path:
 
 def draw(workdir: Path, config: scheduling.Config) -> tuple[str, dict[str, float]]:
     """The SVG and the two makespans."""
+    from releasekit.engine.runfile import RunFiles, read_run
     from releasekit.report.load import interpret
     from releasekit.report.rows import timeline
-    from releasekit.report.runfile import RunFiles, read_run
     from releasekit.report.svg import document
 
     setup = scheduling.make_setup(workdir / "ws", scheduling.random_dag(config.packages, config.seed), config.seed)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -27,17 +26,11 @@ from doit.loader import generate_tasks
 from doit.task import Task
 
 from releasekit.engine.credentials import no_credentials, resolve_credentials
+from releasekit.engine.doitdb import doit_db_path
 from releasekit.engine.pipeline import doit_tasks
 from releasekit.engine.prepared import Prepared
-from releasekit.engine.settings import PublishSettings
 from releasekit.errors import ReleasekitError
 from releasekit.support.state import StateLock, ensure_state_dir
-
-
-def doit_db_path(settings: PublishSettings) -> Path:
-    """One doit DB per index, so a rehearsal never marks tasks done for the real index."""
-    index = hashlib.sha256(settings.check_url.encode()).hexdigest()[:10]
-    return Path(settings.state_dir) / f"doit-{index}.sqlite3"
 
 
 def show(text: str) -> None:

@@ -262,9 +262,9 @@ def test_the_timeline_picture_draws_both_schedules_from_events(tiny: Setup, tmp_
     """docs/benchmarks.md's picture: lockstep and the dispatch order as the events a run writes,
     drawn by the report's renderer; the section replaces itself in the document."""
     from benchmarks import timeline
+    from releasekit.engine.runfile import RunFiles
     from releasekit.report.load import interpret
     from releasekit.report.rows import timeline as rows
-    from releasekit.report.runfile import RunFiles
     from releasekit.report.svg import document
 
     durations = tiny.durations(LAGGED, scale=0.1, seed=3)

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from releasekit.errors import ConfigError
-from releasekit.model.config import Config, parse_config
+from releasekit.model.config import Config
+from releasekit.model.config_parse import parse_config
 from releasekit.model.configdoc import describe
 from releasekit.model.indexurls import index_urls
 from releasekit.model.workspace import load_workspace

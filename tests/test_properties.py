@@ -18,7 +18,7 @@ from packaging.version import InvalidVersion, Version
 
 from releasekit.errors import ConfigError, GraphError, ReleasekitError, VersionError, WorkspaceError
 from releasekit.model import tomlio
-from releasekit.model.config import parse_config
+from releasekit.model.config_parse import parse_config
 from releasekit.model.graph import Graph
 from releasekit.model.versions import Bump, admits, next_version, pin_requirement, widen_specifier
 from releasekit.model.workspace import load_workspace

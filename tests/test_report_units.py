@@ -14,6 +14,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from releasekit.cli import main
+from releasekit.engine.runfile import RunFiles, find_run
 from releasekit.engine.stages import GATE, STAGES
 from releasekit.errors import ReleasekitError, UsageError
 from releasekit.report import render
@@ -23,7 +24,6 @@ from releasekit.report.markdown import code, md
 from releasekit.report.mermaid import label
 from releasekit.report.model import ORDER, RunReport, spans_from
 from releasekit.report.rows import timeline
-from releasekit.report.runfile import RunFiles, find_run
 from tests import mermaid_gantt
 
 PIPELINE = ("build", "stage", "trial", "upload", "poll", "verify", "publish")

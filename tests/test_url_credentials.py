@@ -9,7 +9,7 @@ import pytest
 
 from releasekit.engine.builds import BuildRecord, load_record, note, notes_for, save_record
 from releasekit.errors import ConfigError, UsageError
-from releasekit.model.config import parse_config
+from releasekit.model.config_parse import parse_config
 from releasekit.support.redact import mask_urls
 from releasekit.support.urlcreds import has_credentials, refuse_credentials
 

@@ -3,16 +3,9 @@
 ``releasekit check`` and the doit ``check`` task (:func:`run_for_doit`) both end here.
 """
 
-from releasekit.checks.base import (
-    CheckBackend,
-    CheckContext,
-    CheckInfo,
-    check_ids,
-    default_backends,
-    run_checks,
-    run_for_doit,
-)
+from releasekit.checks.base import CheckBackend, CheckContext, CheckInfo
 from releasekit.checks.report import Change, CheckReport, Finding
+from releasekit.checks.run import check_ids, default_backends, run_checks, run_for_doit
 
 __all__ = [
     "Change",

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from releasekit.model.config import parse_config
+from releasekit.model.config_parse import parse_config
 from releasekit.model.workspace import locate
 from releasekit.support.state import repair_leftovers
 

@@ -10,14 +10,18 @@ doit's traceback.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from doit.dependency import SqliteDB
 
 from releasekit.errors import ReleasekitError, StateError
 from releasekit.support import envfaults
+
+if TYPE_CHECKING:
+    from releasekit.engine.settings import PublishSettings
 
 #: doit configuration that makes ``backend = "sqlite3"`` this class.
 PLUGIN = {"BACKEND": {"sqlite3": "releasekit.engine.doitdb:GuardedSqliteDB"}}
@@ -60,3 +64,9 @@ class GuardedSqliteDB(SqliteDB):  # type: ignore[misc]
             self.faults.append(_db_error(exc, self.name, "saving doit's database").one_line())
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()
+
+
+def doit_db_path(settings: PublishSettings) -> Path:
+    """One doit DB per index, so a rehearsal never marks tasks done for the real index."""
+    index = hashlib.sha256(settings.check_url.encode()).hexdigest()[:10]
+    return Path(settings.state_dir) / f"doit-{index}.sqlite3"

@@ -18,20 +18,20 @@ from doit.dependency import Dependency
 from doit.exceptions import InvalidCommand, InvalidDodoFile, InvalidTask
 from doit.globals import Globals
 
-from releasekit.doitloader import WorkspaceLoader, doit_db_path
-from releasekit.engine.doitdb import GuardedSqliteDB, check_database
+from releasekit.engine.doitdb import GuardedSqliteDB, check_database, doit_db_path
 from releasekit.engine.doitreporter import Collector, Reporter
 from releasekit.engine.drainrunner import run_tasks
 from releasekit.engine.events import EventTail, read_events
 from releasekit.engine.observer import NullObserver, PublishObserver, SchedulerState
+from releasekit.engine.pipeline import doit_tasks
 from releasekit.engine.prepared import Prepared
 from releasekit.engine.results import RunResult, released_rows
 from releasekit.engine.runcontrol import RunControl
+from releasekit.engine.runfile import record_start
 from releasekit.engine.stopped import repair_after_run
 from releasekit.engine.summary import summarize, write_summary
 from releasekit.engine.workers import set_start_method
 from releasekit.errors import EnvironmentFault
-from releasekit.report.runfile import record_start
 from releasekit.support import envfaults
 from releasekit.support.state import ensure_state_dir
 
@@ -42,12 +42,10 @@ NOT_STARTED = 3
 def _run_doit(prepared: Prepared, selected: Sequence[str], reporter: Reporter, control: RunControl,
               faults: list[str]) -> int:
     """The selected tasks of the plan on doit, as a library; doit's exit status."""
-    loader = WorkspaceLoader(prepared, cli=True)
     try:
-        config = loader.load_doit_config()
-        dep_manager = Dependency(GuardedSqliteDB, config["dep_file"])
+        dep_manager = Dependency(GuardedSqliteDB, str(doit_db_path(prepared.settings)))
         Globals.dep_manager = dep_manager  # where doit's up-to-date checks (UploadIsCurrent) find it
-        tasks = loader.load_tasks(cmd=None, pos_args=list(selected))
+        tasks = doit_tasks(prepared.plan, prepared.settings, prepared.ws)
         try:
             return run_tasks(tasks, selected, dep_manager, reporter, control, workers=prepared.settings.concurrency)
         finally:

@@ -6,7 +6,8 @@ import dataclasses
 import typing
 from typing import Any
 
-from releasekit.model.config import Config, type_name
+from releasekit.model.config import Config
+from releasekit.model.config_parse import type_name
 
 
 def describe(cls: Any = Config) -> list[tuple[str, str, str, str]]:

@@ -6,7 +6,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from releasekit.model.config import Config, parse_config
+from releasekit.model.config import Config
+from releasekit.model.config_parse import parse_config
 from releasekit.model.dynamic import resolve_dynamic
 from releasekit.model.workspace import RootManifest, Workspace, load_workspace, locate
 from releasekit.support.envfaults import PinnedFiles

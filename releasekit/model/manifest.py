@@ -19,7 +19,8 @@ from packaging.version import InvalidVersion, Version
 
 from releasekit.errors import WorkspaceError
 from releasekit.model import tomlio
-from releasekit.model.config import MemberConfig, parse_member_config
+from releasekit.model.config import MemberConfig
+from releasekit.model.config_parse import parse_member_config
 from releasekit.model.package import PRIVATE_CLASSIFIER, Dependency, Package, normalize
 
 _NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)

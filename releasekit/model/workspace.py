@@ -18,7 +18,8 @@ from typing import Any
 
 from releasekit.errors import UsageError, WorkspaceError
 from releasekit.model import tomlio
-from releasekit.model.config import Config, parse_config
+from releasekit.model.config import Config
+from releasekit.model.config_parse import parse_config
 from releasekit.model.manifest import link_internal, parse_package, workspace_sources
 from releasekit.model.members import expand_members
 from releasekit.model.package import Package, normalize

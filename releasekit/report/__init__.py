@@ -1,7 +1,7 @@
 """Show a run: ``releasekit report``, the run's HTML page, and the GitHub job summary.
 
 A publish leaves its events, summary and plan in ``<state>/runs/<run-id>/``
-(:mod:`.runfile`); :mod:`.load` and :mod:`.model` turn them into a :class:`~.model.RunReport`,
+(:mod:`releasekit.engine.runfile`); :mod:`.load` and :mod:`.model` turn them into a :class:`~.model.RunReport`,
 and each renderer draws that one value: :mod:`.text` (table, JSON), :mod:`.markdown`,
 :mod:`.mermaid`, :mod:`.svg` and :mod:`.html`. :mod:`.github` appends to the job summary.
 This module stays light (the CLI reads :data:`FORMATS` to build its parser).
@@ -21,8 +21,8 @@ DEFAULT_MAX_ROWS = 80
 
 
 def load_report(run_dir: Path) -> RunReport:
+    from releasekit.engine.runfile import read_run
     from releasekit.report.load import interpret
-    from releasekit.report.runfile import read_run
 
     return interpret(read_run(run_dir))
 
@@ -54,7 +54,7 @@ def render(report: RunReport, fmt: str, *, max_rows: int = DEFAULT_MAX_ROWS) -> 
 
 def write_html(report: RunReport, path: Path | None = None, *, max_rows: int = DEFAULT_MAX_ROWS) -> Path:
     """Write the HTML page (default: ``report.html`` in the run's directory); returns its path."""
-    from releasekit.report.runfile import HTML_FILE
+    from releasekit.engine.runfile import HTML_FILE
     from releasekit.support.fsutil import atomic_write
 
     target = path or report.run_dir / HTML_FILE

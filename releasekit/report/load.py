@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from releasekit.engine.runfile import RunFiles, find_run, is_run_dir
 from releasekit.report.model import RunReport, package_reports, spans_from, stage_stats
-from releasekit.report.runfile import RunFiles, find_run, is_run_dir
 from releasekit.report.timing import totals
 
 

@@ -1,6 +1,6 @@
 """One run, interpreted: stage spans, a verdict per package, times per stage, and totals.
 
-Built from what the run left on disk (:mod:`releasekit.report.runfile`): the events give
+Built from what the run left on disk (:mod:`releasekit.engine.runfile`): the events give
 each stage's start and end, the summary the verdict of doit (including the stages that
 never ran: blocked, up to date, cancelled), the plan the levels and the task graph. Any of
 the three may be missing (a killed run has no summary, an old run no plan); the model says
@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from releasekit.engine.events import Event
+from releasekit.engine.runfile import RunFiles
 from releasekit.engine.stages import ORDER, STAGES
-from releasekit.report.runfile import RunFiles
 
 #: Results of a package that count as released.
 RELEASED = ("published", "already-published", "kept-existing")
