@@ -2,7 +2,7 @@
 
     doit test     the whole test suite (CI)
     doit quick    tests not marked slow
-    doit lint     ruff + mypy --strict
+    doit lint     ruff check + ruff format --check + mypy --strict
     doit bench    benchmarks -> docs/benchmarks.md
     doit docs     regenerate the README's config and error-code tables
     doit demo     rehearse a publish of examples/workspace to a throwaway local index

@@ -69,6 +69,7 @@ __all__ = [
 
 # --- check and preflight ----------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class CheckOptions:
     #: Check ids to leave out, on top of the config's ``checks.skip`` (``a,b`` counts as two).
@@ -77,8 +78,7 @@ class CheckOptions:
     fix: bool = False
 
 
-def check(workspace: Workspace, selection: Selection | None = None,
-          options: CheckOptions | None = None) -> CheckReport:
+def check(workspace: Workspace, selection: Selection | None = None, options: CheckOptions | None = None) -> CheckReport:
     """The health checks on the chosen members; an unknown check id is a usage error (RK151)."""
     options = options or CheckOptions()
     chosen = selection or Selection()
@@ -106,8 +106,9 @@ class PreflightOptions:
     environ: Mapping[str, str] | None = None
 
 
-def preflight(workspace: Workspace, selection: Selection | None = None,
-              options: PreflightOptions | None = None) -> PreflightReport:
+def preflight(
+    workspace: Workspace, selection: Selection | None = None, options: PreflightOptions | None = None
+) -> PreflightReport:
     """The gates publish would run for ``selection``, with the index and credentials it would use.
 
     A plan publish would refuse (a cycle, an unreleasable selection) does not stop the gates:
@@ -188,14 +189,21 @@ Gates = Callable[[Workspace, Plan, PublishSettings], None]
 OnReleased = Callable[[Workspace, Mapping[str, str]], object]
 
 
-def plan(workspace: Workspace, selection: Selection = EVERYTHING, bump: Bump | None = None, *,
-         smoke_test: bool | None = None, staged: bool | None = None) -> Plan:
+def plan(
+    workspace: Workspace,
+    selection: Selection = EVERYTHING,
+    bump: Bump | None = None,
+    *,
+    smoke_test: bool | None = None,
+    staged: bool | None = None,
+) -> Plan:
     """The release plan of ``selection``; with ``bump``, every package in it bumped that way."""
     preview = build_plan(workspace, selection, smoke_test=smoke_test, staged=staged)
     if bump is None or bump.empty:
         return preview
-    return build_plan(workspace, selection, {p.name: bump for p in preview.packages}, smoke_test=smoke_test,
-                      staged=staged)
+    return build_plan(
+        workspace, selection, {p.name: bump for p in preview.packages}, smoke_test=smoke_test, staged=staged
+    )
 
 
 def run_gates(workspace: Workspace, plan: Plan, settings: PublishSettings) -> None:
@@ -224,12 +232,16 @@ class PublishOptions:
 
 def publish_preview(workspace: Workspace, selection: Selection, options: PublishOptions) -> Scope:
     """What ``publish`` would release now (the index is asked what it already has)."""
-    return publish_scope(workspace, selection, options.settings, smoke_test=options.smoke_test,
-                         staged=options.staged)
+    return publish_scope(workspace, selection, options.settings, smoke_test=options.smoke_test, staged=options.staged)
 
 
-def publish(workspace: Workspace, selection: Selection, options: PublishOptions, observer: PublishObserver,
-            control: RunControl | None = None) -> RunResult:
+def publish(
+    workspace: Workspace,
+    selection: Selection,
+    options: PublishOptions,
+    observer: PublishObserver,
+    control: RunControl | None = None,
+) -> RunResult:
     """Release ``selection``: every package not yet on the index, each as soon as its dependencies are live.
 
     Holds the workspace's lock, repairs what an earlier run left, runs the gates, then the plan
@@ -249,8 +261,12 @@ def publish(workspace: Workspace, selection: Selection, options: PublishOptions,
                 options.gates(workspace, scope.plan, settings)
                 settings = stack.enter_context(settings.staging(scope.plan.staged))
                 stack.enter_context(session(observer, control))  # the terminal is restored on every exit
-                result = execute(Prepared(workspace, scope.plan, settings, scope.released), observer,
-                                 start_method=options.start_method, control=control)
+                result = execute(
+                    Prepared(workspace, scope.plan, settings, scope.released),
+                    observer,
+                    start_method=options.start_method,
+                    control=control,
+                )
     if result is None:
         result = RunResult(settings.run_id, released_rows(scope.released), False, 0.0, started=False)
         if scope.released:

@@ -32,10 +32,17 @@ class _Parser(argparse.ArgumentParser):
 
 def _selection_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("package selection")
-    group.add_argument("-p", "--package", action="append", default=[], metavar="NAME",
-                       help="only this package (repeatable)")
-    group.add_argument("-g", "--group", action="append", default=[], metavar="GROUP",
-                       help="only the members of this release group from [tool.releasekit.groups] (repeatable)")
+    group.add_argument(
+        "-p", "--package", action="append", default=[], metavar="NAME", help="only this package (repeatable)"
+    )
+    group.add_argument(
+        "-g",
+        "--group",
+        action="append",
+        default=[],
+        metavar="GROUP",
+        help="only the members of this release group from [tool.releasekit.groups] (repeatable)",
+    )
     group.add_argument("--with-deps", action="store_true", help="add the selected packages' internal dependencies")
     group.add_argument("--with-dependents", action="store_true", help="add the packages that depend on the selection")
 
@@ -55,22 +62,34 @@ def _bump_options(parser: argparse.ArgumentParser, required: bool) -> None:
 
 def _preflight_options(parser: argparse.ArgumentParser) -> None:
     """`--skip-preflight ID` (repeatable); shared by `preflight` and `publish`."""
-    parser.add_argument("--skip-preflight", action="append", default=[], metavar="ID",
-                        help="override one preflight gate explicitly (repeatable)")
+    parser.add_argument(
+        "--skip-preflight",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="override one preflight gate explicitly (repeatable)",
+    )
 
 
 def _workspace_option(parser: argparse.ArgumentParser, suppress: bool) -> None:
     parser.add_argument(
-        "--wide", action="store_true", default=argparse.SUPPRESS if suppress else False,
+        "--wide",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
         help="tables show every cell whole, whatever the terminal's width",
     )
     parser.add_argument(
-        "-w", "--workspace", type=Path, metavar="DIR",
+        "-w",
+        "--workspace",
+        type=Path,
+        metavar="DIR",
         default=argparse.SUPPRESS if suppress else None,
         help="workspace directory (default: the nearest ancestor of the current directory with [tool.uv.workspace])",
     )
     parser.add_argument(
-        "--state-dir", type=Path, metavar="DIR",
+        "--state-dir",
+        type=Path,
+        metavar="DIR",
         default=argparse.SUPPRESS if suppress else None,
         help=f"state directory for this command instead of [tool.releasekit] state_dir (also ${STATE_DIR_ENV}); "
         "e.g. on another disk when the workspace's is full or read-only",
@@ -111,8 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     workflow_commands.add_history_options(p, for_plan=True)
 
     p = command("bump", "write new versions and update dependents' specifiers and uv.lock", "bump:bump")
-    p.add_argument("packages", nargs="*", metavar="PACKAGE",
-                   help="packages to bump (default: every releasable package)")
+    p.add_argument(
+        "packages", nargs="*", metavar="PACKAGE", help="packages to bump (default: every releasable package)"
+    )
     _bump_options(p, required=True)
     p.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
     p.add_argument("--no-lock", action="store_true", help="do not refresh uv.lock")
@@ -125,22 +145,28 @@ def build_parser() -> argparse.ArgumentParser:
     from releasekit.commands.publish import add_arguments as publish_arguments
     from releasekit.commands.publish import add_index_arguments
 
-    p = command("publish", "build, upload, verify and smoke-test every package in dependency order",
-                "publish:publish")
+    p = command("publish", "build, upload, verify and smoke-test every package in dependency order", "publish:publish")
     _selection_options(p)
     publish_arguments(p)
     _preflight_options(p)
 
     p = command("check", "run the workspace health checks (exit 1 on errors)", "check:check")
     p.add_argument("--format", choices=("table", "json"), default="table")
-    p.add_argument("--skip", action="append", default=[], metavar="ID",
-                   help="do not run this check (repeatable, or comma-separated)")
-    p.add_argument("--fix", action="store_true",
-                   help="repair mechanical findings (add py.typed, remove stale artifacts)")
+    p.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="do not run this check (repeatable, or comma-separated)",
+    )
+    p.add_argument(
+        "--fix", action="store_true", help="repair mechanical findings (add py.typed, remove stale artifacts)"
+    )
     _selection_options(p)
 
-    p = command("preflight", "run the gates publish runs before changing anything (exit 3 on failure)",
-                "check:preflight")
+    p = command(
+        "preflight", "run the gates publish runs before changing anything (exit 3 on failure)", "check:preflight"
+    )
     p.add_argument("--format", choices=("table", "json"), default="table")
     _preflight_options(p)
     p.add_argument("--offline", action="store_true", help="skip the gates that ask the index")
@@ -149,8 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from releasekit.commands.report import add_arguments as report_arguments
 
-    p = command("report", "show a publish run: results, causes, timeline (table, json, markdown, mermaid, html)",
-                "report:report")
+    p = command(
+        "report",
+        "show a publish run: results, causes, timeline (table, json, markdown, mermaid, html)",
+        "report:report",
+    )
     report_arguments(p)
 
     workflow_commands.register(command, _selection_options)
@@ -220,8 +249,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _wants_json(args: Sequence[str]) -> bool:
     """``--format json`` (or ``--format=json``) anywhere on the command line, parsed or not."""
-    return any(a == "--format=json" or (a == "--format" and b == "json") for a, b in zip(args, [*args[1:], ""],
-                                                                                           strict=True))
+    return any(
+        a == "--format=json" or (a == "--format" and b == "json") for a, b in zip(args, [*args[1:], ""], strict=True)
+    )
 
 
 def _internal_error() -> int:

@@ -43,27 +43,59 @@ class StateLines(NullObserver):
 class ReleaseRun(Run):  # type: ignore[misc]
     doc_purpose = "run tasks (with -n N: critical path first, Ctrl-C/SIGTERM drain, SIGUSR1/SIGUSR2 pause)"
 
-    def _execute(self, outfile: Any, verbosity: int | None = None, always: bool = False, continue_: bool = False,
-                 reporter: Any = "console", num_process: int = 0, par_type: str = "process", single: bool = False,
-                 auto_delayed_regex: bool = False, force_verbosity: bool = False, failure_verbosity: int = 0,
-                 pdb: bool = False) -> int:
+    def _execute(
+        self,
+        outfile: Any,
+        verbosity: int | None = None,
+        always: bool = False,
+        continue_: bool = False,
+        reporter: Any = "console",
+        num_process: int = 0,
+        par_type: str = "process",
+        single: bool = False,
+        auto_delayed_regex: bool = False,
+        force_verbosity: bool = False,
+        failure_verbosity: int = 0,
+        pdb: bool = False,
+    ) -> int:
         if not num_process or par_type != "process" or single or auto_delayed_regex or pdb:
             status: int = super()._execute(
-                outfile, verbosity=verbosity, always=always, continue_=continue_, reporter=reporter,
-                num_process=num_process, par_type=par_type, single=single, auto_delayed_regex=auto_delayed_regex,
-                force_verbosity=force_verbosity, failure_verbosity=failure_verbosity, pdb=pdb)
+                outfile,
+                verbosity=verbosity,
+                always=always,
+                continue_=continue_,
+                reporter=reporter,
+                num_process=num_process,
+                par_type=par_type,
+                single=single,
+                auto_delayed_regex=auto_delayed_regex,
+                force_verbosity=force_verbosity,
+                failure_verbosity=failure_verbosity,
+                pdb=pdb,
+            )
             return status
         control = RunControl(StateLines(sys.stderr))
         with contextlib.ExitStack() as closing:
             to_file = isinstance(outfile, str)
             stream = closing.enter_context(open(outfile, "w", encoding="utf-8")) if to_file else outfile
             reporter_cls = self.reporters[reporter] if isinstance(reporter, str) else reporter
-            reporter_obj = reporter_cls(stream, {"failure_verbosity": failure_verbosity}) \
-                if isinstance(reporter_cls, type) else reporter_cls
+            reporter_obj = (
+                reporter_cls(stream, {"failure_verbosity": failure_verbosity})
+                if isinstance(reporter_cls, type)
+                else reporter_cls
+            )
             try:
-                return run_tasks(self.task_list, self.sel_tasks, self.dep_manager, reporter_obj, control,
-                                 workers=num_process, stream=Stream(verbosity, force_verbosity), continue_=continue_,
-                                 always=always)
+                return run_tasks(
+                    self.task_list,
+                    self.sel_tasks,
+                    self.dep_manager,
+                    reporter_obj,
+                    control,
+                    workers=num_process,
+                    stream=Stream(verbosity, force_verbosity),
+                    continue_=continue_,
+                    always=always,
+                )
             except KeyboardInterrupt:
                 return int(ERROR)  # the second signal: the workers were killed; the journal restores below
             finally:

@@ -124,13 +124,21 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
         extra = [
             *generate_tasks(
                 "plan",
-                {"actions": [(show, [plan_view.plan(prepared.plan, "table")])], "verbosity": 2,
-                 "uptodate": [False], "doc": "show the release plan (what `doit publish` would do)"},
+                {
+                    "actions": [(show, [plan_view.plan(prepared.plan, "table")])],
+                    "verbosity": 2,
+                    "uptodate": [False],
+                    "doc": "show the release plan (what `doit publish` would do)",
+                },
             ),
             *generate_tasks(
                 "check",
-                {"actions": [(run_for_doit, [str(prepared.ws.root)])], "verbosity": 2,
-                 "uptodate": [False], "doc": "run the workspace health checks (`releasekit check`)"},
+                {
+                    "actions": [(run_for_doit, [str(prepared.ws.root)])],
+                    "verbosity": 2,
+                    "uptodate": [False],
+                    "doc": "run the workspace health checks (`releasekit check`)",
+                },
             ),
         ]
         return doit_tasks(prepared.plan, prepared.settings, prepared.ws, extra=extra)

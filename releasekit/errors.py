@@ -84,8 +84,14 @@ class ReleasekitError(Exception):
 
     def to_json(self, relative_to: Path | None = None) -> dict[str, object]:
         """The error as one JSON object (for `--format json`: stdout is never left empty)."""
-        return {"code": self.code, "message": _single_line(self.message), "hint": _single_line(self.hint) or None,
-                "file": self.shown_path(relative_to) or None, "line": self.line, "exit_code": self.exit_code}
+        return {
+            "code": self.code,
+            "message": _single_line(self.message),
+            "hint": _single_line(self.hint) or None,
+            "file": self.shown_path(relative_to) or None,
+            "line": self.line,
+            "exit_code": self.exit_code,
+        }
 
     def __str__(self) -> str:
         return self.one_line()

@@ -28,10 +28,11 @@ def task_quick() -> dict[str, object]:
 
 
 def task_lint() -> dict[str, object]:
-    """ruff on the whole tree and mypy --strict on the package"""
+    """ruff on the whole tree, ruff format on the package, and mypy --strict on the package"""
     return {
         "actions": [
             f"{PYTHON} -m ruff check {' '.join(LINT_PATHS)}",
+            f"{PYTHON} -m ruff format --check releasekit",
             f"{PYTHON} -m mypy --strict releasekit",
         ],
         "uptodate": [False],

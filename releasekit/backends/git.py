@@ -57,9 +57,7 @@ class Git:
 
     def is_repo(self) -> bool:
         try:
-            return (
-                self.run("rev-parse", "--is-inside-work-tree", check=False).stdout.strip() == "true"
-            )
+            return self.run("rev-parse", "--is-inside-work-tree", check=False).stdout.strip() == "true"
         except CommandError:  # git itself missing
             return False
 
@@ -164,8 +162,9 @@ class Git:
         """True when the work tree's committed ``pathspecs`` differ between ``ref`` and HEAD."""
         result = self.run("diff", "--quiet", ref, "HEAD", "--", *pathspecs, check=False)
         if result.returncode not in (0, 1):
-            raise CommandError(["git", "diff", "--quiet", ref, "HEAD"], result.returncode,
-                               result.stdout + result.stderr)
+            raise CommandError(
+                ["git", "diff", "--quiet", ref, "HEAD"], result.returncode, result.stdout + result.stderr
+            )
         return result.returncode == 1
 
     def show(self, rev: str, path: str) -> str | None:
@@ -181,9 +180,7 @@ class Git:
 
     def ls_remote(self, remote: str, *patterns: str) -> dict[str, str]:
         """``{ref: sha}`` on the remote; annotated tags map to the commit they point at."""
-        out = self.run(
-            "ls-remote", remote, *patterns, hint=f"check that the remote {remote!r} is reachable"
-        ).stdout
+        out = self.run("ls-remote", remote, *patterns, hint=f"check that the remote {remote!r} is reachable").stdout
         refs: dict[str, str] = {}
         peeled: dict[str, str] = {}
         for line in out.splitlines():
@@ -234,9 +231,7 @@ class Git:
             args.append("--force-with-lease")
         if atomic:
             args.append("--atomic")
-        return self.run(
-            *args, remote, *refs, hint="check the remote's permissions and branch protection"
-        )
+        return self.run(*args, remote, *refs, hint="check the remote's permissions and branch protection")
 
     def remote_url(self, remote: str = "origin") -> str | None:
         result = self.run("remote", "get-url", remote, check=False)
@@ -260,9 +255,5 @@ class Git:
             fields = record.split(_US)
             sha, parents, author, email, date, subject, body, rest = (fields + [""] * 8)[:8]
             files = tuple(line for line in rest.splitlines() if line.strip())
-            commits.append(
-                Commit(
-                    sha, author, email, date, subject, body.strip(), files, tuple(parents.split())
-                )
-            )
+            commits.append(Commit(sha, author, email, date, subject, body.strip(), files, tuple(parents.split())))
         return commits

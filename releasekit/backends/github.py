@@ -59,15 +59,9 @@ class Label:
     description: str
 
 
-PENDING = Label(
-    "autorelease: pending", "ededed", "releasekit: release PR not merged or not tagged yet"
-)
-TAGGED = Label(
-    "autorelease: tagged", "0e8a16", "releasekit: merged, tagged and GitHub releases created"
-)
-PUBLISHED = Label(
-    "autorelease: published", "5319e7", "releasekit: every package is live on the index"
-)
+PENDING = Label("autorelease: pending", "ededed", "releasekit: release PR not merged or not tagged yet")
+TAGGED = Label("autorelease: tagged", "0e8a16", "releasekit: merged, tagged and GitHub releases created")
+PUBLISHED = Label("autorelease: published", "5319e7", "releasekit: every package is live on the index")
 
 
 class GitHub(GitHubHttp):
@@ -147,9 +141,7 @@ class GitHub(GitHubHttp):
         return response.status_code == 201
 
     def add_labels(self, number: int, names: Sequence[str]) -> None:
-        self.request(
-            "POST", f"/repos/{self.repo}/issues/{number}/labels", json={"labels": list(names)}
-        )
+        self.request("POST", f"/repos/{self.repo}/issues/{number}/labels", json={"labels": list(names)})
 
     def remove_label(self, number: int, name: str) -> bool:
         """Take ``name`` off an issue or PR; False if it was not there."""
@@ -189,9 +181,7 @@ class GitHub(GitHubHttp):
         data: dict[str, Any] = self._json(response, f"GET {path}")
         return data
 
-    def create_release(
-        self, *, tag: str, name: str, body: str, prerelease: bool, target: str
-    ) -> dict[str, Any]:
+    def create_release(self, *, tag: str, name: str, body: str, prerelease: bool, target: str) -> dict[str, Any]:
         path = f"/repos/{self.repo}/releases"
         response = self.request(
             "POST",

@@ -66,10 +66,7 @@ def _message(response: requests.Response) -> str:
         for err in errors[:5]:
             if isinstance(err, dict):
                 details.append(
-                    str(
-                        err.get("message")
-                        or " ".join(str(err.get(k, "")) for k in ("resource", "field", "code"))
-                    )
+                    str(err.get("message") or " ".join(str(err.get(k, "")) for k in ("resource", "field", "code")))
                 )
             else:
                 details.append(str(err))
@@ -136,9 +133,7 @@ class GitHubHttp:
         url = path if path.startswith("http") else f"{self.api_url}{path}"
 
         def attempt() -> requests.Response:
-            return self._attempt(
-                method, url, path=path, params=params, json=json, expect=expect, allow=allow
-            )
+            return self._attempt(method, url, path=path, params=params, json=json, expect=expect, allow=allow)
 
         try:
             return call_with_retries(
@@ -209,9 +204,7 @@ class GitHubHttp:
             wait = _retry_after(response)
             if wait is None and response.headers.get("X-RateLimit-Remaining") == "0":
                 try:
-                    wait = (
-                        max(0.0, float(response.headers["X-RateLimit-Reset"]) - time.time()) + 1.0
-                    )
+                    wait = max(0.0, float(response.headers["X-RateLimit-Reset"]) - time.time()) + 1.0
                 except (KeyError, ValueError):
                     wait = None
             if wait is None:
@@ -223,9 +216,7 @@ class GitHubHttp:
                     code="RK723",
                     hint="wait for the reset, or use a token with a higher limit",
                 )
-            raise TransientError(
-                f"GitHub {what}: {status} rate limited ({message})", retry_after=wait, status=status
-            )
+            raise TransientError(f"GitHub {what}: {status} rate limited ({message})", retry_after=wait, status=status)
         if status >= 500 or status == 408:
             raise TransientError(
                 f"GitHub {what}: {status} {message}",
@@ -248,9 +239,7 @@ class GitHubHttp:
                 hint="check GITHUB_API_URL",
             ) from None
 
-    def _paged(
-        self, path: str, params: Mapping[str, Any], *, pages: int = 10
-    ) -> list[dict[str, Any]]:
+    def _paged(self, path: str, params: Mapping[str, Any], *, pages: int = 10) -> list[dict[str, Any]]:
         """Follow ``Link: rel="next"`` for up to ``pages`` pages."""
         items: list[dict[str, Any]] = []
         url: str | None = path

@@ -29,9 +29,7 @@ from releasekit.errors import RegistryError
 from releasekit.support.redact import redact
 from releasekit.support.retry import TransientError
 
-SIMPLE_ACCEPT = (
-    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
-)
+SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
 NO_CACHE = {"Cache-Control": "no-cache, max-age=0", "Pragma": "no-cache"}
 USER_AGENT = f"releasekit/{__version__}"
 
@@ -117,8 +115,9 @@ def parse_simple_json(data: dict[str, Any], base_url: str) -> dict[str, IndexFil
 class IndexClient:
     """Reads one index. Every request bypasses caches and has a timeout."""
 
-    def __init__(self, check_url: str, json_api_url: str = "", *, timeout: float = 30.0,
-                 session: requests.Session | None = None) -> None:
+    def __init__(
+        self, check_url: str, json_api_url: str = "", *, timeout: float = 30.0, session: requests.Session | None = None
+    ) -> None:
         self.check_url = check_url.rstrip("/") + "/"
         self.json_api_url = json_api_url.rstrip("/") + "/" if json_api_url else ""
         self.timeout = timeout

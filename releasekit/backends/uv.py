@@ -74,9 +74,7 @@ def _accepted(text: str) -> tuple[str, ...]:
 
 def classify_publish(result: Result) -> PublishOutcome:
     text = result.stdout + "\n" + result.stderr
-    visible = "\n".join(
-        line for line in text.splitlines() if not line.startswith(("TRACE ", "DEBUG "))
-    ).strip()
+    visible = "\n".join(line for line in text.splitlines() if not line.startswith(("TRACE ", "DEBUG "))).strip()
     skipped = tuple(re.findall(r"File (\S+) already exists, skipping", text))
     uploaded = tuple(re.findall(r"Uploading (\S+) \(", text))
     statuses = [int(s) for s in _STATUS.findall(visible)]
@@ -139,9 +137,16 @@ class Uv:
         self.binary = binary or uv_binary()
         self.env = dict(env or {})
 
-    def _run(self, args: Sequence[str], *, cwd: Path | None = None, check: bool = True,
-             env: Mapping[str, str] | None = None, hint: str | None = None,
-             timeout: float | None = None) -> Result:
+    def _run(
+        self,
+        args: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        check: bool = True,
+        env: Mapping[str, str] | None = None,
+        hint: str | None = None,
+        timeout: float | None = None,
+    ) -> Result:
         merged = {**self.env, **(env or {})}
         return run([self.binary, *args], cwd=cwd, env=merged, check=check, hint=hint, timeout=timeout)
 
@@ -189,8 +194,9 @@ class Uv:
         self._run(args)
         return venv_python(path)
 
-    def install_requirements(self, python: Path, requirements: Sequence[str], *,
-                             timeout: float | None = None) -> Result:
+    def install_requirements(
+        self, python: Path, requirements: Sequence[str], *, timeout: float | None = None
+    ) -> Result:
         """`uv pip install` into ``python``'s environment from wherever uv is configured to look.
 
         No index flags: uv's own configuration and UV_* variables choose the index, exactly

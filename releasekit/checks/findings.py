@@ -40,10 +40,7 @@ def status_of(severity: Severity) -> Status:
 
 def record_json(value: Any) -> dict[str, Any]:
     """A finding, a gate result or a change as a JSON object: its fields in order, tuples as lists."""
-    return {
-        f.name: list(v) if isinstance(v := getattr(value, f.name), tuple) else v
-        for f in dataclasses.fields(value)
-    }
+    return {f.name: list(v) if isinstance(v := getattr(value, f.name), tuple) else v for f in dataclasses.fields(value)}
 
 
 def split_ids(values: Iterable[str]) -> list[str]:
@@ -51,8 +48,9 @@ def split_ids(values: Iterable[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def parse_ids(values: Collection[str], known: Sequence[str], *, kind: str, option: str, code: str,
-              listing: str) -> list[str]:
+def parse_ids(
+    values: Collection[str], known: Sequence[str], *, kind: str, option: str, code: str, listing: str
+) -> list[str]:
     """The ids of ``values``; one not in ``known`` is a usage error (exit 2) naming the closest id."""
     ids = split_ids(values)
     for item in ids:

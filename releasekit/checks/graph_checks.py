@@ -25,9 +25,7 @@ def cycles(ctx: CheckContext) -> list[Finding]:
     for component in hard.entangled():
         cycle = hard.subgraph(component).find_cycle() or component
         error = ctx.graph.cycle_error(cycle)
-        entangled = (
-            "" if len(component) == len(set(cycle)) else f"; all of {', '.join(component)} are entangled"
-        )
+        entangled = "" if len(component) == len(set(cycle)) else f"; all of {', '.join(component)} are entangled"
         first = ctx.ws.by_name[cycle[0]]
         found.append(
             Finding(
@@ -55,8 +53,7 @@ def cycles(ctx: CheckContext) -> list[Finding]:
                 f"{len(extras)} extra(s) of {source} in [project.optional-dependencies] point back at "
                 f"packages that depend on it: {shown}{more}; not a publish cycle: {source} is "
                 "published first and the extras are pinned exactly at build",
-                "nothing to do if these are batteries extras; otherwise move the shared code into "
-                "a new package",
+                "nothing to do if these are batteries extras; otherwise move the shared code into a new package",
             )
         )
     return found
@@ -65,17 +62,25 @@ def cycles(ctx: CheckContext) -> list[Finding]:
 def _self_dep_problem(pkg: Package, dep: Dependency, extras: set[str]) -> tuple[Severity, str, str] | None:
     """(severity, message, hint) for one requirement of ``pkg`` on itself, or None when it is fine."""
     if dep.extra_group is None:
-        return ("error", f"{pkg.name} lists itself ({dep.raw!r}) in [project] dependencies",
-                "remove it; to pull in extras by default, list their requirements directly")
+        return (
+            "error",
+            f"{pkg.name} lists itself ({dep.raw!r}) in [project] dependencies",
+            "remove it; to pull in extras by default, list their requirements directly",
+        )
     wanted = {normalize(e) for e in dep.extras}
     if not wanted:
-        return ("warning", f"{dep.section} lists {dep.raw!r}, {pkg.name} itself without extras, which adds nothing",
-                f"remove it, or name the extras to include: {pkg.name}[extra]")
+        return (
+            "warning",
+            f"{dep.section} lists {dep.raw!r}, {pkg.name} itself without extras, which adds nothing",
+            f"remove it, or name the extras to include: {pkg.name}[extra]",
+        )
     unknown = sorted(wanted - extras)
     if unknown:
-        return ("error",
-                f"{dep.section} refers to {pkg.name}[{', '.join(unknown)}], an extra {pkg.name} does not define",
-                "fix the extra's name; defined extras: " + (", ".join(sorted(extras)) or "none"))
+        return (
+            "error",
+            f"{dep.section} refers to {pkg.name}[{', '.join(unknown)}], an extra {pkg.name} does not define",
+            "fix the extra's name; defined extras: " + (", ".join(sorted(extras)) or "none"),
+        )
     return None
 
 
@@ -126,8 +131,7 @@ def orphan_deps(ctx: CheckContext) -> list[Finding]:
                         ctx.rel(pkg.manifest),
                         f"{pkg.name} depends on {dep.name} ({dep.table}), which is never "
                         f"published ({why_not}), so {pkg.name} cannot be installed "
-                        "from the index"
-                        + (f" with [{dep.extra_group}]" if optional else ""),
+                        "from the index" + (f" with [{dep.extra_group}]" if optional else ""),
                         f"release {dep.name} too, or drop the dependency",
                     )
                 )
@@ -135,8 +139,7 @@ def orphan_deps(ctx: CheckContext) -> list[Finding]:
                 if excluded is None:
                     excluded = _excluded_members(ctx)
                 why = (
-                    f"its directory {excluded[dep.name]} is excluded by [tool.uv.workspace] "
-                    "exclude"
+                    f"its directory {excluded[dep.name]} is excluded by [tool.uv.workspace] exclude"
                     if dep.name in excluded
                     else "no workspace member has that name"
                 )
@@ -148,8 +151,7 @@ def orphan_deps(ctx: CheckContext) -> list[Finding]:
                         ctx.rel(pkg.manifest),
                         f"{pkg.name} depends on {dep.name} as a workspace package "
                         f"([tool.uv.sources] {dep.name} = {{ workspace = true }}), but {why}",
-                        "add the package to [tool.uv.workspace] members, or drop the "
-                        "workspace source",
+                        "add the package to [tool.uv.workspace] members, or drop the workspace source",
                     )
                 )
     found.extend(_unused_sources(ctx))
@@ -168,9 +170,7 @@ def _unused_sources(ctx: CheckContext) -> list[Finding]:
     root_sources = set(ctx.ws.root_sources)
     dynamic = any("dependencies" in p.dynamic for p in ctx.ws.packages)
     vague = " (as far as releasekit can read them)" if dynamic else ""
-    places: list[tuple[str | None, Path, set[str], set[str]]] = [
-        (None, ctx.ws.manifest, root_sources, everywhere)
-    ]
+    places: list[tuple[str | None, Path, set[str], set[str]]] = [(None, ctx.ws.manifest, root_sources, everywhere)]
     for pkg in ctx.ws.packages:
         if not pkg.is_root:
             own = {d.name for d in pkg.dependencies} | set(pkg.group_requirements)
@@ -217,9 +217,8 @@ def internal_pins(ctx: CheckContext) -> list[Finding]:
                 )
             else:
                 continue
-            found.append(
-                Finding("internal_pins", "error", pkg.name, ctx.rel(pkg.manifest), *problem)
-            )
+            found.append(Finding("internal_pins", "error", pkg.name, ctx.rel(pkg.manifest), *problem))
     return found
+
 
 # --- missing_license / missing_readme -----------------------------------------------

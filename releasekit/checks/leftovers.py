@@ -48,31 +48,48 @@ def _live_holder(state_dir: Path) -> dict[str, Any] | None:
     return info
 
 
-def _leftover(severity: Severity, package: str | None, file: str, message: str, hint: str,
-              fixable: bool = False) -> Finding:
+def _leftover(
+    severity: Severity, package: str | None, file: str, message: str, hint: str, fixable: bool = False
+) -> Finding:
     return Finding("stale_artifacts", severity, package, file, message, hint, fixable)
 
 
 def _entry_leftover(entry: os.DirEntry[str], package: str | None, rel: str) -> Finding | None:
     """What is wrong with one file or folder next to a pyproject.toml, or None."""
     if TMP_MARK in entry.name and entry.is_file():
-        return _leftover("warning", package, rel, "temporary file left by a killed releasekit write",
-                         "delete it (releasekit check --fix does)", fixable=True)
+        return _leftover(
+            "warning",
+            package,
+            rel,
+            "temporary file left by a killed releasekit write",
+            "delete it (releasekit check --fix does)",
+            fixable=True,
+        )
     if entry.name.endswith(KEPT_ORIGINAL):
         return _leftover(
-            "error", package, rel,
+            "error",
+            package,
+            rel,
             "original saved by `releasekit restore` because the file was edited while releasekit had rewritten it",
             f"compare it with {entry.name[: -len(KEPT_ORIGINAL)]}, keep the right content, then delete it",
         )
     if entry.name.endswith(BACKUP_SUFFIXES) and entry.is_file():
-        return _leftover("warning", package, rel, "backup file left by an earlier run or editor",
-                         "compare it with the file it backs up, then delete it")
+        return _leftover(
+            "warning",
+            package,
+            rel,
+            "backup file left by an earlier run or editor",
+            "compare it with the file it backs up, then delete it",
+        )
     if entry.name == "dist" and entry.is_dir():
         content = _artifacts(Path(entry.path))
         if content:
             shown = ", ".join(content[:3]) + (f" and {len(content) - 3} more" if len(content) > 3 else "")
             return _leftover(
-                "warning", package, rel, f"dist/ holds {len(content)} file(s) from an earlier build ({shown})",
+                "warning",
+                package,
+                rel,
+                f"dist/ holds {len(content)} file(s) from an earlier build ({shown})",
                 "delete dist/ so an old file cannot be uploaded by mistake (releasekit check --fix does)",
                 fixable=True,
             )
@@ -88,15 +105,21 @@ def _journal_leftovers(ctx: CheckContext) -> list[Finding]:
     holder = _live_holder(ctx.ws.state_dir) if pending else None
     if holder is not None:
         # A release in progress owns these rewrites and restores them when it ends.
-        return [_leftover(
-            "warning", None, ctx.rel(ctx.ws.state_dir),
-            f"`releasekit {holder.get('command', '?')}` (pid {holder.get('pid')}) "
-            f"is running and has {len(pending)} file(s) rewritten",
-            "check again when it has finished",
-        )]
+        return [
+            _leftover(
+                "warning",
+                None,
+                ctx.rel(ctx.ws.state_dir),
+                f"`releasekit {holder.get('command', '?')}` (pid {holder.get('pid')}) "
+                f"is running and has {len(pending)} file(s) rewritten",
+                "check again when it has finished",
+            )
+        ]
     return [
         _leftover(
-            "error", None, ctx.rel(entry.path),
+            "error",
+            None,
+            ctx.rel(entry.path),
             f"rewritten by an interrupted run ({entry.reason or 'releasekit'}) and not restored yet",
             "run `releasekit restore` (every releasekit command also does it when no run is active)",
         )

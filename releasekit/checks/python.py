@@ -110,8 +110,7 @@ class PythonCheckBackend:
                             "error",
                             pkg.name,
                             ctx.rel(location),
-                            f"{pkg.name} {why}, but {name} is a single module, which cannot carry "
-                            "py.typed (PEP 561)",
+                            f"{pkg.name} {why}, but {name} is a single module, which cannot carry py.typed (PEP 561)",
                             f"turn {location.name} into a package directory with a py.typed file",
                         )
                     )
@@ -168,10 +167,9 @@ class PythonCheckBackend:
                         "error",
                         name,
                         ctx.rel(pkg.manifest),
-                        f"{name} is at {version}, but group {group!r} is at {reference} "
-                        f"({', '.join(holders)})",
+                        f"{name} is at {version}, but group {group!r} is at {reference} ({', '.join(holders)})",
                         f'set version = "{reference}" (`releasekit bump {name} --version '
-                        f'{reference}`), then bump the members of {group!r} together',
+                        f"{reference}`), then bump the members of {group!r} together",
                     )
                 )
         return found
@@ -187,23 +185,28 @@ class PythonCheckBackend:
         for pkg in ctx.ws.packages:
             file = ctx.rel(pkg.manifest)
             if name_re is not None and not name_re.search(pkg.name):
-                found.append(_naming(
-                    pkg, file,
-                    f"distribution name {pkg.name!r} does not match naming_pattern {config.naming_pattern!r}",
-                    "rename the package, or ignore this check for it in [tool.releasekit.checks.ignore]",
-                ))
+                found.append(
+                    _naming(
+                        pkg,
+                        file,
+                        f"distribution name {pkg.name!r} does not match naming_pattern {config.naming_pattern!r}",
+                        "rename the package, or ignore this check for it in [tool.releasekit.checks.ignore]",
+                    )
+                )
             if not pkg.is_root:
                 for pattern, template in config.directory_naming.items():
                     if fnmatch.fnmatchcase(pkg.relpath, pattern):
-                        want = normalize(
-                            template.format(dir=pkg.path.name, parent=pkg.path.parent.name)
-                        )
+                        want = normalize(template.format(dir=pkg.path.name, parent=pkg.path.parent.name))
                         if want != pkg.name:
-                            found.append(_naming(
-                                pkg, file, f"{pkg.relpath} should hold {want!r} (directory_naming "
-                                f"{pattern!r} = {template!r}), but holds {pkg.name!r}",
-                                "rename the directory or the package so the two agree",
-                            ))
+                            found.append(
+                                _naming(
+                                    pkg,
+                                    file,
+                                    f"{pkg.relpath} should hold {want!r} (directory_naming "
+                                    f"{pattern!r} = {template!r}), but holds {pkg.name!r}",
+                                    "rename the directory or the package so the two agree",
+                                )
+                            )
                         break
             if pkg.publishable and config.import_name_pattern:
                 found.extend(self._import_name(pkg, file, config.import_name_pattern))
@@ -217,12 +220,16 @@ class PythonCheckBackend:
         if expected in layout.packages or expected in layout.namespaces:
             return []
         ships = ", ".join(layout.packages) or "no import package"
-        return [_naming(
-            pkg, file, f"import package {expected!r} (import_name_pattern {pattern!r}) is not what "
-            f"{pkg.name} ships: {ships} (read from {layout.source})",
-            "rename the import package, or change [tool.releasekit.checks] import_name_pattern",
-            "warning",
-        )]
+        return [
+            _naming(
+                pkg,
+                file,
+                f"import package {expected!r} (import_name_pattern {pattern!r}) is not what "
+                f"{pkg.name} ships: {ships} (read from {layout.source})",
+                "rename the import package, or change [tool.releasekit.checks] import_name_pattern",
+                "warning",
+            )
+        ]
 
     # --- metadata_completeness ----------------------------------------------------------
 
@@ -247,8 +254,7 @@ class PythonCheckBackend:
                         pkg.name,
                         ctx.rel(pkg.manifest),
                         f"[project] has no {', '.join(missing)}",
-                        "add them: PyPI shows them on the project page and resolvers use "
-                        "requires-python",
+                        "add them: PyPI shows them on the project page and resolvers use requires-python",
                     )
                 )
         return found

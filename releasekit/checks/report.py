@@ -125,10 +125,7 @@ class CheckReport:
                     seen.add(key)
                     label = f.check + (f" {f.package}" if f.package else "")
                     text += f"  {label}: {hint}\n"
-        summary = (
-            f"{len(self.errors)} error(s), {len(self.warnings)} warning(s) "
-            f"from {len(self.checks_run)} checks"
-        )
+        summary = f"{len(self.errors)} error(s), {len(self.warnings)} warning(s) from {len(self.checks_run)} checks"
         if self.skipped:
             summary += f"; skipped: {', '.join(self.skipped)}"
         if self.ignored:

@@ -31,8 +31,7 @@ def check_ids(backends: Sequence[CheckBackend]) -> dict[str, CheckBackend]:
         for info in backend.checks():
             if info.id in owners:
                 raise ValueError(
-                    f"check id {info.id!r} is offered by both {owners[info.id].name!r} and "
-                    f"{backend.name!r}"
+                    f"check id {info.id!r} is offered by both {owners[info.id].name!r} and {backend.name!r}"
                 )
             owners[info.id] = backend
     return owners
@@ -62,8 +61,7 @@ def _validate(ws: Workspace, owners: dict[str, CheckBackend]) -> None:
     for pattern, ids in config.ignore.items():
         if not _is_glob(pattern) and normalize(pattern) not in ws.by_name:
             raise ConfigError(
-                f"[tool.releasekit.checks.ignore] names {pattern!r}, which is not a workspace "
-                "package",
+                f"[tool.releasekit.checks.ignore] names {pattern!r}, which is not a workspace package",
                 path=ws.manifest,
                 hint=did_you_mean(normalize(pattern), ws.by_name, "use a package name or a glob"),
                 code="RK123",
@@ -133,9 +131,7 @@ def run_checks(
         ctx = CheckContext(ws, selection or Selection())
         findings, ignored = _collect(ctx, owners, enabled)
     order = {"error": 0, "warning": 1}
-    findings.sort(
-        key=lambda f: (order[f.severity], f.check, f.package or "", f.file or "", f.message)
-    )
+    findings.sort(key=lambda f: (order[f.severity], f.check, f.package or "", f.file or "", f.message))
     return CheckReport(
         root=str(ws.root),
         findings=tuple(findings),

@@ -13,8 +13,7 @@ CHECKS = (
     CheckInfo("self_deps", "a package that depends on itself (extras of itself are fine)"),
     CheckInfo(
         "orphan_deps",
-        "an internal dependency that is excluded from, absent in, or never published by the "
-        "workspace",
+        "an internal dependency that is excluded from, absent in, or never published by the workspace",
     ),
     CheckInfo(
         "internal_pins",
@@ -28,8 +27,7 @@ CHECKS = (
     CheckInfo("missing_readme", "a publishable package without a README"),
     CheckInfo(
         "stale_artifacts",
-        "leftovers of a killed run (temp files, backups, journal entries) and non-empty dist/ "
-        "folders",
+        "leftovers of a killed run (temp files, backups, journal entries) and non-empty dist/ folders",
         fixable=True,
     ),
 )

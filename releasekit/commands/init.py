@@ -59,9 +59,7 @@ def _wanted() -> list[tuple[tuple[str, ...], Any]]:
     wanted: list[tuple[tuple[str, ...], Any]] = [
         (("tool", "releasekit", key), value) for key, value in DEFAULTS.items()
     ]
-    wanted += [
-        (("tool", "releasekit", "index", key), value) for key, value in INDEX_DEFAULTS.items()
-    ]
+    wanted += [(("tool", "releasekit", "index", key), value) for key, value in INDEX_DEFAULTS.items()]
     wanted.append((("tool", "doit", "loader"), LOADER_NAME))
     wanted.append((("tool", "doit", "plugins", "loader", LOADER_NAME), LOADER_SPEC))
     wanted.append((("tool", "doit", "plugins", "command", "run"), RUN_SPEC))
@@ -95,9 +93,7 @@ def _landed(old_text: str, new_text: str) -> bool:
 
 def _contains(big: Any, small: Any) -> bool:
     if isinstance(small, dict):
-        return isinstance(big, dict) and all(
-            k in big and _contains(big[k], v) for k, v in small.items()
-        )
+        return isinstance(big, dict) and all(k in big and _contains(big[k], v) for k, v in small.items())
     return bool(big == small)
 
 
@@ -134,9 +130,7 @@ def _add_settings(text: str, *, inline: bool) -> tuple[str, list[str]]:
     if doit is None:
         doit = new_table(tool)
         if not isinstance(doit, InlineTable):
-            doit.comment(
-                "lets plain `doit list`, `doit publish` and `doit -n N` load releasekit's tasks"
-            )
+            doit.comment("lets plain `doit list`, `doit publish` and `doit -n N` load releasekit's tasks")
         tool["doit"] = doit
         doit = tool["doit"]
     if "loader" not in doit:

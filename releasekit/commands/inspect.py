@@ -35,8 +35,9 @@ def plan(args: argparse.Namespace) -> int:
     ws = workspace(args)
     bump = bump_from_args(args)
     sel = selection(args)
-    preview = api.plan(ws, sel, bump, smoke_test=False if args.no_smoke_test else None,
-                       staged=False if args.no_stage else None)
+    preview = api.plan(
+        ws, sel, bump, smoke_test=False if args.no_smoke_test else None, staged=False if args.no_stage else None
+    )
     write(plan_view.plan(preview, args.format))
     if bump.empty and args.format == "table":
         _pending_releases(ws, sel)
@@ -57,6 +58,8 @@ def _pending_releases(ws: Workspace, sel: Selection) -> None:
     if versions:
         shown = ", ".join(f"{n} {ws.by_name[n].version} -> {v}" for n, v in sorted(versions.items())[:4])
         more = f" and {len(versions) - 4} more" if len(versions) > 4 else ""
-        print(f"releasekit: commits since the last release tags would bump {len(versions)} package(s): "
-              f"{shown}{more} (see `releasekit plan --from-commits`; `releasekit prepare` releases them)",
-              file=sys.stderr)
+        print(
+            f"releasekit: commits since the last release tags would bump {len(versions)} package(s): "
+            f"{shown}{more} (see `releasekit plan --from-commits`; `releasekit prepare` releases them)",
+            file=sys.stderr,
+        )

@@ -20,17 +20,27 @@ if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that 
 def add_index_arguments(p: argparse.ArgumentParser) -> None:
     """The options that resolve an index, on every command that resolves one (one definition)."""
     index = p.add_argument_group("index (mirrors uv publish)")
-    index.add_argument("--target", choices=("pypi", "testpypi", "custom"),
-                       help="preset for the URLs below (default: index.target from config)")
+    index.add_argument(
+        "--target",
+        choices=("pypi", "testpypi", "custom"),
+        help="preset for the URLs below (default: index.target from config)",
+    )
     index.add_argument("--publish-url", metavar="URL", help="upload endpoint (uv's --publish-url)")
-    index.add_argument("--check-url", metavar="URL",
-                       help="simple index used for dedupe, polling, verification and smoke installs")
+    index.add_argument(
+        "--check-url", metavar="URL", help="simple index used for dedupe, polling, verification and smoke installs"
+    )
     index.add_argument("--json-api-url", metavar="URL", help="PyPI-style JSON API base; '' to disable")
-    index.add_argument("--fallback-url", metavar="URL",
-                       help="index for third-party dependencies in smoke tests and trials; 'none' (or '') for "
-                       "none: only the target or throwaway index, e.g. offline")
-    index.add_argument("--trusted-publishing", choices=("auto", "always", "never"),
-                       help="OIDC trusted publishing (auto: in GitHub Actions when no token is set)")
+    index.add_argument(
+        "--fallback-url",
+        metavar="URL",
+        help="index for third-party dependencies in smoke tests and trials; 'none' (or '') for "
+        "none: only the target or throwaway index, e.g. offline",
+    )
+    index.add_argument(
+        "--trusted-publishing",
+        choices=("auto", "always", "never"),
+        help="OIDC trusted publishing (auto: in GitHub Actions when no token is set)",
+    )
 
 
 class IndexOverrides(TypedDict):
@@ -58,27 +68,48 @@ def index_overrides(args: argparse.Namespace) -> IndexOverrides:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_index_arguments(p)
     run = p.add_argument_group("run")
-    run.add_argument("-j", "-n", "--concurrency", type=int, metavar="N",
-                     help="parallel workers (0 = auto; -n like doit -n N)")
+    run.add_argument(
+        "-j", "-n", "--concurrency", type=int, metavar="N", help="parallel workers (0 = auto; -n like doit -n N)"
+    )
     run.add_argument("--max-retries", type=int, metavar="N", help="retries per network operation")
     run.add_argument("--retry-base-delay", type=float, metavar="S", help="backoff base in seconds (full jitter)")
     run.add_argument("--poll-timeout", type=float, metavar="S", help="seconds to wait for the index to list uploads")
     run.add_argument("--no-smoke-test", action="store_true", help="skip the install-and-import stage")
-    run.add_argument("--no-stage", action="store_true",
-                     help="skip the staged gate (build, install and import everything from a throwaway local "
-                     "index before the first upload); the smoke test then runs after each upload")
-    run.add_argument("--deep-import", action="store_true",
-                     help="the smoke stage imports every module each wheel ships (smoke.import_all for this run)")
-    run.add_argument("--skip-existing", action="store_true",
-                     help="keep files already on the index even when they differ from this build")
-    run.add_argument("--start-method", choices=("spawn", "forkserver", "fork"), default="spawn",
-                     help="multiprocessing start method for doit's workers (default: spawn)")
+    run.add_argument(
+        "--no-stage",
+        action="store_true",
+        help="skip the staged gate (build, install and import everything from a throwaway local "
+        "index before the first upload); the smoke test then runs after each upload",
+    )
+    run.add_argument(
+        "--deep-import",
+        action="store_true",
+        help="the smoke stage imports every module each wheel ships (smoke.import_all for this run)",
+    )
+    run.add_argument(
+        "--skip-existing",
+        action="store_true",
+        help="keep files already on the index even when they differ from this build",
+    )
+    run.add_argument(
+        "--start-method",
+        choices=("spawn", "forkserver", "fork"),
+        default="spawn",
+        help="multiprocessing start method for doit's workers (default: spawn)",
+    )
     run.add_argument("--dry-run", action="store_true", help="print the plan and the settings; change nothing")
-    run.add_argument("--rehearse", action="store_true",
-                     help="run the whole pipeline against a throwaway pypiserver on 127.0.0.1, then tear it down")
-    run.add_argument("--format", choices=("table", "json"), default="table",
-                     help="table: progress on stderr, summary table on stdout; "
-                     "json: NDJSON events on stdout, the last line is the summary")
+    run.add_argument(
+        "--rehearse",
+        action="store_true",
+        help="run the whole pipeline against a throwaway pypiserver on 127.0.0.1, then tear it down",
+    )
+    run.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table: progress on stderr, summary table on stdout; "
+        "json: NDJSON events on stdout, the last line is the summary",
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress lines, only the summary")
     run.add_argument("-v", "--verbose", action="store_true", help="also show every step inside a stage")
 
@@ -119,10 +150,20 @@ def _destination(settings: PublishSettings, rehearse: bool) -> dict[str, str]:
     """Where a run would go, as a dry run tells it (the throwaway index under --rehearse)."""
     if rehearse:
         local = "http://127.0.0.1:<port>/"
-        return {"publish_url": local, "check_url": local + "simple/", "json_api_url": "",
-                "fallback_url": settings.fallback_url, "auth": "username/password of the throwaway index"}
-    return {"publish_url": settings.publish_url, "check_url": settings.check_url,
-            "json_api_url": settings.json_api_url, "fallback_url": settings.fallback_url, "auth": settings.auth}
+        return {
+            "publish_url": local,
+            "check_url": local + "simple/",
+            "json_api_url": "",
+            "fallback_url": settings.fallback_url,
+            "auth": "username/password of the throwaway index",
+        }
+    return {
+        "publish_url": settings.publish_url,
+        "check_url": settings.check_url,
+        "json_api_url": settings.json_api_url,
+        "fallback_url": settings.fallback_url,
+        "auth": settings.auth,
+    }
 
 
 def _preflight(ws: Workspace, plan: Plan, settings: PublishSettings, args: argparse.Namespace) -> None:

@@ -10,16 +10,34 @@ from releasekit.report import DEFAULT_MAX_ROWS, FORMATS
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("run", nargs="?", default="last", metavar="RUN_ID",
-                   help="`last` (default: the newest run, interrupted ones included), a run id from "
-                   "<state>/runs/, or the path of a run directory (a CI artifact)")
-    p.add_argument("--format", choices=FORMATS, default="table",
-                   help="html writes a self-contained page (default: report.html in the run's directory) "
-                   "and prints its path")
-    p.add_argument("-o", "--output", type=Path, metavar="FILE",
-                   help="write the report to FILE instead of stdout (`-`: stdout, also for html)")
-    p.add_argument("--max-rows", type=int, default=None, metavar="N",
-                   help=f"timeline rows before packages collapse to one row per level (default: {DEFAULT_MAX_ROWS})")
+    p.add_argument(
+        "run",
+        nargs="?",
+        default="last",
+        metavar="RUN_ID",
+        help="`last` (default: the newest run, interrupted ones included), a run id from "
+        "<state>/runs/, or the path of a run directory (a CI artifact)",
+    )
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="html writes a self-contained page (default: report.html in the run's directory) and prints its path",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the report to FILE instead of stdout (`-`: stdout, also for html)",
+    )
+    p.add_argument(
+        "--max-rows",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"timeline rows before packages collapse to one row per level (default: {DEFAULT_MAX_ROWS})",
+    )
 
 
 def report(args: argparse.Namespace) -> int:

@@ -16,9 +16,7 @@ def restore(args: argparse.Namespace) -> int:
     # restoring them must not depend on their being parseable.
     located = locate(getattr(args, "workspace", None) or Path.cwd())
     tool = located.data.get("tool", {})
-    config = parse_config(
-        tool.get("releasekit") if isinstance(tool, dict) else None, located.manifest, located.text
-    )
+    config = parse_config(tool.get("releasekit") if isinstance(tool, dict) else None, located.manifest, located.text)
     state = config.state_path(located.root)
     # A state directory that cannot be written still lets the files be put back (RK313 says
     # which ones could not be, and how to do it by hand); a live run's files are its own (RK300).

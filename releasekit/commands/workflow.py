@@ -40,8 +40,7 @@ def add_history_options(parser: argparse.ArgumentParser, *, for_plan: bool) -> N
     group.add_argument(
         "--prerelease",
         metavar="LABEL",
-        help="make prereleases: a, b, rc (also alpha, beta, rc.1...) or dev; "
-        "counters advance past existing tags",
+        help="make prereleases: a, b, rc (also alpha, beta, rc.1...) or dev; counters advance past existing tags",
     )
     group.add_argument(
         "--promote",
@@ -106,9 +105,7 @@ def register(command: Command, selection_options: Options) -> None:
         metavar="OWNER/NAME",
         help="also notify this repository (repeatable; adds to downstream_repositories)",
     )
-    p.add_argument(
-        "--force", action="store_true", help="notify repositories that were already notified"
-    )
+    p.add_argument("--force", action="store_true", help="notify repositories that were already notified")
     p.add_argument(
         "--target",
         choices=("pypi", "testpypi", "custom"),
@@ -152,8 +149,9 @@ def plan_from_commits(args: argparse.Namespace) -> int:
         prerelease=args.prerelease,
         promote=args.promote,
     )
-    preview = analysis.plan(ws, smoke_test=False if args.no_smoke_test else None,
-                            staged=False if getattr(args, "no_stage", False) else None)
+    preview = analysis.plan(
+        ws, smoke_test=False if args.no_smoke_test else None, staged=False if getattr(args, "no_stage", False) else None
+    )
     # What the selection leaves out is listed as `plan` lists it (the analysis shows only releases).
     skipped = release_set(ws, selection(args)).skipped
     write(plan_view.plan(dataclasses.replace(preview, skipped=skipped), args.format))

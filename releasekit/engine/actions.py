@@ -50,6 +50,7 @@ Settings = SettingsData
 # A dict (stored by doit as the task's values) or doit's TaskFailed/TaskError (untyped).
 Result: TypeAlias = Any
 
+
 def run_stage(stage: str, package: Package, settings: Settings, body: Callable[[], dict[str, Any]]) -> Result:
     worker_init()
     name = package["name"]
@@ -61,18 +62,28 @@ def run_stage(stage: str, package: Package, settings: Settings, body: Callable[[
     except Exception as exc:
         error = envfaults.stage_error(exc, f"{stage}:{name}", settings.get("state_dir"))
         if error is None:  # a bug: one line here, the traceback in a file of the run
-            saved = save_crash_report(redact(traceback.format_exc()), os.path.join(os.path.dirname(events), "logs")
-                                      if events else None)
-            message = (f"error[RK999] internal error in {stage}:{name}: {redact(repr(exc))} "
-                       f"(hint: this is a bug in releasekit; {saved}, please report it)")
+            saved = save_crash_report(
+                redact(traceback.format_exc()), os.path.join(os.path.dirname(events), "logs") if events else None
+            )
+            message = (
+                f"error[RK999] internal error in {stage}:{name}: {redact(repr(exc))} "
+                f"(hint: this is a bug in releasekit; {saved}, please report it)"
+            )
             emit(events, name, stage, "fail", message=message, code="RK999")
             return TaskError(message)
         message = error.one_line()
-        emit(events, name, stage, "fail", message=message, code=error.code,
-             seconds=round(time.monotonic() - started, 3))
+        emit(
+            events, name, stage, "fail", message=message, code=error.code, seconds=round(time.monotonic() - started, 3)
+        )
         return TaskFailed(message)
-    emit(events, name, stage, "done", seconds=round(time.monotonic() - started, 3),
-         **{k: v for k, v in result.items() if k in ("status", "reused", "uploaded", "polls", "checked")})
+    emit(
+        events,
+        name,
+        stage,
+        "done",
+        seconds=round(time.monotonic() - started, 3),
+        **{k: v for k, v in result.items() if k in ("status", "reused", "uploaded", "polls", "checked")},
+    )
     return result
 
 
@@ -82,11 +93,22 @@ def index_client(settings: Settings) -> IndexClient:
 
 def with_retries(settings: Settings, package: Package, stage: str, func: Callable[[], Any]) -> Any:
     def on_retry(attempt: int, delay: float, exc: BaseException) -> None:
-        emit(settings.get("events_path", ""), package["name"], stage, "retry",
-             attempt=attempt, delay=round(delay, 2), cause=redact(str(exc))[:300])
+        emit(
+            settings.get("events_path", ""),
+            package["name"],
+            stage,
+            "retry",
+            attempt=attempt,
+            delay=round(delay, 2),
+            cause=redact(str(exc))[:300],
+        )
 
-    return call_with_retries(func, max_retries=int(settings["max_retries"]),
-                             base_delay=float(settings["retry_base_delay"]), on_retry=on_retry)
+    return call_with_retries(
+        func,
+        max_retries=int(settings["max_retries"]),
+        base_delay=float(settings["retry_base_delay"]),
+        on_retry=on_retry,
+    )
 
 
 def intact_record(package: Package, settings: Settings) -> BuildRecord:
@@ -183,8 +205,12 @@ def probe(package: Package, settings: Settings) -> dict[str, Any]:
     """What the index already has of this version. Never fails: the answer is advisory."""
     worker_init()
     try:
-        files = with_retries(settings, package, "probe",
-                          lambda: index_client(settings).version_files(package["name"], package["version"]))
+        files = with_retries(
+            settings,
+            package,
+            "probe",
+            lambda: index_client(settings).version_files(package["name"], package["version"]),
+        )
         return {"ok": True, "files": {fn: (f.sha256 or "") for fn, f in files.items()}}
     except Exception as exc:
         return {"ok": False, "error": redact(str(exc))[:500], "files": {}}
@@ -228,8 +254,14 @@ def _upload(package: Package, settings: Settings) -> dict[str, Any]:
     except IntegrityError:
         if settings.get("skip_existing"):
             note(settings["state_dir"], name, version, settings["check_url"], "upload", "existing-differs")
-            emit(events, name, "upload", "step", step="skip-existing",
-                 detail="different files already on the index; kept them (--skip-existing)")
+            emit(
+                events,
+                name,
+                "upload",
+                "step",
+                step="skip-existing",
+                detail="different files already on the index; kept them (--skip-existing)",
+            )
             return {"status": "existing", "uploaded": []}
         raise
     missing = [fn for fn in record.files if fn not in already]
@@ -248,8 +280,7 @@ def _upload(package: Package, settings: Settings) -> dict[str, Any]:
     def attempt() -> None:
         attempts["n"] += 1
         listed = remote() if attempts["n"] > 1 else {}
-        still = [fn for fn in (record.files if attempts["n"] > 1 else missing)
-                 if fn not in stored and fn not in listed]
+        still = [fn for fn in (record.files if attempts["n"] > 1 else missing) if fn not in stored and fn not in listed]
         if not still:
             return
         emit(events, name, "upload", "step", step="uv publish", files=still, attempt=attempts["n"])
@@ -292,8 +323,9 @@ def _upload(package: Package, settings: Settings) -> dict[str, Any]:
                 hint="set UV_PUBLISH_TOKEN (or UV_PUBLISH_USERNAME/UV_PUBLISH_PASSWORD), "
                 "or configure trusted publishing",
             )
-        raise PublishError(f"uv publish failed: {_last_line(outcome.message)}", code="RK606",
-                           hint="see the message from the index")
+        raise PublishError(
+            f"uv publish failed: {_last_line(outcome.message)}", code="RK606", hint="see the message from the index"
+        )
 
     with_retries(settings, package, "upload", attempt)
     note(settings["state_dir"], name, version, settings["check_url"], "upload", "uploaded")
@@ -325,8 +357,14 @@ def _settle_duplicate(package: Package, settings: Settings, local: dict[str, str
             listed = {}
         _compare(local, listed)
         if all(fn in listed for fn in local):
-            emit(settings.get("events_path", ""), name, "upload", "step", step="settled",
-                 detail="the index already had identical files")
+            emit(
+                settings.get("events_path", ""),
+                name,
+                "upload",
+                "step",
+                step="settled",
+                detail="the index already had identical files",
+            )
             return
         if time.monotonic() > deadline:
             raise PublishError(
@@ -346,8 +384,9 @@ def finish(package: Package, settings: Settings) -> Result:
     def body() -> dict[str, Any]:
         record = intact_record(package, settings)
         status = notes_for(record, settings["check_url"]).get("upload", "uploaded")
-        note(settings["state_dir"], package["name"], package["version"], settings["check_url"],
-             "published", time.time())
+        note(
+            settings["state_dir"], package["name"], package["version"], settings["check_url"], "published", time.time()
+        )
         return {"status": status}
 
     return run_stage("publish", package, settings, body)

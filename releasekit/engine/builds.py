@@ -59,9 +59,13 @@ def load_record(state_dir: str | Path, name: str, version: str) -> BuildRecord |
     try:
         raw = read_json(path)
         return BuildRecord(
-            name=raw["name"], version=raw["version"], fingerprint=raw["fingerprint"],
-            files=dict(raw["files"]), pins=dict(raw.get("pins", {})),
-            built_at=float(raw.get("built_at", 0)), notes=dict(raw.get("notes", {})),
+            name=raw["name"],
+            version=raw["version"],
+            fingerprint=raw["fingerprint"],
+            files=dict(raw["files"]),
+            pins=dict(raw.get("pins", {})),
+            built_at=float(raw.get("built_at", 0)),
+            notes=dict(raw.get("notes", {})),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -83,7 +83,9 @@ def resolve_credentials(target: str, mode: str, environ: Mapping[str, str]) -> C
         if oidc:
             return Credentials("trusted-publishing", "GitHub Actions OIDC", "always")
         return Credentials(
-            "none", "", "always",
+            "none",
+            "",
+            "always",
             problem="trusted publishing is `always`, but no OIDC token is available (outside GitHub "
             "Actions, or ACTIONS_ID_TOKEN_REQUEST_URL/ACTIONS_ID_TOKEN_REQUEST_TOKEN not set)",
             hint=OIDC_HINT,
@@ -101,7 +103,9 @@ def resolve_credentials(target: str, mode: str, environ: Mapping[str, str]) -> C
         if not user:
             have, lack = lack, have
         return Credentials(
-            "none", "", "never",
+            "none",
+            "",
+            "never",
             problem=f"{have} is set but {lack} is not",
             hint=f"set {lack} too, or use UV_PUBLISH_TOKEN",
         )

@@ -42,9 +42,7 @@ def bottom_levels(deps: Mapping[str, Sequence[str]], weight_of: Callable[[str], 
                 stack.append((child, iter(waiting_on[child])))
                 continue
             stack.pop()
-            level[name] = weight_of(name) + max(
-                (level[c] for c in waiting_on[name]), default=0.0
-            )
+            level[name] = weight_of(name) + max((level[c] for c in waiting_on[name]), default=0.0)
     return level
 
 

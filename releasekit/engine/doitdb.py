@@ -31,9 +31,14 @@ _TABLE = "create table if not exists doit (task_id text not null primary key, ta
 def _db_error(exc: sqlite3.Error, path: Path | str, doing: str) -> ReleasekitError:
     if isinstance(exc, sqlite3.OperationalError):  # a full disk, a read-only or unopenable file
         return envfaults.from_text(str(exc), doing=doing, path=path) or envfaults.fault(
-            envfaults.READ_ONLY, path, f"sqlite: {exc}", doing=doing)
-    return StateError(f"doit's database is damaged: {exc}", path=path, code="RK302",
-                      hint="delete it: it is only a cache, the next run asks the index again")
+            envfaults.READ_ONLY, path, f"sqlite: {exc}", doing=doing
+        )
+    return StateError(
+        f"doit's database is damaged: {exc}",
+        path=path,
+        code="RK302",
+        hint="delete it: it is only a cache, the next run asks the index again",
+    )
 
 
 def check_database(path: Path) -> None:

@@ -27,8 +27,14 @@ class Collector:
     def update(self, task: Any, status: TaskStatus, message: str = "", values: dict[str, Any] | None = None) -> None:
         if task.name not in self.outcomes:
             return  # group tasks and helper tasks are not shown
-        event = TaskEvent(task.name, self.outcomes[task.name].stage, self.outcomes[task.name].package,
-                          status, message, dict(values or {}))
+        event = TaskEvent(
+            task.name,
+            self.outcomes[task.name].stage,
+            self.outcomes[task.name].package,
+            status,
+            message,
+            dict(values or {}),
+        )
         self.outcomes[task.name] = event
         self.observer.on_task(event)
         if status is TaskStatus.FAILED and self.on_fault is not None and envfaults.is_fault_line(message):

@@ -66,10 +66,20 @@ class DrainRunner(MRunner):  # type: ignore[misc]
 
     Queue = staticmethod(PollingQueue)
 
-    def __init__(self, dep_manager: Dependency, reporter: Any, control: RunControl, *, workers: int,
-                 continue_: bool = True, always: bool = False, stream: Stream | None = None) -> None:
-        super().__init__(dep_manager, reporter, continue_=continue_, always_execute=always, stream=stream,
-                         num_process=workers)
+    def __init__(
+        self,
+        dep_manager: Dependency,
+        reporter: Any,
+        control: RunControl,
+        *,
+        workers: int,
+        continue_: bool = True,
+        always: bool = False,
+        stream: Stream | None = None,
+    ) -> None:
+        super().__init__(
+            dep_manager, reporter, continue_=continue_, always_execute=always, stream=stream, num_process=workers
+        )
         self.control = control
         self.gate = WorkerGate()
         self.workers: list[BaseProcess] = []
@@ -136,9 +146,18 @@ class DrainRunner(MRunner):  # type: ignore[misc]
         super().process_task_result(node, base_fail)
 
 
-def run_tasks(tasks: list[Task], selected: Sequence[str] | None, dep_manager: Dependency, reporter: Any,
-              control: RunControl, *, workers: int, stream: Stream | None = None, continue_: bool = True,
-              always: bool = False) -> int:
+def run_tasks(
+    tasks: list[Task],
+    selected: Sequence[str] | None,
+    dep_manager: Dependency,
+    reporter: Any,
+    control: RunControl,
+    *,
+    workers: int,
+    stream: Stream | None = None,
+    continue_: bool = True,
+    always: bool = False,
+) -> int:
     """Run ``selected`` tasks (and what they need) on ``workers`` processes; doit's exit status.
 
     doit's task control, dependency database and reporter; releasekit's dispatch order, and
@@ -146,7 +165,8 @@ def run_tasks(tasks: list[Task], selected: Sequence[str] | None, dep_manager: De
     """
     task_control = TaskControl(tasks)
     task_control.process(None if selected is None else list(selected))
-    runner = DrainRunner(dep_manager, reporter, control, workers=workers, continue_=continue_, always=always,
-                         stream=stream)
+    runner = DrainRunner(
+        dep_manager, reporter, control, workers=workers, continue_=continue_, always=always, stream=stream
+    )
     with signals_to(control):
         return runner.run_all(task_control.task_dispatcher())

@@ -50,8 +50,16 @@ def _poll(package: Package, settings: Settings) -> dict[str, Any]:
                 "lists is never sent again, one it dropped is uploaded again)",
             )
         if polls % 10 == 0:
-            emit(settings.get("events_path", ""), name, "poll", "step", step="waiting", polls=polls,
-                 missing=missing, elapsed=round(elapsed, 1))
+            emit(
+                settings.get("events_path", ""),
+                name,
+                "poll",
+                "step",
+                step="waiting",
+                polls=polls,
+                missing=missing,
+                elapsed=round(elapsed, 1),
+            )
         time.sleep(min(interval, max(0.05, timeout - elapsed)))
 
 
@@ -67,8 +75,14 @@ def _verify(package: Package, settings: Settings) -> dict[str, Any]:
     name, version = package["name"], package["version"]
     record = intact_record(package, settings)
     if notes_for(record, settings["check_url"]).get("upload") == "existing-differs":
-        emit(settings.get("events_path", ""), name, "verify", "step", step="skipped",
-             detail="the index keeps files that differ from this build (--skip-existing)")
+        emit(
+            settings.get("events_path", ""),
+            name,
+            "verify",
+            "step",
+            step="skipped",
+            detail="the index keeps files that differ from this build (--skip-existing)",
+        )
         return {"status": "skipped-existing", "checked": {}}
     client = index_client(settings)
     listed = with_retries(settings, package, "verify", lambda: client.version_files(name, version))
@@ -76,8 +90,11 @@ def _verify(package: Package, settings: Settings) -> dict[str, Any]:
     for filename, sha in sorted(record.files.items()):
         item = listed.get(filename)
         if item is None:
-            raise PublishError(f"{filename} disappeared from the index", code="RK611",
-                               hint="someone removed it; investigate before releasing again")
+            raise PublishError(
+                f"{filename} disappeared from the index",
+                code="RK611",
+                hint="someone removed it; investigate before releasing again",
+            )
         if item.sha256 is not None:
             if item.sha256 != sha:
                 raise _mismatch(filename, "the simple index", item.sha256, sha)
@@ -95,14 +112,20 @@ def _verify(package: Package, settings: Settings) -> dict[str, Any]:
             url = listed[filename].url
             theirs = with_retries(settings, package, "verify", functools.partial(client.download_sha256, url))
             if theirs is None:
-                raise PublishError(f"{filename} is listed but cannot be downloaded", code="RK611",
-                                   hint="the index may still be propagating; rerun shortly")
+                raise PublishError(
+                    f"{filename} is listed but cannot be downloaded",
+                    code="RK611",
+                    hint="the index may still be propagating; rerun shortly",
+                )
             if theirs != sha:
                 raise _mismatch(filename, "the downloaded file", theirs, sha)
             checked["download"] += 1
     if not any(checked.values()):
-        raise PublishError(f"the index offers no way to check the hashes of {name} {version}",
-                           code="RK612", hint="enable verify_download or use an index that lists sha256")
+        raise PublishError(
+            f"the index offers no way to check the hashes of {name} {version}",
+            code="RK612",
+            hint="enable verify_download or use an index that lists sha256",
+        )
     note(settings["state_dir"], name, version, settings["check_url"], "verify", checked)
     return {"status": "verified", "checked": checked}
 

@@ -117,8 +117,9 @@ class PypiServer:
         server.task_dispatcher.shutdown()
 
 
-def serve_pypiserver(roots: Sequence[Path], *, threads: int = 8, name: str = "releasekit-local-index",
-                     **options: Any) -> PypiServer:
+def serve_pypiserver(
+    roots: Sequence[Path], *, threads: int = 8, name: str = "releasekit-local-index", **options: Any
+) -> PypiServer:
     """Start pypiserver over ``roots`` (uploads land in the first); ``options`` go to
     ``pypiserver.app`` (authenticate, password_file, hash_algo). Stop it with ``stop()``."""
     import pypiserver
@@ -178,7 +179,8 @@ def _handler(packages: Path) -> type[BaseHTTPRequestHandler]:
                 wanted = re.sub(r"[-_.]+", "-", match.group(1)).lower()
                 links = "".join(
                     f'<a href="/packages/{html.escape(fn)}#sha256={sha256_file(p)}">{html.escape(fn)}</a>\n'
-                    for fn, p in sorted(files.items()) if _project_of(fn) == wanted
+                    for fn, p in sorted(files.items())
+                    if _project_of(fn) == wanted
                 )
                 if links:
                     self._page(f"Links for {wanted}", links, body)

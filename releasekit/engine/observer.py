@@ -59,8 +59,10 @@ def destination(settings: PublishSettings) -> str:
     """Where a run goes and what it reaches over the network, for every front end's header."""
     fallback = settings.fallback_url
     third_party = f"third-party packages from {fallback}" if fallback else "no third-party index"
-    return (f"to {settings.publish_url} (check {settings.check_url}; auth: {settings.auth}; {third_party}; "
-            f"{settings.concurrency} workers")
+    return (
+        f"to {settings.publish_url} (check {settings.check_url}; auth: {settings.auth}; {third_party}; "
+        f"{settings.concurrency} workers"
+    )
 
 
 class NullObserver:

@@ -32,9 +32,7 @@ def pinned_text(text: str, pins: Mapping[str, str]) -> tuple[str, list[tuple[str
 
 
 @contextlib.contextmanager
-def pinned(
-    journal: Journal, manifest: Path, pins: Mapping[str, str], reason: str
-) -> Iterator[list[tuple[str, str]]]:
+def pinned(journal: Journal, manifest: Path, pins: Mapping[str, str], reason: str) -> Iterator[list[tuple[str, str]]]:
     """Pin ``manifest`` inside the block; the original bytes are back on every exit path."""
     original = manifest.read_bytes()
     new_text, changes = pinned_text(original.decode("utf-8"), pins)

@@ -80,8 +80,10 @@ class UploadIsCurrent:
         return upload_is_current(task, values, self.name, self.version, self.state_dir)
 
     def __repr__(self) -> str:
-        return (f"up to date when the index already lists every file of {self.name} {self.version} "
-                f"with the sha256 of this build (probe:{self.name}, no upload needed)")
+        return (
+            f"up to date when the index already lists every file of {self.name} {self.version} "
+            f"with the sha256 of this build (probe:{self.name}, no upload needed)"
+        )
 
 
 def upload_is_current(task: Any, values: Any, name: str, version: str, state_dir: str) -> bool:
@@ -129,8 +131,9 @@ def task_dicts(plan: Plan, settings: PublishSettings, ws: Workspace | None = Non
     return stages
 
 
-def doit_tasks(plan: Plan, settings: PublishSettings, ws: Workspace | None = None,
-               extra: list[Task] | None = None) -> list[Task]:
+def doit_tasks(
+    plan: Plan, settings: PublishSettings, ws: Workspace | None = None, extra: list[Task] | None = None
+) -> list[Task]:
     """doit Task objects for the plan: one group per stage plus its ``STAGE:PACKAGE`` subtasks."""
     tasks: list[Task] = []
     stages = task_dicts(plan, settings, ws)
@@ -141,10 +144,17 @@ def doit_tasks(plan: Plan, settings: PublishSettings, ws: Workspace | None = Non
     gate = next((t for t in plan.tasks if t.name == GATE), None)
     if gate is not None:
         light = without_member_dirs(settings.as_dict())
-        tasks.extend(generate_tasks(GATE, {
-            "actions": [(proving.gate, [light, [t.split(":", 1)[1] for t in gate.task_dep]])],
-            "task_dep": list(gate.task_dep), "doc": f"gate: {GATE_HELP}", "verbosity": 0,
-            "meta": {"package": "", "stage": GATE, "version": ""},
-        }))
+        tasks.extend(
+            generate_tasks(
+                GATE,
+                {
+                    "actions": [(proving.gate, [light, [t.split(":", 1)[1] for t in gate.task_dep]])],
+                    "task_dep": list(gate.task_dep),
+                    "doc": f"gate: {GATE_HELP}",
+                    "verbosity": 0,
+                    "meta": {"package": "", "stage": GATE, "version": ""},
+                },
+            )
+        )
     tasks.extend(extra or [])
     return tasks

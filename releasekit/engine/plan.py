@@ -124,9 +124,7 @@ class ReleaseSet:
         return {p.name for p in self.included}
 
 
-def release_set(
-    ws: Workspace, selection: Selection = EVERYTHING, graph: WorkspaceGraph | None = None
-) -> ReleaseSet:
+def release_set(ws: Workspace, selection: Selection = EVERYTHING, graph: WorkspaceGraph | None = None) -> ReleaseSet:
     """Who a release of ``selection`` publishes. Nothing about members outside it is checked.
 
     A member named with ``-p`` that is never released is bad input (RK148): the command would

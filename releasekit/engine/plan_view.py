@@ -30,8 +30,12 @@ def plan(p: Plan, fmt: str) -> str:
         narrow = [(*row[:5], row[6]) for row in rows]
         text = table((*headers[:5], headers[6]), narrow, shrink=(5,), floors={5: 32})
         text += "\nwhy:\n" + "".join(
-            "\n".join(textwrap.wrap(f"{pkg.name}: {pkg.reason}", table_width() - 2, initial_indent="  ",
-                                    subsequent_indent="    ")) + "\n"
+            "\n".join(
+                textwrap.wrap(
+                    f"{pkg.name}: {pkg.reason}", table_width() - 2, initial_indent="  ", subsequent_indent="    "
+                )
+            )
+            + "\n"
             for pkg in p.packages
         )
     if p.packages:

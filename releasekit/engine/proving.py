@@ -39,12 +39,23 @@ def _prove(
     if settings.get("deep_import"):
         package = {**package, "smoke": {**(package.get("smoke") or {}), "import_all": True}}
     result = smoke_test(
-        package, wheel, index_url=index_url, extra_indexes=extra, fallback_url=settings.get("fallback_url", ""),
-        scratch=Path(settings["state_dir"]) / "smoke", log=log,
+        package,
+        wheel,
+        index_url=index_url,
+        extra_indexes=extra,
+        fallback_url=settings.get("fallback_url", ""),
+        scratch=Path(settings["state_dir"]) / "smoke",
+        log=log,
         step=lambda step, **data: emit(events, name, stage, "step", step=step, **data),
     )
-    note(settings["state_dir"], name, version, settings["check_url"], stage,
-         {"files": record.files, "modules": result["modules"]})
+    note(
+        settings["state_dir"],
+        name,
+        version,
+        settings["check_url"],
+        stage,
+        {"files": record.files, "modules": result["modules"]},
+    )
     return result
 
 
@@ -76,8 +87,14 @@ def trial(package: Package, settings: Settings) -> Result:
     Released members come from the staging index; members of the workspace this release
     does not bump come from the target index, third-party packages from the fallback.
     """
-    return run_stage("trial", package, settings, lambda: _prove(
-        "trial", package, settings, index_url=settings["stage_url"] + "simple/", extra=(settings["check_url"],)))
+    return run_stage(
+        "trial",
+        package,
+        settings,
+        lambda: _prove(
+            "trial", package, settings, index_url=settings["stage_url"] + "simple/", extra=(settings["check_url"],)
+        ),
+    )
 
 
 def gate(settings: Settings, packages: list[str]) -> Result:
@@ -91,5 +108,9 @@ def gate(settings: Settings, packages: list[str]) -> Result:
 
 def smoke(package: Package, settings: Settings) -> Result:
     """Install the package from the target index into a fresh venv and import it."""
-    return run_stage("smoke", package, settings, lambda: _prove(
-        "smoke", package, settings, index_url=settings["check_url"], extra=()))
+    return run_stage(
+        "smoke",
+        package,
+        settings,
+        lambda: _prove("smoke", package, settings, index_url=settings["check_url"], extra=()),
+    )

@@ -23,8 +23,14 @@ class PackageResult:
     uploaded: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "version": self.version, "status": self.status, "stage": self.stage,
-                "message": self.message, "uploaded": self.uploaded}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "status": self.status,
+            "stage": self.stage,
+            "message": self.message,
+            "uploaded": self.uploaded,
+        }
 
 
 @dataclass
@@ -40,15 +46,18 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return not self.cancelled and not self.runtime_errors and all(
-            p.status in ("published", "already-published", "kept-existing") for p in self.packages
+        return (
+            not self.cancelled
+            and not self.runtime_errors
+            and all(p.status in ("published", "already-published", "kept-existing") for p in self.packages)
         )
 
     @property
     def environment_fault(self) -> str:
         """The first environment fault the run met (error[RK312] ...), or ""."""
-        return next((t for t in [*self.runtime_errors, *(p.message for p in self.packages)]
-                     if envfaults.is_fault_line(t)), "")
+        return next(
+            (t for t in [*self.runtime_errors, *(p.message for p in self.packages)] if envfaults.is_fault_line(t)), ""
+        )
 
     @property
     def exit_code(self) -> int:

@@ -64,9 +64,11 @@ class RunControl:
         if self.cancelled or self.paused:
             return
         self.paused = True
-        self._notice(SchedulerState.PAUSED,
-                     f"{reason}: no new stage starts, running stages finish (resume: r or SIGUSR2; "
-                     "cancel: q or Ctrl-C)", defer)
+        self._notice(
+            SchedulerState.PAUSED,
+            f"{reason}: no new stage starts, running stages finish (resume: r or SIGUSR2; cancel: q or Ctrl-C)",
+            defer,
+        )
 
     def resume(self, reason: str = "resume requested", *, defer: bool = False) -> None:
         if not self.paused:
@@ -99,8 +101,7 @@ class RunControl:
             on_tick()
         except Exception as exc:  # a front-end bug must not stop a release half-way
             self.front_end_error = f"{type(exc).__name__}: {exc}"
-            sys.stderr.write(f"releasekit: the progress display failed and is off ({exc!r}); "
-                             "the release goes on\n")
+            sys.stderr.write(f"releasekit: the progress display failed and is off ({exc!r}); the release goes on\n")
 
 
 @contextlib.contextmanager

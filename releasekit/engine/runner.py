@@ -39,8 +39,9 @@ from releasekit.support.state import ensure_state_dir
 NOT_STARTED = 3
 
 
-def _run_doit(prepared: Prepared, selected: Sequence[str], reporter: Reporter, control: RunControl,
-              faults: list[str]) -> int:
+def _run_doit(
+    prepared: Prepared, selected: Sequence[str], reporter: Reporter, control: RunControl, faults: list[str]
+) -> int:
     """The selected tasks of the plan on doit, as a library; doit's exit status."""
     try:
         dep_manager = Dependency(GuardedSqliteDB, str(doit_db_path(prepared.settings)))
@@ -70,8 +71,13 @@ def execute(
     with envfaults.named("creating the run's directory"):
         Path(settings.run_dir).mkdir(parents=True, exist_ok=True)
     check_database(doit_db_path(settings))  # a disk that cannot hold it stops the run before it starts
-    record_start(settings.run_dir, prepared.plan, concurrency=settings.concurrency, start_method=start_method,
-                 target=settings.target)
+    record_start(
+        settings.run_dir,
+        prepared.plan,
+        concurrency=settings.concurrency,
+        start_method=start_method,
+        target=settings.target,
+    )
     set_start_method(start_method)
     collector = Collector(prepared.plan, observer)
     control = control or RunControl(observer)
@@ -101,8 +107,7 @@ def execute(
         runtime_errors=[*collector.runtime_errors, *faults, *([unrestored] if unrestored else [])],
         doit_status=status,
     )
-    observer.on_state(SchedulerState.STOPPED if control.cancelled else SchedulerState.FINISHED,
-                      f"{result.counts()}")
+    observer.on_state(SchedulerState.STOPPED if control.cancelled else SchedulerState.FINISHED, f"{result.counts()}")
     try:
         write_summary(settings, result)
     except EnvironmentFault as exc:  # printed below all the same

@@ -111,8 +111,14 @@ def resolve(
     """Merge the workspace config with explicit overrides (None = keep the config's value)."""
     env = os.environ if environ is None else environ
     # The config's URLs were checked when it was read; these come from the command line.
-    refuse_credentials({"--publish-url": publish_url, "--check-url": check_url,
-                        "--json-api-url": json_api_url, "--fallback-url": fallback_url})
+    refuse_credentials(
+        {
+            "--publish-url": publish_url,
+            "--check-url": check_url,
+            "--json-api-url": json_api_url,
+            "--fallback-url": fallback_url,
+        }
+    )
     config: Config = ws.config
     index = config.index
     chosen_target = target or index.target

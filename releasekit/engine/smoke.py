@@ -104,8 +104,10 @@ class SmokeLog:
         path.write_text("", encoding="utf-8")
 
     def add(self, title: str, result: Result | str) -> None:
-        text = result if isinstance(result, str) else (
-            f"$ {shlex.join(result.argv)}\nexit {result.returncode}\n{result.stdout}{result.stderr}"
+        text = (
+            result
+            if isinstance(result, str)
+            else (f"$ {shlex.join(result.argv)}\nexit {result.returncode}\n{result.stdout}{result.stderr}")
         )
         with envfaults.named("writing the smoke log", self.path), self.path.open("a", encoding="utf-8") as handle:
             handle.write(f"--- {title}\n{text.rstrip()}\n\n")
@@ -147,8 +149,12 @@ def smoke_test(
         uv.venv(venv, python=_python_for(package))
         step("install")
         installed = uv.pip_install(
-            venv_python(venv), f"{package['declared_name']}=={version}", index_url=index_url,
-            extra_indexes=extra_indexes, fallback_url=fallback_url, refresh=[name, *package.get("deps", [])],
+            venv_python(venv),
+            f"{package['declared_name']}=={version}",
+            index_url=index_url,
+            extra_indexes=extra_indexes,
+            fallback_url=fallback_url,
+            refresh=[name, *package.get("deps", [])],
             check=False,
         )
         log.add("install", installed)
@@ -158,7 +164,8 @@ def smoke_test(
                 raise fault
             raise PublishError(
                 f"{_cause(installed.output)} (installing {name}=={version} from {index_url})",
-                code="RK614", hint=f"the whole resolver output is in {log.path}",
+                code="RK614",
+                hint=f"the whole resolver output is in {log.path}",
             )
         step("import", modules=modules)
         _import(venv, package, modules, tmp, log)
@@ -169,7 +176,8 @@ def smoke_test(
             if checked.returncode != 0:
                 raise PublishError(
                     f"{name} {version}: `uv pip check` in the smoke venv: {_cause(checked.output)}",
-                    code="RK615", hint=f"an unsatisfiable or conflicting requirement; see {log.path}",
+                    code="RK615",
+                    hint=f"an unsatisfiable or conflicting requirement; see {log.path}",
                 )
         if smoke["command"]:
             _command(venv, package, smoke["command"], tmp, log, step)
@@ -181,12 +189,14 @@ def _import(venv: Path, package: Mapping[str, Any], modules: list[str], cwd: str
     argv = [str(venv_python(venv)), "-I", "-c", _IMPORTER, json.dumps([modules, package["declared_name"], version])]
     result = run(argv, cwd=cwd, check=False)
     log.add("import " + ", ".join(modules), result)
-    report = next((json.loads(line[len(_MARK):]) for line in result.stdout.splitlines() if line.startswith(_MARK)),
-                  None)
+    report = next(
+        (json.loads(line[len(_MARK) :]) for line in result.stdout.splitlines() if line.startswith(_MARK)), None
+    )
     if report is None:
         raise PublishError(
             f"{name} {version}: the import check itself did not finish: {_cause(result.output)}",
-            code="RK614", hint=f"see {log.path}",
+            code="RK614",
+            hint=f"see {log.path}",
         )
     failed = [r for r in report["results"] if not r["ok"]]
     if failed:
@@ -200,12 +210,14 @@ def _import(venv: Path, package: Mapping[str, Any], modules: list[str], cwd: str
     if report["installed"] != version:
         raise PublishError(
             f"{name}: the smoke venv has version {report['installed']}, expected {version}",
-            code="RK614", hint=f"the index served another build; see {log.path}",
+            code="RK614",
+            hint=f"the index served another build; see {log.path}",
         )
 
 
-def _command(venv: Path, package: Mapping[str, Any], command: str, cwd: str, log: SmokeLog,
-             step: Callable[..., None]) -> None:
+def _command(
+    venv: Path, package: Mapping[str, Any], command: str, cwd: str, log: SmokeLog, step: Callable[..., None]
+) -> None:
     text = command.format(name=package["declared_name"], version=package["version"])
     argv = shlex.split(text)
     executable = venv / "bin" / argv[0]
@@ -218,7 +230,8 @@ def _command(venv: Path, package: Mapping[str, Any], command: str, cwd: str, log
     if result.returncode != 0:
         raise PublishError(
             f"`{text}` exited {result.returncode} in the smoke venv: {_cause(result.output)}",
-            code="RK616", hint=f"see {log.path}",
+            code="RK616",
+            hint=f"see {log.path}",
         )
 
 

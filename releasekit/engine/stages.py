@@ -53,27 +53,75 @@ class Stage:
 
 
 TABLE: tuple[Stage, ...] = (
-    Stage("build", "pin internal deps, uv build sdist+wheel, check the wheel's pins, checksum, restore",
-          "releasekit.engine.actions:build", 2.0),
-    Stage("stage", "serve the built files from the throwaway staging index on 127.0.0.1",
-          "releasekit.engine.proving:stage", 0.1, When.STAGED, needs=("build",)),
-    Stage("trial", "install from the staging index (exact pins) into a fresh venv and import it, before any upload",
-          "releasekit.engine.proving:trial", 2.0, When.STAGED, needs=("stage",),
-          needs_of_deps="stage", transitive=True),
-    Stage(GATE, "every package installed and imported from the staging index: only then does any upload start",
-          "", 0.0, When.STAGED, instant=True),
-    Stage("probe", "ask the index which of this version's files it already has",
-          "releasekit.engine.actions:probe", 0.1),
-    Stage("upload", "uv publish the missing files (retries with jitter); waits for dependencies to be live and proven",
-          "releasekit.engine.actions:upload", 1.0, needs=("build", "probe", GATE), needs_of_deps=PROVEN),
-    Stage("poll", "wait until the simple index lists every file",
-          "releasekit.engine.landing:poll", 2.0, needs=("upload",)),
-    Stage("verify", "index sha256 (and JSON API, and a re-download) equals the local checksum",
-          "releasekit.engine.landing:verify", 0.5, needs=("poll",)),
-    Stage("smoke", "install from the index into a fresh venv and import it", "releasekit.engine.proving:smoke", 2.0,
-          When.SMOKE, needs=("verify",)),
-    Stage("publish", "package released: record the result", "releasekit.engine.actions:finish", 0.0, needs=(PROVEN,),
-          instant=True),
+    Stage(
+        "build",
+        "pin internal deps, uv build sdist+wheel, check the wheel's pins, checksum, restore",
+        "releasekit.engine.actions:build",
+        2.0,
+    ),
+    Stage(
+        "stage",
+        "serve the built files from the throwaway staging index on 127.0.0.1",
+        "releasekit.engine.proving:stage",
+        0.1,
+        When.STAGED,
+        needs=("build",),
+    ),
+    Stage(
+        "trial",
+        "install from the staging index (exact pins) into a fresh venv and import it, before any upload",
+        "releasekit.engine.proving:trial",
+        2.0,
+        When.STAGED,
+        needs=("stage",),
+        needs_of_deps="stage",
+        transitive=True,
+    ),
+    Stage(
+        GATE,
+        "every package installed and imported from the staging index: only then does any upload start",
+        "",
+        0.0,
+        When.STAGED,
+        instant=True,
+    ),
+    Stage(
+        "probe", "ask the index which of this version's files it already has", "releasekit.engine.actions:probe", 0.1
+    ),
+    Stage(
+        "upload",
+        "uv publish the missing files (retries with jitter); waits for dependencies to be live and proven",
+        "releasekit.engine.actions:upload",
+        1.0,
+        needs=("build", "probe", GATE),
+        needs_of_deps=PROVEN,
+    ),
+    Stage(
+        "poll", "wait until the simple index lists every file", "releasekit.engine.landing:poll", 2.0, needs=("upload",)
+    ),
+    Stage(
+        "verify",
+        "index sha256 (and JSON API, and a re-download) equals the local checksum",
+        "releasekit.engine.landing:verify",
+        0.5,
+        needs=("poll",),
+    ),
+    Stage(
+        "smoke",
+        "install from the index into a fresh venv and import it",
+        "releasekit.engine.proving:smoke",
+        2.0,
+        When.SMOKE,
+        needs=("verify",),
+    ),
+    Stage(
+        "publish",
+        "package released: record the result",
+        "releasekit.engine.actions:finish",
+        0.0,
+        needs=(PROVEN,),
+        instant=True,
+    ),
 )
 
 BY_NAME: Mapping[str, Stage] = {s.name: s for s in TABLE}

@@ -21,12 +21,20 @@ from releasekit.support.journal import Journal
 
 def finished_by_workers(events: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
     """``STAGE:PACKAGE`` -> the worker's "done" event, for every stage a worker finished."""
-    return {f"{e['stage']}:{e['package']}": e for e in events
-            if e.get("event") == "done" and e.get("stage") and e.get("package")}
+    return {
+        f"{e['stage']}:{e['package']}": e
+        for e in events
+        if e.get("event") == "done" and e.get("stage") and e.get("package")
+    }
 
 
-def stop_label(package: str, stages: list[str], statuses: Mapping[str, TaskStatus],
-               finished: Mapping[str, Mapping[str, Any]], cancelled: bool) -> tuple[str, str]:
+def stop_label(
+    package: str,
+    stages: list[str],
+    statuses: Mapping[str, TaskStatus],
+    finished: Mapping[str, Mapping[str, Any]],
+    cancelled: bool,
+) -> tuple[str, str]:
     """(stage, detail) for a package the run neither finished nor failed."""
     pending = next((s for s in stages if statuses[s] is TaskStatus.PENDING), "publish")
     if not cancelled:
@@ -36,8 +44,7 @@ def stop_label(package: str, stages: list[str], statuses: Mapping[str, TaskStatu
     if unreported:
         stage = unreported[0]
         if stage == "upload":
-            return stage, ("stopped during the upload: the rerun asks the index what arrived "
-                           "and uploads only the rest")
+            return stage, ("stopped during the upload: the rerun asks the index what arrived and uploads only the rest")
         return stage, f"stopped during {stage}: the rerun does it again"
     if in_flight:  # finished by its worker after the stop: the orchestrator never heard back
         last = in_flight[-1]

@@ -17,8 +17,9 @@ from releasekit.support.fsutil import atomic_write_json
 from releasekit.support.render import table
 
 
-def summarize(plan: Plan, outcomes: dict[str, TaskEvent], cancelled: bool,
-              worker_events: Sequence[dict[str, Any]] = ()) -> list[PackageResult]:
+def summarize(
+    plan: Plan, outcomes: dict[str, TaskEvent], cancelled: bool, worker_events: Sequence[dict[str, Any]] = ()
+) -> list[PackageResult]:
     """Each package's result; ``worker_events`` (the run's events file) tells what workers
     finished after a hard stop that the orchestrator never heard of."""
     finished = finished_by_workers(worker_events)
@@ -31,8 +32,11 @@ def summarize(plan: Plan, outcomes: dict[str, TaskEvent], cancelled: bool,
         uploaded = list(upload.values.get("uploaded", [])) if upload else []
         if final is not None and final.status is TaskStatus.DONE:
             status = str(final.values.get("status", "uploaded"))
-            mapped = {"uploaded": "published", "already-published": "already-published",
-                      "existing-differs": "kept-existing"}.get(status, "published")
+            mapped = {
+                "uploaded": "published",
+                "already-published": "already-published",
+                "existing-differs": "kept-existing",
+            }.get(status, "published")
             if upload is not None and upload.status is TaskStatus.UPTODATE:
                 mapped = "already-published"
             results.append(PackageResult(pkg.name, pkg.next_version, mapped, uploaded=uploaded))
@@ -66,7 +70,7 @@ def _root_cause(package: str, stage: str, outcomes: dict[str, TaskEvent]) -> str
         if event.status is TaskStatus.FAILED:
             return f"{gated}blocked by {event.package} (failed at {event.stage})"
         if event.status is TaskStatus.BLOCKED and event.message.startswith("waits for "):
-            current = event.message[len("waits for "):].split()[0]
+            current = event.message[len("waits for ") :].split()[0]
             continue
         break
     return "blocked by a failed dependency"

@@ -156,8 +156,10 @@ def check_alive(workers: Sequence[BaseProcess]) -> None:
             if code < 0:
                 with contextlib.suppress(ValueError):
                     how = f"signal {signal.Signals(-code).name}"
-            raise InvalidTask(f"a worker process (pid {proc.pid}) died of {how}; the run was stopped "
-                              "(rerun the same command to resume)")
+            raise InvalidTask(
+                f"a worker process (pid {proc.pid}) died of {how}; the run was stopped "
+                "(rerun the same command to resume)"
+            )
 
 
 def stop_at_once(workers: Sequence[BaseProcess]) -> None:

@@ -185,8 +185,10 @@ def _load_cached(meta_dir: Path, name: str, key: str) -> BuiltMetadata | None:
         if raw.get("key") != key:
             return None
         return BuiltMetadata(
-            name=raw["name"], version=raw["version"],
-            requires_dist=tuple(raw["requires_dist"]), provides_extra=tuple(raw["provides_extra"]),
+            name=raw["name"],
+            version=raw["version"],
+            requires_dist=tuple(raw["requires_dist"]),
+            provides_extra=tuple(raw["provides_extra"]),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -70,7 +70,8 @@ class _Validator:
         if origin is tuple:
             if not isinstance(raw, list):
                 raise self.fail(
-                    key, f"`{key}` must be a {type_name(tp)}, not {_toml_type(raw)}",
+                    key,
+                    f"`{key}` must be a {type_name(tp)}, not {_toml_type(raw)}",
                     f'write it as {key} = ["..."]',
                 )
             (item_tp, *_) = typing.get_args(tp)
@@ -78,7 +79,8 @@ class _Validator:
         if origin is dict:
             if not isinstance(raw, dict):
                 raise self.fail(
-                    key, f"`{key}` must be a {type_name(tp)}, not {_toml_type(raw)}",
+                    key,
+                    f"`{key}` must be a {type_name(tp)}, not {_toml_type(raw)}",
                     f"write it as [tool.releasekit.{key}]",
                 )
             _, value_tp = typing.get_args(tp)
@@ -86,20 +88,20 @@ class _Validator:
         if dataclasses.is_dataclass(tp):
             if not isinstance(raw, dict):
                 raise self.fail(
-                    key, f"`{key}` must be a table, not {_toml_type(raw)}",
+                    key,
+                    f"`{key}` must be a table, not {_toml_type(raw)}",
                     f"write it as [tool.releasekit.{key}]",
                 )
             return self.table(tp, raw, prefix=f"{key}.")
         if tp is bool:
             if not isinstance(raw, bool):
-                raise self.fail(
-                    key, f"`{key}` must be a boolean, not {_toml_type(raw)}", "use true or false"
-                )
+                raise self.fail(key, f"`{key}` must be a boolean, not {_toml_type(raw)}", "use true or false")
             return raw
         if tp is int:
             if isinstance(raw, bool) or not isinstance(raw, int):
                 raise self.fail(
-                    key, f"`{key}` must be an integer, not {_toml_type(raw)}",
+                    key,
+                    f"`{key}` must be an integer, not {_toml_type(raw)}",
                     f"write it as {key} = 3",
                 )
             if raw < 0:
@@ -108,18 +110,18 @@ class _Validator:
         if tp is float:
             if isinstance(raw, bool) or not isinstance(raw, int | float):
                 raise self.fail(
-                    key, f"`{key}` must be a number, not {_toml_type(raw)}",
+                    key,
+                    f"`{key}` must be a number, not {_toml_type(raw)}",
                     f"write it as {key} = 1.5",
                 )
             if not 0 <= raw < float("inf"):  # also false for NaN
-                raise self.fail(
-                    key, f"`{key}` must be a finite number >= 0 (got {raw})", "use a number >= 0"
-                )
+                raise self.fail(key, f"`{key}` must be a finite number >= 0 (got {raw})", "use a number >= 0")
             return float(raw)
         if tp is str:
             if not isinstance(raw, str):
                 raise self.fail(
-                    key, f"`{key}` must be a string, not {_toml_type(raw)}",
+                    key,
+                    f"`{key}` must be a string, not {_toml_type(raw)}",
                     f'write it as {key} = "..."',
                 )
             return raw
@@ -182,9 +184,7 @@ def parse_config(raw: Any, path: Path | None = None, text: str = "") -> Config:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise validator.fail(
-            "tool.releasekit", "must be a table", "write it as [tool.releasekit]"
-        )
+        raise validator.fail("tool.releasekit", "must be a table", "write it as [tool.releasekit]")
     smoke = raw.get("smoke")
     per_package: Any = {}
     if isinstance(smoke, dict) and "packages" in smoke:
@@ -192,10 +192,14 @@ def parse_config(raw: Any, path: Path | None = None, text: str = "") -> Config:
         raw = {**raw, "smoke": {k: v for k, v in smoke.items() if k != "packages"}}
     config: Config = validator.table(Config, raw)
     if not isinstance(per_package, dict):
-        raise validator.fail("smoke.packages", "`smoke.packages` must be a table of package names",
-                             "write it as [tool.releasekit.smoke.packages.<name>]")
-    packages = {str(name): smoke_overrides(validator, f"smoke.packages.{name}", table)
-                for name, table in per_package.items()}
+        raise validator.fail(
+            "smoke.packages",
+            "`smoke.packages` must be a table of package names",
+            "write it as [tool.releasekit.smoke.packages.<name>]",
+        )
+    packages = {
+        str(name): smoke_overrides(validator, f"smoke.packages.{name}", table) for name, table in per_package.items()
+    }
     config = dataclasses.replace(config, smoke_packages=packages)
     _check_semantics(config, validator)
     return config
@@ -217,9 +221,10 @@ def parse_member_config(raw: Any, path: Path, text: str) -> MemberConfig:
     for key in raw:
         if key.replace("-", "_") not in known and key.replace("-", "_") in {f.name for f in dataclasses.fields(Config)}:
             raise validator.fail(
-                key, f"`{key}` belongs in the workspace root's [tool.releasekit], not in a member's",
-                "move it to the root pyproject.toml; a member's [tool.releasekit] takes: "
-                + ", ".join(sorted(known)), code="RK120",
+                key,
+                f"`{key}` belongs in the workspace root's [tool.releasekit], not in a member's",
+                "move it to the root pyproject.toml; a member's [tool.releasekit] takes: " + ", ".join(sorted(known)),
+                code="RK120",
             )
     smoke = raw.get("smoke", {})
     member: MemberConfig = validator.table(MemberConfig, {k: v for k, v in raw.items() if k != "smoke"})
@@ -261,7 +266,8 @@ def _check_semantics(config: Config, validator: _Validator) -> None:
         url = getattr(config.index, url_key)
         if url and not url.startswith(("http://", "https://", "file://")):
             raise validator.fail(
-                url_key, f"`index.{url_key}` {url!r} is not an http(s) URL",
+                url_key,
+                f"`index.{url_key}` {url!r} is not an http(s) URL",
                 "write a full URL like https://host/simple/",
             )
         if has_credentials(url):
@@ -289,7 +295,7 @@ def _check_semantics(config: Config, validator: _Validator) -> None:
             raise validator.fail(
                 "naming_pattern",
                 f"`checks.naming_pattern` {config.checks.naming_pattern!r} is not a regex ({exc})",
-                "e.g. naming_pattern = \"^acme-\"",
+                'e.g. naming_pattern = "^acme-"',
             ) from None
     try:
         config.checks.import_name_pattern.format(name_underscored="x", dir="x", dir_underscored="x")

@@ -65,4 +65,3 @@ def _field_docs(cls: Any) -> dict[str, str]:
         ):
             docs[node.target.id] = " ".join(nxt.value.value.split())
     return docs
-

@@ -53,8 +53,14 @@ class Edge:
         return f"{self.file} {self.table} {self.requirement!r}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"from": self.source, "to": self.target, "kind": self.kind,
-                "requirement": self.requirement, "file": self.file, "table": self.table}
+        return {
+            "from": self.source,
+            "to": self.target,
+            "kind": self.kind,
+            "requirement": self.requirement,
+            "file": self.file,
+            "table": self.table,
+        }
 
 
 @dataclass(frozen=True)
@@ -126,8 +132,11 @@ class WorkspaceGraph:
         edges = self.cycle_edges(cycle)
         first = edges[0] if edges else None
         return GraphError(
-            "dependency cycle: " + " -> ".join(cycle) + " ("
-            + "; ".join(f"{e.source} -> {e.target}: {e.where()}" for e in edges) + ")",
+            "dependency cycle: "
+            + " -> ".join(cycle)
+            + " ("
+            + "; ".join(f"{e.source} -> {e.target}: {e.where()}" for e in edges)
+            + ")",
             path=first.file if first else None,
             hint="a package cannot be published before its own dependencies: remove one of these "
             "requirements, move it to an extra ([project.optional-dependencies]), or move the "

@@ -49,12 +49,15 @@ def _fill(pkg: Package, outcome: BuiltMetadata | MetadataFailure) -> Package:
     source = version_source(pkg).describe() if "version" in pkg.dynamic else ""
     if isinstance(outcome, MetadataFailure):
         return dataclasses.replace(
-            pkg, version_from=source, metadata_problem=outcome.message,
+            pkg,
+            version_from=source,
+            metadata_problem=outcome.message,
             metadata_log=str(outcome.log) if outcome.log else "",
         )
     if normalize(outcome.name) != pkg.name:
         return dataclasses.replace(
-            pkg, version_from=source,
+            pkg,
+            version_from=source,
             metadata_problem=f"the backend names the distribution {outcome.name!r}, "
             f"pyproject.toml {pkg.declared_name!r}",
         )

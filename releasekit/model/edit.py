@@ -22,9 +22,7 @@ def set_version(text: str, version: str) -> str:
     return tomlkit.dumps(doc)
 
 
-def rewrite_requirements(
-    text: str, rewrite: Callable[[str], str | None]
-) -> tuple[str, list[tuple[str, str]]]:
+def rewrite_requirements(text: str, rewrite: Callable[[str], str | None]) -> tuple[str, list[tuple[str, str]]]:
     """Apply ``rewrite`` to every requirement string of [project]; it returns None to keep one.
 
     Returns the new text and the (old, new) pairs that changed.

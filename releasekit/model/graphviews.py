@@ -79,9 +79,7 @@ def view(ws: Workspace, graph: WorkspaceGraph, names: Collection[str]) -> View:
         order=order,
         edges=tuple(e for e in graph.edges if e.source in keep and e.target in keep),
         cycles=tuple(cycles),
-        extra_cycles=tuple(
-            (e, tuple(c)) for e, c in graph.extra_cycles() if e.source in keep and set(c) <= keep
-        ),
+        extra_cycles=tuple((e, tuple(c)) for e, c in graph.extra_cycles() if e.source in keep and set(c) <= keep),
     )
 
 
@@ -113,8 +111,7 @@ def _notes(v: View) -> str:
         )
     width = table_width()
     return "".join(
-        "\n".join(textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False)) + "\n"
-        for line in lines
+        "\n".join(textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False)) + "\n" for line in lines
     )
 
 
@@ -146,8 +143,15 @@ def _json(v: View) -> str:
 def _levels(v: View) -> str:
     width = table_width()
     text = "".join(
-        "\n".join(textwrap.wrap(f"level {i}: {', '.join(v.label(n) for n in level)}", width,
-                                subsequent_indent="  ", break_on_hyphens=False)) + "\n"
+        "\n".join(
+            textwrap.wrap(
+                f"level {i}: {', '.join(v.label(n) for n in level)}",
+                width,
+                subsequent_indent="  ",
+                break_on_hyphens=False,
+            )
+        )
+        + "\n"
         for i, level in enumerate(v.levels)
     )
     return text + _notes(v)

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from releasekit.model.layout_backends import Root, ShippedFiles, is_reserved, reader_for, strings
+from releasekit.model.layout_backends import reader_for
+from releasekit.model.layout_files import Root, ShippedFiles, is_reserved, strings
 from releasekit.model.package import Package
 
 _EXTENSIONS = (".so", ".pyd")

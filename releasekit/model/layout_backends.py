@@ -11,86 +11,20 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from releasekit.model.package import Package
-
-_GLOB = re.compile(r"[*?\[]")
-# setuptools' flat-layout discovery never takes these top-level names for the project's code.
-FLAT_RESERVED = (
-    "ci", "bin", "debian", "doc", "docs", "documentation", "manpages", "news", "newsfragments",
-    "changelog", "test", "tests", "unit_test", "unit_tests", "example", "examples", "scripts",
-    "tools", "util", "utils", "python", "build", "dist", "venv", "env", "requirements", "tasks",
-    "fabfile", "site_scons", "benchmark", "benchmarks", "exercise", "exercises", "htmlcov", "[._]*",
-    "setup", "conftest", "toxfile", "noxfile", "pavement", "dodo", "manage", "conanfile",
+from releasekit.model.layout_files import (
+    Root,
+    ShippedFiles,
+    clean_path,
+    glob_paths,
+    is_reserved,
+    module_target,
+    strings,
+    table,
 )
-
-
-@dataclass(frozen=True)
-class Root:
-    """A path the backend ships and where it lands in the wheel ("" = the wheel's top)."""
-
-    source: Path
-    target: str
-    #: Walk into subdirectories of a directory without ``__init__.py`` (a PEP 420 portion);
-    #: setuptools ships only the listed packages' own modules, so its roots do not.
-    descend: bool = True
-
-
-@dataclass(frozen=True)
-class ShippedFiles:
-    """A backend's file selection, before it is walked into import packages."""
-
-    roots: tuple[Root, ...]
-    source: str
-    problem: str | None = None
-    #: Skip setuptools' reserved top-level names (tests, docs, setup.py, ...): a guessed layout.
-    flat: bool = False
-    #: Member-relative gitignore-style patterns the backend leaves out.
-    exclude: tuple[str, ...] = ()
-    #: Import names the backend compiles itself (maturin's native module): no source path.
-    native: tuple[str, ...] = ()
-    #: Shipping no Python code is what the configuration asks for (a meta-package).
-    may_be_empty: bool = False
-
-
-def table(data: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
-    """The nested table at ``keys``, or an empty one when any level is missing or not a table."""
-    for key in keys:
-        value = data.get(key)
-        if not isinstance(value, Mapping):
-            return {}
-        data = value
-    return data
-
-
-def strings(value: object) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
-def _clean(path: str) -> str:
-    """A member-relative posix path without leading/trailing slashes ("" for the member itself)."""
-    cleaned = posixpath.normpath(path.strip().strip("/")) if path.strip().strip("/") else ""
-    return "" if cleaned == "." else cleaned
-
-
-def _module_target(dotted: str, path: Path) -> str:
-    target = dotted.replace(".", "/")
-    return target + ".py" if path.suffix == ".py" else target
-
-
-def _glob(base: Path, pattern: str) -> list[Path]:
-    if not _GLOB.search(pattern):
-        return [base / pattern]
-    return sorted(p for p in base.glob(pattern) if p.is_dir() or p.suffix == ".py")
-
-
-def is_reserved(name: str) -> bool:
-    stem = name[:-3] if name.endswith(".py") else name
-    return any(fnmatch.fnmatchcase(stem, pattern) for pattern in FLAT_RESERVED)
-
+from releasekit.model.package import Package
 
 # --- hatchling ----------------------------------------------------------------------------------
 
@@ -116,11 +50,13 @@ def _hatch_sources(raw: object, packages: Iterable[str]) -> dict[str, str]:
     """hatch ``sources``: member-relative prefixes ("src/") and what replaces them in the wheel."""
     sources: dict[str, str] = {}
     if isinstance(raw, list):
-        sources = {_clean(s) + "/": "" for s in strings(raw) if _clean(s)}
+        sources = {clean_path(s) + "/": "" for s in strings(raw) if clean_path(s)}
     elif isinstance(raw, Mapping):
         for key, value in raw.items():
             if isinstance(key, str) and isinstance(value, str):
-                sources[_clean(key) + "/" if _clean(key) else ""] = _clean(value) + "/" if _clean(value) else ""
+                sources[clean_path(key) + "/" if clean_path(key) else ""] = (
+                    clean_path(value) + "/" if clean_path(value) else ""
+                )
     for package in packages:
         parent = posixpath.dirname(package)
         if parent and package + "/" not in sources:
@@ -135,8 +71,8 @@ def read_hatch(pkg: Package) -> ShippedFiles:
     def option(key: str) -> object:
         return wheel[key] if key in wheel else build.get(key)
 
-    only = [_clean(p) for p in strings(option("only-include"))]
-    packages = [_clean(p) for p in strings(option("packages"))]
+    only = [clean_path(p) for p in strings(option("only-include"))]
+    packages = [clean_path(p) for p in strings(option("packages"))]
     include = strings(option("include"))
     bypass = option("bypass-selection") is True
     problem = None
@@ -162,9 +98,9 @@ def read_hatch(pkg: Package) -> ShippedFiles:
     def in_wheel(relative: str) -> str:
         for prefix, replacement in sources.items():
             if not prefix:
-                return _clean(replacement + relative)
+                return clean_path(replacement + relative)
             if (relative + "/").startswith(prefix):
-                return _clean(replacement + (relative + "/")[len(prefix) :])
+                return clean_path(replacement + (relative + "/")[len(prefix) :])
         return relative
 
     roots = [Root(pkg.path / p, in_wheel(p)) for p in paths]
@@ -174,7 +110,7 @@ def read_hatch(pkg: Package) -> ShippedFiles:
             if isinstance(src, str) and isinstance(dest, str):
                 path = (pkg.path / src).resolve()
                 if path.is_dir() or path.suffix == ".py":
-                    roots.append(Root(path, in_wheel(_clean(dest))))
+                    roots.append(Root(path, in_wheel(clean_path(dest))))
     exclude = tuple(strings(option("exclude")))
     return ShippedFiles(tuple(roots), label, problem, exclude=exclude, may_be_empty=bypass)
 
@@ -186,7 +122,7 @@ def _hatch_include(member: Path, patterns: list[str]) -> list[str]:
         cleaned = pattern.strip().strip("/")
         while cleaned.endswith(("/**", "/*")):
             cleaned = cleaned.rsplit("/", 1)[0]
-        for path in _glob(member, cleaned) if cleaned else []:
+        for path in glob_paths(member, cleaned) if cleaned else []:
             relative = path.relative_to(member).as_posix()
             if (path.is_dir() or path.suffix == ".py") and relative not in found:
                 found.append(relative)
@@ -244,7 +180,7 @@ def read_setuptools(pkg: Package) -> ShippedFiles:
     elif isinstance(packages, Mapping) and isinstance(packages.get("find"), Mapping):
         finder = packages["find"]
         wheres = strings(finder.get("where")) or ["."]
-        listed = [pair for where in wheres for pair in _setuptools_find(pkg.path / _clean(where), finder)]
+        listed = [pair for where in wheres for pair in _setuptools_find(pkg.path / clean_path(where), finder)]
         label = "setuptools packages.find"
     elif "py-modules" in tool:
         listed, label = [], "setuptools py-modules"
@@ -261,9 +197,9 @@ def _setuptools_auto(pkg: Package, package_dir: Mapping[str, str]) -> ShippedFil
     problem = f"{legacy} may list the packages, and releasekit reads only pyproject.toml" if legacy else None
     explicit = {k: v for k, v in package_dir.items() if k}
     if explicit:
-        roots = tuple(Root(pkg.path / _clean(d), k.replace(".", "/")) for k, d in explicit.items())
+        roots = tuple(Root(pkg.path / clean_path(d), k.replace(".", "/")) for k, d in explicit.items())
         return ShippedFiles(roots, "setuptools package-dir", problem)
-    src = pkg.path / _clean(package_dir.get("", "src"))
+    src = pkg.path / clean_path(package_dir.get("", "src"))
     if src.is_dir() and src != pkg.path:
         return ShippedFiles((Root(src, ""),), "setuptools src-layout", problem)
     tops = sorted(
@@ -299,7 +235,7 @@ def read_flit(pkg: Package) -> ShippedFiles:
         where = ", ".join(p.relative_to(pkg.path).as_posix() for p in found)
         why = f"several candidates ({where})" if found else "none in the member or src/"
         return ShippedFiles((), label, f"flit looks for module {name!r} and finds {why}: its build fails")
-    return ShippedFiles((Root(found[0], _module_target(name, found[0])),), label)
+    return ShippedFiles((Root(found[0], module_target(name, found[0])),), label)
 
 
 def read_pdm(pkg: Package) -> ShippedFiles:
@@ -308,15 +244,15 @@ def read_pdm(pkg: Package) -> ShippedFiles:
     excludes = tuple(strings(build.get("excludes")))
     configured = build.get("package-dir")
     if isinstance(configured, str):
-        package_dir = _clean(configured)
+        package_dir = clean_path(configured)
     else:
-        src_named = any(_clean(i) == "src" or _clean(i).startswith("src/") for i in includes)
+        src_named = any(clean_path(i) == "src" or clean_path(i).startswith("src/") for i in includes)
         use_src = ((pkg.path / "src").is_dir() and not includes) or src_named
         package_dir = "src" if use_src and not {"src", "src/"} & set(excludes) else ""
     prefix = package_dir + "/" if package_dir else ""
     base = pkg.path / package_dir
     if includes:
-        paths = [p for pattern in includes for p in _glob(pkg.path, _clean(pattern))]
+        paths = [p for pattern in includes for p in glob_paths(pkg.path, clean_path(pattern))]
         label = "pdm includes"
     else:
         paths = sorted(p for p in base.iterdir() if (p / "__init__.py").is_file()) if base.is_dir() else []
@@ -333,7 +269,7 @@ def read_pdm(pkg: Package) -> ShippedFiles:
 def read_uv_build(pkg: Package) -> ShippedFiles:
     options = table(pkg.tool, "uv", "build-backend")
     root = options.get("module-root", "src")
-    base = pkg.path / _clean(root if isinstance(root, str) else "src")
+    base = pkg.path / clean_path(root if isinstance(root, str) else "src")
     raw = options.get("module-name")
     names = [raw] if isinstance(raw, str) else strings(raw)
     label = "uv_build module-name" if names else "uv_build default module-name"
@@ -357,13 +293,15 @@ def read_maturin(pkg: Package) -> ShippedFiles:
     configured = options.get("module-name")
     module = configured if isinstance(configured, str) else pkg.name.replace("-", "_")
     source = options.get("python-source")
-    base = pkg.path / _clean(source) if isinstance(source, str) else pkg.path
+    base = pkg.path / clean_path(source) if isinstance(source, str) else pkg.path
     top = module.split(".")[0]
     if (base / top).is_dir():
         label = "maturin python-source" if isinstance(source, str) else "maturin mixed layout"
         return ShippedFiles((Root(base / top, top),), label)
-    problem = None if isinstance(configured, str) else (
-        "maturin takes the module name from Cargo.toml, which releasekit does not read"
+    problem = (
+        None
+        if isinstance(configured, str)
+        else ("maturin takes the module name from Cargo.toml, which releasekit does not read")
     )
     return ShippedFiles((), "maturin native module", problem, native=(module,))
 

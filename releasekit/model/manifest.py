@@ -269,9 +269,7 @@ def _requirement_fields(raw: str) -> tuple[str, str, tuple[str, ...], str | None
 def requirement(raw: str, section: str) -> Dependency:
     """One PEP 508 string as a :class:`Dependency` (raises packaging's InvalidRequirement)."""
     name, specifier, extras, marker, url = _requirement_fields(raw)
-    return Dependency(
-        raw=raw, name=name, specifier=specifier, extras=extras, marker=marker, url=url, section=section
-    )
+    return Dependency(raw=raw, name=name, specifier=specifier, extras=extras, marker=marker, url=url, section=section)
 
 
 def _parse_requirement(raw: str, section: str, fail: Any) -> Dependency:

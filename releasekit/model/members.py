@@ -107,9 +107,7 @@ def _resolve(path: Path) -> Path:
         return Path(os.path.abspath(path))
 
 
-def expand_members(
-    root: Path, members: list[str], excludes: list[str], manifest: Path, text: str
-) -> list[Path]:
+def expand_members(root: Path, members: list[str], excludes: list[str], manifest: Path, text: str) -> list[Path]:
     excluded: set[Path] = set()
     for pattern in excludes:
         excluded.update(_resolve(p) for p in _glob(root, pattern))

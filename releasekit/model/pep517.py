@@ -224,8 +224,11 @@ def _run_batch(
         except (OSError, ValueError):
             break
         done[job.name] = HookResult(
-            status=raw["status"], hook=raw.get("hook", ""), metadata=raw.get("metadata", ""),
-            error=raw.get("error", ""), requires=tuple(raw.get("requires", ())),
+            status=raw["status"],
+            hook=raw.get("hook", ""),
+            metadata=raw.get("metadata", ""),
+            error=raw.get("error", ""),
+            requires=tuple(raw.get("requires", ())),
         )
     return done, died
 

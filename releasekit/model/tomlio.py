@@ -24,9 +24,7 @@ def read_bytes(path: Path, *, limit: int = MAX_TOML_BYTES) -> bytes:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise WorkspaceError(
-            "file does not exist", path=path, code="RK102", hint="check the path"
-        ) from None
+        raise WorkspaceError("file does not exist", path=path, code="RK102", hint="check the path") from None
     except OSError as exc:
         raise WorkspaceError(
             f"cannot read: {exc.strerror or exc}",
@@ -35,9 +33,7 @@ def read_bytes(path: Path, *, limit: int = MAX_TOML_BYTES) -> bytes:
             hint="fix the file's permissions or the symlink",
         ) from None
     if not stat.S_ISREG(st.st_mode):
-        raise WorkspaceError(
-            "is not a regular file", path=path, code="RK102", hint="replace it with a TOML file"
-        )
+        raise WorkspaceError("is not a regular file", path=path, code="RK102", hint="replace it with a TOML file")
     if st.st_size > limit:
         raise WorkspaceError(
             f"file is {st.st_size} bytes, more than the {limit} bytes allowed",
@@ -56,9 +52,7 @@ def read_bytes(path: Path, *, limit: int = MAX_TOML_BYTES) -> bytes:
             hint="fix the file's permissions",
         ) from None
     if len(data) > limit:
-        raise WorkspaceError(
-            f"file is larger than the {limit} bytes allowed", path=path, code="RK104"
-        )
+        raise WorkspaceError(f"file is larger than the {limit} bytes allowed", path=path, code="RK104")
     return data
 
 

@@ -114,7 +114,7 @@ def replace_file_version(source: VersionSource, text: str, new: str) -> str:
             f"no version found in {source.relpath} ({source.tool}): looked for {looked_for}",
             path=source.path or manifest,
             code="RK144",
-            hint="write the version as a plain string assignment, e.g. __version__ = \"1.2.3\"",
+            hint='write the version as a plain string assignment, e.g. __version__ = "1.2.3"',
         )
     return text[: span[0]] + new + text[span[1] :]
 
@@ -172,8 +172,12 @@ def _hatch(pkg: Package) -> VersionSource:
     source = config.get("source", "regex")
     if source == "regex" and isinstance(config.get("path"), str):
         pattern = config.get("pattern")
-        return _file(pkg, "hatch path", config["path"], pattern if isinstance(pattern, str) and pattern
-                     else HATCH_DEFAULT_PATTERN)
+        return _file(
+            pkg,
+            "hatch path",
+            config["path"],
+            pattern if isinstance(pattern, str) and pattern else HATCH_DEFAULT_PATTERN,
+        )
     if source == "vcs":
         return VersionSource("vcs", "hatch-vcs", member_dir=pkg.path)
     if source in ("uv-dynamic-versioning", "versioningit"):
@@ -247,8 +251,9 @@ def _scikit_build(pkg: Package) -> VersionSource:
     provider = str(config.get("provider", ""))
     if provider.endswith(".regex") and isinstance(config.get("input"), str):
         regex = config.get("regex")
-        return _file(pkg, "scikit-build regex", config["input"], regex if isinstance(regex, str)
-                     else HATCH_DEFAULT_PATTERN)
+        return _file(
+            pkg, "scikit-build regex", config["input"], regex if isinstance(regex, str) else HATCH_DEFAULT_PATTERN
+        )
     if provider.endswith(".setuptools_scm"):
         return VersionSource("vcs", "setuptools-scm", member_dir=pkg.path)
     return VersionSource("backend", f"scikit-build {provider or 'version'}", member_dir=pkg.path)
@@ -358,4 +363,3 @@ def pinned_build_env(pkg_name: str, version: str, source: VersionSource) -> dict
         "POETRY_DYNAMIC_VERSIONING_BYPASS": version,
         "PDM_BUILD_SCM_VERSION": version,
     }
-

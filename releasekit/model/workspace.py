@@ -90,9 +90,7 @@ def locate(start: Path) -> RootManifest:
             "directory is a symlink loop", path=start, code="RK100", hint="pass an existing --workspace"
         ) from None
     if not start.exists():
-        raise WorkspaceError(
-            "directory does not exist", path=start, code="RK100", hint="pass an existing --workspace"
-        )
+        raise WorkspaceError("directory does not exist", path=start, code="RK100", hint="pass an existing --workspace")
     for directory in [start, *start.parents]:
         manifest = directory / "pyproject.toml"
         if not manifest.is_file():
@@ -164,9 +162,7 @@ def _load(located: RootManifest) -> Workspace:
     if isinstance(data.get("project"), dict):
         parsed.append((root, data, text, True))
     elif "project" in data:
-        raise WorkspaceError(
-            "[project] must be a table", path=manifest, code="RK119", hint="write it as [project]"
-        )
+        raise WorkspaceError("[project] must be a table", path=manifest, code="RK119", hint="write it as [project]")
     for directory in member_dirs:
         if directory == root:
             continue
@@ -187,9 +183,7 @@ def _load(located: RootManifest) -> Workspace:
 
     root_sorted = tuple(sorted(root_sources))
     drafts = [
-        parse_package(
-            root, directory, pdata, ptext, is_root, root_sources=root_sources, root_sorted=root_sorted
-        )
+        parse_package(root, directory, pdata, ptext, is_root, root_sources=root_sources, root_sorted=root_sorted)
         for directory, pdata, ptext, is_root in parsed
     ]
     seen: dict[str, Package] = {}

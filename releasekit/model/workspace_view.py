@@ -67,5 +67,3 @@ def discover(ws: Workspace, fmt: str) -> str:
         rows.append((p.name, version, p.relpath, ", ".join(deps) or "-", flags))
     head = f"workspace {ws.root} ({len(ws.packages)} packages)\n"
     return head + table(("package", "version", "path", "internal deps", "release"), rows, shrink=(3, 4, 2), prose=(4,))
-
-

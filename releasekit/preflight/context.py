@@ -118,9 +118,7 @@ class GateContext:
         )
 
     def retrying(self, func: Callable[[], Any]) -> Any:
-        return call_with_retries(
-            func, max_retries=self.settings.max_retries, base_delay=self.settings.retry_base_delay
-        )
+        return call_with_retries(func, max_retries=self.settings.max_retries, base_delay=self.settings.retry_base_delay)
 
     def listing(self, name: str) -> dict[str, IndexFile] | None:
         """The index's files for ``name`` (None = unknown project); fetched once per run."""

@@ -52,32 +52,45 @@ class GateInfo(Rule):
 
 
 GATES: tuple[GateInfo, ...] = (
-    GateInfo("clean_worktree", "no uncommitted or untracked files under the workspace (state dir excluded)",
-             local.clean_worktree),
-    GateInfo("not_shallow", "the git clone has full history (tags and changelogs need it)",
-             local.not_shallow),
-    GateInfo("lock_current", "`uv lock --check` passes: uv.lock matches every pyproject.toml",
-             local.lock_current),
-    GateInfo("no_cycles", "no cycle of dependency edges among the packages to release (extras never gate)",
-             local.no_cycles, skippable=False),
-    GateInfo("no_stale_dist", "no dist/ folder with old artifacts in the workspace or a package",
-             local.no_stale_dist),
-    GateInfo("sdist_and_wheel", "each package declares a build backend, so uv builds an sdist and a wheel",
-             local.sdist_and_wheel),
-    GateInfo("public_versions",
-             "no version with a local segment (`1.0+local`) goes to PyPI or TestPyPI, which refuse them",
-             local.public_versions),
-    GateInfo("readme_renders", "each README renders for its content type, as PyPI requires",
-             local.readme_renders),
-    GateInfo("auth", "which credentials the upload will use: trusted publishing, token or password",
-             index.auth_gate),
-    GateInfo("index_reachable", "the index's check URL answers",
-             index.index_reachable, network=True),
-    GateInfo("version_conflicts",
-             "no half-published version holds other files than this build (released ones are skipped)",
-             index.version_conflicts, network=True),
-    GateInfo("new_projects", "at most `checks.max_new_projects` brand-new projects (PyPI's daily limit)",
-             index.new_projects, network=True),
+    GateInfo(
+        "clean_worktree",
+        "no uncommitted or untracked files under the workspace (state dir excluded)",
+        local.clean_worktree,
+    ),
+    GateInfo("not_shallow", "the git clone has full history (tags and changelogs need it)", local.not_shallow),
+    GateInfo("lock_current", "`uv lock --check` passes: uv.lock matches every pyproject.toml", local.lock_current),
+    GateInfo(
+        "no_cycles",
+        "no cycle of dependency edges among the packages to release (extras never gate)",
+        local.no_cycles,
+        skippable=False,
+    ),
+    GateInfo("no_stale_dist", "no dist/ folder with old artifacts in the workspace or a package", local.no_stale_dist),
+    GateInfo(
+        "sdist_and_wheel",
+        "each package declares a build backend, so uv builds an sdist and a wheel",
+        local.sdist_and_wheel,
+    ),
+    GateInfo(
+        "public_versions",
+        "no version with a local segment (`1.0+local`) goes to PyPI or TestPyPI, which refuse them",
+        local.public_versions,
+    ),
+    GateInfo("readme_renders", "each README renders for its content type, as PyPI requires", local.readme_renders),
+    GateInfo("auth", "which credentials the upload will use: trusted publishing, token or password", index.auth_gate),
+    GateInfo("index_reachable", "the index's check URL answers", index.index_reachable, network=True),
+    GateInfo(
+        "version_conflicts",
+        "no half-published version holds other files than this build (released ones are skipped)",
+        index.version_conflicts,
+        network=True,
+    ),
+    GateInfo(
+        "new_projects",
+        "at most `checks.max_new_projects` brand-new projects (PyPI's daily limit)",
+        index.new_projects,
+        network=True,
+    ),
 )
 GATE_IDS = tuple(g.id for g in GATES)
 NETWORK_GATES = frozenset(g.id for g in GATES if g.network)
@@ -86,15 +99,13 @@ _UNSKIPPABLE = frozenset(g.id for g in GATES if not g.skippable)
 
 def parse_gate_ids(values: Collection[str], *, from_user: bool = True) -> list[str]:
     """``--skip-preflight a --skip-preflight b,c`` -> [a, b, c]; unknown ids are bad input."""
-    ids = parse_ids(values, GATE_IDS, kind="preflight gate", option="--skip-preflight", code="RK152",
-                    listing="gates")
+    ids = parse_ids(values, GATE_IDS, kind="preflight gate", option="--skip-preflight", code="RK152", listing="gates")
     for gate_id in ids:
         if from_user and gate_id in _UNSKIPPABLE:
             raise UsageError(
                 f"preflight gate {gate_id!r} cannot be skipped: a cycle of dependency edges leaves "
                 "no order to publish in, with or without the gate",
-                hint="break the cycle (`releasekit check` names every edge and file); extras never "
-                "make a cycle",
+                hint="break the cycle (`releasekit check` names every edge and file); extras never make a cycle",
                 code="RK152",
             )
     return ids

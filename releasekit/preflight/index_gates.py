@@ -39,9 +39,7 @@ def index_reachable(ctx: GateContext) -> GateResult:
             f"{url} cannot be read: {exc.message}",
             exc.hint or "check index.check_url and the network",
         )
-    return GateResult(
-        "index_reachable", "pass", f"{url} answered (credentials are proven only by the upload)"
-    )
+    return GateResult("index_reachable", "pass", f"{url} answered (credentials are proven only by the upload)")
 
 
 def _not_checked(ctx: GateContext, gate_id: str) -> GateResult | None:
@@ -82,31 +80,23 @@ def version_conflicts(ctx: GateContext) -> GateResult:
                 continue
             on_index = found.files
             common = sorted(set(record) & set(on_index))
-            different = [
-                f for f in common if on_index[f].sha256 and on_index[f].sha256 != record[f]
-            ]
+            different = [f for f in common if on_index[f].sha256 and on_index[f].sha256 != record[f]]
             unhashed = [f for f in common if not on_index[f].sha256]
             if different:
-                conflicts.append(
-                    f"{where}: the index has other bytes for {', '.join(different)} "
-                    "than releasekit built"
-                )
+                conflicts.append(f"{where}: the index has other bytes for {', '.join(different)} than releasekit built")
             elif unhashed:
                 warnings.append(f"{where}: the index lists no sha256 for {', '.join(unhashed)}")
             else:
                 resumed.append(f"{where}: partly on the index, with the recorded sha256 (resumed)")
     except ReleasekitError as exc:
-        return GateResult(
-            "version_conflicts", "fail", f"the index failed to answer: {exc.message}", exc.hint
-        )
+        return GateResult("version_conflicts", "fail", f"the index failed to answer: {exc.message}", exc.hint)
     done = tuple(released + resumed)
     if conflicts:
         return GateResult(
             "version_conflicts",
             "fail",
             f"{len(conflicts)} half-published version(s) hold other files than this build",
-            "bump these packages to a new version: an index never lets a version's files "
-            "change",
+            "bump these packages to a new version: an index never lets a version's files change",
             tuple(conflicts + warnings) + done,
         )
     if warnings:
@@ -119,10 +109,7 @@ def version_conflicts(ctx: GateContext) -> GateResult:
         )
     reason = f"none of {len(ctx.versions())} version(s) exists on the index"
     if done:
-        reason = (
-            f"no conflict; {len(released)} already released (skipped), "
-            f"{len(resumed)} resumed"
-        )
+        reason = f"no conflict; {len(released)} already released (skipped), {len(resumed)} resumed"
     return GateResult("version_conflicts", "pass", reason, details=done)
 
 
@@ -133,9 +120,7 @@ def new_projects(ctx: GateContext) -> GateResult:
     try:
         new = [name for name, _ in ctx.versions() if ctx.listing(name) is None]
     except ReleasekitError as exc:
-        return GateResult(
-            "new_projects", "fail", f"the index failed to answer: {exc.message}", exc.hint
-        )
+        return GateResult("new_projects", "fail", f"the index failed to answer: {exc.message}", exc.hint)
     limit = ctx.settings.max_new_projects
     details = tuple(f"{name}: not on the index yet" for name in new)
     if len(new) > limit and ctx.settings.target in PYPI_TARGETS:

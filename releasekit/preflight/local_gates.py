@@ -39,9 +39,7 @@ def clean_worktree(ctx: GateContext) -> GateResult:
             "pass",
             "no uncommitted or untracked files in the workspace" + note,
         )
-    shown = tuple(lines[:10]) + (
-        (f"... and {len(lines) - 10} more",) if len(lines) > 10 else ()
-    )
+    shown = tuple(lines[:10]) + ((f"... and {len(lines) - 10} more",) if len(lines) > 10 else ())
     return GateResult(
         "clean_worktree",
         "fail",
@@ -83,9 +81,7 @@ def lock_current(ctx: GateContext) -> GateResult:
         "fail",
         f"`uv lock --check` exited with code {result.returncode}: "
         + ("uv.lock is out of date" if stale else "the lock could not be checked"),
-        "run `uv lock` and commit uv.lock"
-        if stale
-        else "run `uv lock --check` yourself to see why",
+        "run `uv lock` and commit uv.lock" if stale else "run `uv lock --check` yourself to see why",
         last_lines(output),
     )
 
@@ -102,7 +98,8 @@ def no_cycles(ctx: GateContext) -> GateResult:
         shown = ", ".join(f"{e.source}[{e.extra}] -> {e.target}" for e in extras[:3])
         more = f" and {len(extras) - 3} more" if len(extras) > 3 else ""
         return GateResult(
-            "no_cycles", "warn",
+            "no_cycles",
+            "warn",
             f"no dependency cycle; {len(extras)} extra(s) point back at their dependents ({shown}{more}): "
             "they are pinned at build and never gate, so the order stands",
         )
@@ -122,8 +119,7 @@ def no_stale_dist(ctx: GateContext) -> GateResult:
             "no_stale_dist",
             "fail",
             f"{len(stale)} dist/ folder(s) hold old artifacts",
-            "delete them (`releasekit check --fix` does) so no old file can be uploaded by "
-            "mistake",
+            "delete them (`releasekit check --fix` does) so no old file can be uploaded by mistake",
             tuple(stale),
         )
     return GateResult("no_stale_dist", "pass", "no dist/ folder with artifacts")
@@ -136,19 +132,11 @@ def sdist_and_wheel(ctx: GateContext) -> GateResult:
         table = build_system(pkg)
         requires = table.get("requires")
         if not pkg.build_backend:
-            problems.append(
-                f"{pkg.name}: no [build-system] build-backend (uv would guess setuptools' "
-                "legacy one)"
-            )
+            problems.append(f"{pkg.name}: no [build-system] build-backend (uv would guess setuptools' legacy one)")
         elif not isinstance(requires, list) or not requires:
-            problems.append(
-                f"{pkg.name}: [build-system] requires is empty, so {pkg.build_backend} cannot "
-                "load"
-            )
+            problems.append(f"{pkg.name}: [build-system] requires is empty, so {pkg.build_backend} cannot load")
         elif pkg.build_backend.startswith(COMPILED_BACKENDS):
-            notes.append(
-                f"{pkg.name}: {pkg.build_backend} builds a wheel for this platform only"
-            )
+            notes.append(f"{pkg.name}: {pkg.build_backend} builds a wheel for this platform only")
     if problems:
         return GateResult(
             "sdist_and_wheel",
@@ -174,9 +162,7 @@ def sdist_and_wheel(ctx: GateContext) -> GateResult:
 
 def public_versions(ctx: GateContext) -> GateResult:
     public = ctx.settings.target in PYPI_TARGETS or _is_pypi_url(ctx.settings.check_url)
-    local = [
-        f"{name} {version}" for name, version in ctx.versions() if Version(version).local
-    ]
+    local = [f"{name} {version}" for name, version in ctx.versions() if Version(version).local]
     if not local:
         return GateResult("public_versions", "pass", "no version has a local segment")
     if not public:

@@ -57,8 +57,7 @@ def readme_problem(pkg: Package) -> tuple[Literal["fail", "warn"], str] | None:
     if ctype is None:
         return (
             "fail",
-            f"cannot tell the content type of {pkg.readme!r}; declare readme = "
-            "{ file, content-type }",
+            f"cannot tell the content type of {pkg.readme!r}; declare readme = {{ file, content-type }}",
         )
     if ctype not in READABLE_TYPES:
         return (
@@ -79,9 +78,7 @@ def _rst_problem(text: str) -> tuple[Literal["fail", "warn"], str] | None:
         # What PyPI itself runs: None means the description would be rejected.
         stream = io.StringIO()
         if rst.render(text, stream=stream) is None:
-            return "fail", "reStructuredText does not render: " + " | ".join(
-                last_lines(stream.getvalue(), 3)
-            )
+            return "fail", "reStructuredText does not render: " + " | ".join(last_lines(stream.getvalue(), 3))
         return None
     try:
         from docutils.core import publish_parts

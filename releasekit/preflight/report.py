@@ -80,10 +80,7 @@ class PreflightReport:
         return render(self, fmt)
 
     def table(self) -> str:
-        rows = [
-            (g.id, g.status.upper() if g.status in ("fail", "warn") else g.status, g.reason)
-            for g in self.gates
-        ]
+        rows = [(g.id, g.status.upper() if g.status in ("fail", "warn") else g.status, g.reason) for g in self.gates]
         text = render_table(("gate", "status", "reason"), rows)
         notes = []
         for g in self.gates:

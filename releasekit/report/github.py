@@ -52,7 +52,8 @@ class Section:
             with contextlib.suppress(OSError):
                 write_html(report)
             self.markdown = markdown(report, heading=f"releasekit {self.command}") + (
-                "\n`releasekit report DIR` redraws this run from its directory (events, logs, report.html).\n")
+                "\n`releasekit report DIR` redraws this run from its directory (events, logs, report.html).\n"
+            )
         except Exception as exc:  # the release is done: a report that cannot be drawn must not fail it
             print(f"releasekit: warning: the run's report could not be drawn: {exc!r}", file=sys.stderr)
             self.note(f"the run's report could not be drawn ({exc!r}); see the log")

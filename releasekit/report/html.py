@@ -48,15 +48,18 @@ def _facts(report: RunReport) -> str:
 
 
 def _packages(report: RunReport) -> str:
-    head = "".join(f"<th>{x}</th>" for x in ("package", "version", "level", "result", "reached", "time",
-                                              "retries", "cause"))
+    head = "".join(
+        f"<th>{x}</th>" for x in ("package", "version", "level", "result", "reached", "time", "retries", "cause")
+    )
     rows = []
     for p in report.packages:
         css = ' class="failed"' if p.result == "failed" else ""
         cause = f"<code>{h(p.cause)}</code>" if p.cause and not p.ok else ""
-        rows.append(f"<tr{css}><td>{h(p.name)}</td><td>{h(p.version)}</td><td class=n>{p.level}</td>"
-                    f"<td>{h(p.result)}</td><td>{h(p.reached)}</td><td class=n>{h(say.seconds(p.seconds))}</td>"
-                    f"<td>{h(say.retries_text(p))}</td><td>{cause}</td></tr>")
+        rows.append(
+            f"<tr{css}><td>{h(p.name)}</td><td>{h(p.version)}</td><td class=n>{p.level}</td>"
+            f"<td>{h(p.result)}</td><td>{h(p.reached)}</td><td class=n>{h(say.seconds(p.seconds))}</td>"
+            f"<td>{h(say.retries_text(p))}</td><td>{cause}</td></tr>"
+        )
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
@@ -65,8 +68,10 @@ def _failures(report: RunReport) -> str:
     for p in report.failures:
         extra = f"<li>hint: {h(p.hint)}</li>" if p.hint else ""
         extra += "".join(f"<li>full output: <code>{h(log)}</code></li>" for log in p.logs)
-        items.append(f"<li><b>{h(p.name)}</b> {h(p.version)} failed at <b>{h(p.reached)}</b>: "
-                     f"<code>{h(p.cause)}</code><ul>{extra}</ul></li>")
+        items.append(
+            f"<li><b>{h(p.name)}</b> {h(p.version)} failed at <b>{h(p.reached)}</b>: "
+            f"<code>{h(p.cause)}</code><ul>{extra}</ul></li>"
+        )
     blocked = [p.name for p in report.packages if p.result == "blocked"]
     if blocked:
         items.append(f"<li>blocked (nothing of theirs was uploaded): {h(', '.join(blocked))}</li>")
@@ -82,12 +87,16 @@ def _retries(report: RunReport) -> str:
 
 def _stages(report: RunReport) -> str:
     head = "".join(f"<th>{h(x)}</th>" for x in say.STAGE_HEADERS)
-    rows = "".join("<tr>" + "".join(f"<td{' class=n' if i else ''}>{h(cell)}</td>" for i, cell in enumerate(row))
-                   + "</tr>" for row in say.stage_rows(report))
+    rows = "".join(
+        "<tr>" + "".join(f"<td{' class=n' if i else ''}>{h(cell)}</td>" for i, cell in enumerate(row)) + "</tr>"
+        for row in say.stage_rows(report)
+    )
     path = ""
     if report.totals.critical_path:
-        path = (f"<p>Critical path as it ran ({h(say.path_summary(report))}): "
-                f"<code>{h(say.path_text(report, limit=60))}</code></p>")
+        path = (
+            f"<p>Critical path as it ran ({h(say.path_summary(report))}): "
+            f"<code>{h(say.path_text(report, limit=60))}</code></p>"
+        )
     return f"<h2>Stages</h2><table><tr>{head}</tr>{rows}</table>{path}"
 
 
@@ -95,14 +104,23 @@ def html(report: RunReport, *, max_rows: int = DEFAULT_MAX_ROWS) -> str:
     verdict = say.VERDICTS.get(report.verdict, report.verdict)
     title = f"releasekit run {report.run_id}"
     picture = timeline(report, max_rows)
-    note = (f"<p class=muted>{picture.packages} packages, one row per level past {max_rows} rows "
-            "(failed packages keep their own row).</p>") if picture.collapsed else ""
-    drawing = svg(picture, f"{title}: {verdict.split(' (')[0]}", standalone=False) if report.spans else (
-        "<p class=muted>No stage ran in this run.</p>")
+    note = (
+        (
+            f"<p class=muted>{picture.packages} packages, one row per level past {max_rows} rows "
+            "(failed packages keep their own row).</p>"
+        )
+        if picture.collapsed
+        else ""
+    )
+    drawing = (
+        svg(picture, f"{title}: {verdict.split(' (')[0]}", standalone=False)
+        if report.spans
+        else ("<p class=muted>No stage ran in this run.</p>")
+    )
     return (
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
         f"<title>{h(title)}</title><style>{CSS}</style></head><body>"
-        f"<h1>{h(title)}: <span class=\"verdict-{h(report.verdict)}\">{h(verdict)}</span></h1>"
+        f'<h1>{h(title)}: <span class="verdict-{h(report.verdict)}">{h(verdict)}</span></h1>'
         f"<p>{h(say.counts_line(report))}</p>{_facts(report)}{_failures(report)}"
         f"<h2>Timeline</h2>{note}<div class=timeline>{drawing}</div>"
         f"<h2>Packages</h2>{_packages(report)}{_retries(report)}{_stages(report)}"

@@ -36,7 +36,7 @@ def code(text: str) -> str:
 
 
 def table(headers: list[str], rows: list[list[str]], align: str = "") -> str:
-    marks = [("---:" if align[i:i + 1] == "r" else "---") for i in range(len(headers))]
+    marks = [("---:" if align[i : i + 1] == "r" else "---") for i in range(len(headers))]
     lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(marks) + " |"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
@@ -78,8 +78,18 @@ def failures(report: RunReport) -> str:
 
 
 def packages(report: RunReport) -> str:
-    rows = [[md(p.name), md(p.version), md(p.result), md(p.reached), say.seconds(p.seconds), md(say.retries_text(p)),
-             code(p.cause) if p.cause and not p.ok else ""] for p in report.packages]
+    rows = [
+        [
+            md(p.name),
+            md(p.version),
+            md(p.result),
+            md(p.reached),
+            say.seconds(p.seconds),
+            md(say.retries_text(p)),
+            code(p.cause) if p.cause and not p.ok else "",
+        ]
+        for p in report.packages
+    ]
     return table(["package", "version", "result", "reached", "time", "retries", "cause"], rows, "....rr.")
 
 
@@ -90,16 +100,16 @@ def stages(report: RunReport) -> str:
     return text
 
 
-def markdown(report: RunReport, *, heading: str = "releasekit publish", max_rows: int = DEFAULT_MAX_ROWS,
-             level: int = 2) -> str:
+def markdown(
+    report: RunReport, *, heading: str = "releasekit publish", max_rows: int = DEFAULT_MAX_ROWS, level: int = 2
+) -> str:
     verdict = say.VERDICTS.get(report.verdict, report.verdict)
     out = [f"{'#' * level} {md(heading)}: {md(verdict)}\n", f"Run `{md(report.run_id)}`. {_summary_line(report)}\n"]
     trouble = failures(report)
     if trouble:
         out.append(f"{'#' * (level + 1)} Failures\n\n{trouble}")
     listing = packages(report)
-    out.append(details(f"{len(report.packages)} packages", listing) if len(report.packages) > FOLD_ROWS
-               else listing)
+    out.append(details(f"{len(report.packages)} packages", listing) if len(report.packages) > FOLD_ROWS else listing)
     retried = say.retry_lines(report)
     if retried:
         out.append(details(f"{len(retried)} retries", "\n".join(f"- {md(line)}" for line in retried)))

@@ -159,8 +159,9 @@ def spans_from(events: Iterable[Event]) -> list[Span]:
         elif kind in ("done", "fail"):
             began = opened.pop(key, None)
             start = float(began["t"]) if began else at - float(event.get("seconds") or 0.0)
-            spans.append(Span(*key, start, at, "done" if kind == "done" else "failed",
-                              _pid(began), bool(event.get("reused"))))
+            spans.append(
+                Span(*key, start, at, "done" if kind == "done" else "failed", _pid(began), bool(event.get("reused")))
+            )
         elif kind == "sim":  # the scheduling benchmark's simulated stages
             spans.append(Span(*key, float(event["t0"]), float(event["t1"]), "done", _pid(event)))
     spans += [Span(*key, float(e["t"]), last, "unfinished", _pid(e)) for key, e in opened.items()]
@@ -178,7 +179,7 @@ def split_message(message: str) -> tuple[str, str, str]:
     hint = ""
     marker = text.rfind(" (hint: ")
     if marker >= 0 and text.endswith(")"):
-        text, hint = text[:marker], text[marker + len(" (hint: "):-1]
+        text, hint = text[:marker], text[marker + len(" (hint: ") : -1]
     match = _CODE.search(text)
     return text, hint, match.group(1) if match else ""
 
@@ -229,8 +230,14 @@ def package_reports(files: RunFiles, spans: Sequence[Span], plan: Mapping[str, A
     for e in files.events:
         name = str(e.get("package", ""))
         if e.get("event") == "retry":
-            retries.setdefault(name, []).append(Retry(str(e.get("stage", "")), int(e.get("attempt") or 0),
-                                                      float(e.get("delay") or 0.0), str(e.get("cause", ""))))
+            retries.setdefault(name, []).append(
+                Retry(
+                    str(e.get("stage", "")),
+                    int(e.get("attempt") or 0),
+                    float(e.get("delay") or 0.0),
+                    str(e.get("cause", "")),
+                )
+            )
         elif e.get("event") == "start" and e.get("version"):
             versions.setdefault(name, str(e["version"]))
     names = list(planned) + [n for n in (*summary, *by_package) if n not in planned]
@@ -249,21 +256,23 @@ def package_reports(files: RunFiles, spans: Sequence[Span], plan: Mapping[str, A
         if result == "failed" and (name, reached) in failures:
             cause, hint, code = failure_cause(failures[(name, reached)])
         plan_entry = planned.get(name, {})
-        reports.append(PackageReport(
-            name=name,
-            version=str((entry or {}).get("version") or plan_entry.get("next_version") or versions.get(name, "")),
-            level=int(plan_entry.get("level", 0)),
-            result=result,
-            reached=reached or (own[-1].stage if own else ""),
-            cause=cause,
-            hint=hint,
-            code=code,
-            retries=tuple(retries.get(name, ())),
-            start=min((s.start for s in own), default=None),
-            end=max((s.end for s in own), default=None),
-            logs=_log_files(files.run_dir, name),
-            uploaded=tuple(str(f) for f in (entry or {}).get("uploaded", [])),
-        ))
+        reports.append(
+            PackageReport(
+                name=name,
+                version=str((entry or {}).get("version") or plan_entry.get("next_version") or versions.get(name, "")),
+                level=int(plan_entry.get("level", 0)),
+                result=result,
+                reached=reached or (own[-1].stage if own else ""),
+                cause=cause,
+                hint=hint,
+                code=code,
+                retries=tuple(retries.get(name, ())),
+                start=min((s.start for s in own), default=None),
+                end=max((s.end for s in own), default=None),
+                logs=_log_files(files.run_dir, name),
+                uploaded=tuple(str(f) for f in (entry or {}).get("uploaded", [])),
+            )
+        )
     return reports
 
 
@@ -276,6 +285,15 @@ def stage_stats(spans: Sequence[Span]) -> list[StageStats]:
         seconds = sorted(s.seconds for s in mine)
         middle = len(seconds) // 2
         median = seconds[middle] if len(seconds) % 2 else (seconds[middle - 1] + seconds[middle]) / 2
-        out.append(StageStats(stage, len(mine), min(s.start for s in mine), max(s.end for s in mine), median,
-                              sum(seconds), sum(1 for s in mine if s.state == "failed")))
+        out.append(
+            StageStats(
+                stage,
+                len(mine),
+                min(s.start for s in mine),
+                max(s.end for s in mine),
+                median,
+                sum(seconds),
+                sum(1 for s in mine if s.state == "failed"),
+            )
+        )
     return out

@@ -60,9 +60,17 @@ def _merged(stage: str, spans: Sequence[Span], origin: float) -> list[Bar]:
         states = {s.state for s in group}
         state = "failed" if "failed" in states else ("unfinished" if "unfinished" in states else "done")
         start, end = min(s.start for s in group), max(s.end for s in group)
-        bars.append(Bar(stage, start - origin, end - origin, state, False,
-                        f"{stage} of {len(group)} package{'s' if len(group) != 1 else ''}: "
-                        f"{start - origin:.2f}-{end - origin:.2f} s"))
+        bars.append(
+            Bar(
+                stage,
+                start - origin,
+                end - origin,
+                state,
+                False,
+                f"{stage} of {len(group)} package{'s' if len(group) != 1 else ''}: "
+                f"{start - origin:.2f}-{end - origin:.2f} s",
+            )
+        )
         group.clear()
 
     for span in sorted(spans, key=lambda s: s.start):
@@ -81,8 +89,9 @@ def _rows_per_package(report: RunReport, critical: set[str]) -> list[Row]:
     rows = []
     for pkg in _ordered(report):
         spans = by_package.get(pkg.name, [])
-        rows.append(Row(pkg.name, pkg.result, tuple(_bar(s, report.origin, critical) for s in spans),
-                        pkg.result == "failed"))
+        rows.append(
+            Row(pkg.name, pkg.result, tuple(_bar(s, report.origin, critical) for s in spans), pkg.result == "failed")
+        )
     return rows
 
 
@@ -109,8 +118,9 @@ def _rows_per_level(report: RunReport, max_rows: int) -> list[Row]:
         note = f"{len(names)} packages" + (f", {len(bad)} failed" if bad else "")
         rows.append(Row(f"level {level}", note, tuple(bars), bool(bad)))
         for name in bad[:room]:
-            rows.append(Row(name, "failed", tuple(_bar(s, report.origin, set()) for s in by_package.get(name, [])),
-                            True))
+            rows.append(
+                Row(name, "failed", tuple(_bar(s, report.origin, set()) for s in by_package.get(name, [])), True)
+            )
         room -= min(room, len(bad))
     return rows
 

@@ -67,8 +67,10 @@ def _bar(bar: Bar, x0: float, y: float, scale: float) -> str:
         extra = ' fill-opacity="0.45" stroke="#000" stroke-dasharray="3 2"'
     elif bar.state == "failed" or bar.critical:
         extra = ' stroke="#000" stroke-width="1.2"'
-    parts = [f'<rect class="bar {bar.stage}" x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{LANE - 2}" '
-             f'fill="{fill}"{extra}><title>{_text(bar.title or bar.stage)}</title></rect>']
+    parts = [
+        f'<rect class="bar {bar.stage}" x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{LANE - 2}" '
+        f'fill="{fill}"{extra}><title>{_text(bar.title or bar.stage)}</title></rect>'
+    ]
     if bar.state == "failed":
         parts.append(f'<text class="mark" x="{x + width + 2:.1f}" y="{y + LANE - 2:.1f}" fill="{FAILED}">✕</text>')
     return "".join(parts)
@@ -84,7 +86,7 @@ def _row(row: Row, index: int, y: float, label_width: float, scale: float, width
     parts = [
         f'<rect x="0" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" fill="{shade}"/>',
         f'<text class="label" x="4" y="{y + min(height, LANE + ROW_GAP) - 4:.1f}"{colour_attr}>'
-        f'<title>{_text(f"{row.label}: {row.note}")}</title>{_text(label)}</text>',
+        f"<title>{_text(f'{row.label}: {row.note}')}</title>{_text(label)}</text>",
     ]
     x0 = label_width
     parts += [_bar(bar, x0, y + ROW_GAP / 2 + lane * LANE, scale) for bar, lane in zip(row.bars, placed, strict=True)]
@@ -97,26 +99,34 @@ def _axis(y: float, bottom: float, label_width: float, seconds: float, scale: fl
     count = int(seconds / step + 1e-9) + 1
     for i in range(count):
         x = label_width + i * step * scale
-        parts.append(f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="#ddd"/>'
-                     f'<text class="tick" x="{x:.1f}" y="{y - 3:.1f}">{_tick_label(round(i * step, 6))}</text>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="#ddd"/>'
+            f'<text class="tick" x="{x:.1f}" y="{y - 3:.1f}">{_tick_label(round(i * step, 6))}</text>'
+        )
     return "".join(parts)
 
 
 def _legend(stages: Sequence[str], y: float) -> str:
     items = [(s, colour(s), "") for s in ORDER if s in stages]
-    items += [("failed ✕", FAILED, ' stroke="#000"'), ("on the critical path", "#ffffff", ' stroke="#000"'),
-              ("running when the run stopped", "#bbbbbb", ' fill-opacity="0.45" stroke="#000" stroke-dasharray="3 2"')]
+    items += [
+        ("failed ✕", FAILED, ' stroke="#000"'),
+        ("on the critical path", "#ffffff", ' stroke="#000"'),
+        ("running when the run stopped", "#bbbbbb", ' fill-opacity="0.45" stroke="#000" stroke-dasharray="3 2"'),
+    ]
     x = 4.0
     parts = []
     for name, fill, extra in items:
-        parts.append(f'<rect x="{x:.1f}" y="{y - 9:.1f}" width="10" height="10" fill="{fill}"{extra}/>'
-                     f'<text class="legend" x="{x + 14:.1f}" y="{y:.1f}">{_text(name)}</text>')
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y - 9:.1f}" width="10" height="10" fill="{fill}"{extra}/>'
+            f'<text class="legend" x="{x + 14:.1f}" y="{y:.1f}">{_text(name)}</text>'
+        )
         x += 22 + len(name) * CHAR
     return "".join(parts)
 
 
-def document(panels: Sequence[tuple[str, Timeline]], title: str, *, seconds: float | None = None,
-             standalone: bool = True) -> str:
+def document(
+    panels: Sequence[tuple[str, Timeline]], title: str, *, seconds: float | None = None, standalone: bool = True
+) -> str:
     """One SVG with a panel per timeline, all on one time scale (the longest unless ``seconds``).
 
     ``standalone``: a file of its own (it declares its namespace); inside HTML it needs none."""
@@ -144,17 +154,23 @@ def document(panels: Sequence[tuple[str, Timeline]], title: str, *, seconds: flo
         body += rows_svg
         if picture.gate is not None:
             x = label_width + picture.gate * scale
-            body.append(f'<line x1="{x:.1f}" y1="{axis_y:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="#000" '
-                        f'stroke-dasharray="5 3"><title>the staged gate opened: every trial passed</title></line>'
-                        f'<text class="tick" x="{x + 3:.1f}" y="{y + 11:.1f}">gate</text>')
+            body.append(
+                f'<line x1="{x:.1f}" y1="{axis_y:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="#000" '
+                f'stroke-dasharray="5 3"><title>the staged gate opened: every trial passed</title></line>'
+                f'<text class="tick" x="{x + 3:.1f}" y="{y + 11:.1f}">gate</text>'
+            )
         y += 14
-    style = ("text{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:11px;fill:#222}"
-             ".title{font-size:14px;font-weight:600}.heading{font-size:12px;font-weight:600}"
-             ".tick{font-size:9px;fill:#666}.mark{font-size:9px;font-weight:700}")
+    style = (
+        "text{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:11px;fill:#222}"
+        ".title{font-size:14px;font-weight:600}.heading{font-size:12px;font-weight:600}"
+        ".tick{font-size:9px;fill:#666}.mark{font-size:9px;font-weight:700}"
+    )
     namespace = ' xmlns="http://www.w3.org/2000/svg"' if standalone else ""
-    return (f'<svg{namespace} width="{width:.0f}" height="{y + 6:.0f}" '
-            f'viewBox="0 0 {width:.0f} {y + 6:.0f}" role="img" aria-label="{_text(title)}">'
-            f"<style>{style}</style>{''.join(body)}</svg>\n")
+    return (
+        f'<svg{namespace} width="{width:.0f}" height="{y + 6:.0f}" '
+        f'viewBox="0 0 {width:.0f} {y + 6:.0f}" role="img" aria-label="{_text(title)}">'
+        f"<style>{style}</style>{''.join(body)}</svg>\n"
+    )
 
 
 def svg(picture: Timeline, title: str, *, standalone: bool = True) -> str:

@@ -35,10 +35,15 @@ _BY_ERRNO = {
 }
 # What uv (Rust's io errors) and sqlite print about the same faults.
 _IN_TEXT = (
-    (re.compile(r"no space left on device|os error 28\b|disk quota exceeded|os error 122\b"
-                r"|database or disk is full", re.IGNORECASE), NO_SPACE),
-    (re.compile(r"read-only file system|os error 30\b|attempt to write a readonly database", re.IGNORECASE),
-     READ_ONLY),
+    (
+        re.compile(
+            r"no space left on device|os error 28\b|disk quota exceeded|os error 122\b"
+            r"|database or disk is full",
+            re.IGNORECASE,
+        ),
+        NO_SPACE,
+    ),
+    (re.compile(r"read-only file system|os error 30\b|attempt to write a readonly database", re.IGNORECASE), READ_ONLY),
 )
 _PATH_IN_LINE = re.compile(r"`(/[^`]+)`")  # uv names the file it failed on: `failed to write `/x/y`: ...`
 
@@ -58,15 +63,17 @@ def fault(code: str, path: Path | str | None, detail: str = "", *, doing: str = 
     return EnvironmentFault(message, path=path, code=code, hint=hint)
 
 
-def from_oserror(exc: OSError, *, doing: str = "", path: Path | str | None = None,
-                 state_dir: Path | str | None = None) -> EnvironmentFault | None:
+def from_oserror(
+    exc: OSError, *, doing: str = "", path: Path | str | None = None, state_dir: Path | str | None = None
+) -> EnvironmentFault | None:
     """The environment fault ``exc`` is, or None when it is something else (a bug, a race).
 
     A file not found is a fault only when ``state_dir`` itself is gone (removed mid-run)."""
     code = _BY_ERRNO.get(exc.errno or 0)
     if exc.errno == errno.ENOENT and state_dir is not None and not os.path.isdir(state_dir):
-        return fault(NOT_A_DIRECTORY, state_dir, "the state directory is gone (removed while releasekit ran)",
-                     doing=doing)
+        return fault(
+            NOT_A_DIRECTORY, state_dir, "the state directory is gone (removed while releasekit ran)", doing=doing
+        )
     if code is None:
         return None
     where = path if path is not None else _written(exc.filename)
@@ -82,7 +89,7 @@ def _written(filename: str | bytes | int | None) -> str | None:
         return None
     name = os.path.basename(filename)
     if TMP_MARK in name and name.startswith("."):
-        return os.path.join(os.path.dirname(filename), name[1:name.index(TMP_MARK)])
+        return os.path.join(os.path.dirname(filename), name[1 : name.index(TMP_MARK)])
     return filename
 
 
@@ -147,8 +154,10 @@ class PinnedFiles(EnvironmentFault):
 
     def warning_lines(self) -> list[str]:
         """The same, loud and one file per line, for commands that can go on reading."""
-        lines = [f"WARNING[{PINNED}]: {len(self.files)} file(s) an interrupted run rewrote are still rewritten: "
-                 f"they could not be restored ({self.why})"]
+        lines = [
+            f"WARNING[{PINNED}]: {len(self.files)} file(s) an interrupted run rewrote are still rewritten: "
+            f"they could not be restored ({self.why})"
+        ]
         lines += [f"  still rewritten: {path} (original bytes: {backup})" for path, backup in self.files]
         lines.append("  fix that, then run `releasekit restore` (or any command); or copy each original over its file")
         return lines

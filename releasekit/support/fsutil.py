@@ -105,8 +105,22 @@ def save_crash_report(text: str, directory: str | Path | None = None) -> str:
     return f"the traceback is in {path}"
 
 
-_SKIP_DIRS = {".git", "__pycache__", ".venv", "venv", "dist", "build", ".tox", ".nox", ".mypy_cache",
-              ".pytest_cache", ".ruff_cache", ".hypothesis", ".releasekit", "node_modules"}
+_SKIP_DIRS = {
+    ".git",
+    "__pycache__",
+    ".venv",
+    "venv",
+    "dist",
+    "build",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    ".releasekit",
+    "node_modules",
+}
 
 
 def fingerprint(package_dir: Path, pins: Mapping[str, str], exclude: Iterable[str] = ()) -> str:
@@ -120,8 +134,10 @@ def fingerprint(package_dir: Path, pins: Mapping[str, str], exclude: Iterable[st
     digest.update(json.dumps(sorted(pins.items())).encode())
     for current, dirs, files in os.walk(package_dir):
         dirs[:] = sorted(
-            d for d in dirs
-            if d not in _SKIP_DIRS and not d.endswith(".egg-info")
+            d
+            for d in dirs
+            if d not in _SKIP_DIRS
+            and not d.endswith(".egg-info")
             and os.path.realpath(os.path.join(current, d)) not in excluded
         )
         for filename in sorted(files):

@@ -147,8 +147,10 @@ class Journal:
             fault = envfaults.from_oserror(exc)
             if fault is None:
                 raise
-            return f"{entry.path}: {done} (its journal entry stays until the state directory can be written: " \
-                   f"{fault.message})"
+            return (
+                f"{entry.path}: {done} (its journal entry stays until the state directory can be written: "
+                f"{fault.message})"
+            )
         return f"{entry.path}: {done}"
 
     def commit(self, entry: Entry) -> None:

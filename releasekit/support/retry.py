@@ -33,8 +33,9 @@ class TransientError(ReleasekitError):
 RetryCallback = Callable[[int, float, BaseException], None]
 
 
-def backoff(attempt: int, base: float, retry_after: float | None = None,
-            rng: Callable[[float, float], float] = random.uniform) -> float:
+def backoff(
+    attempt: int, base: float, retry_after: float | None = None, rng: Callable[[float, float], float] = random.uniform
+) -> float:
     """Seconds to wait before retry number ``attempt`` (1-based)."""
     ceiling = min(MAX_BACKOFF, base * (2 ** (attempt - 1)))
     delay = rng(0.0, ceiling) if ceiling > 0 else 0.0

@@ -37,8 +37,9 @@ def ensure_state_dir(state_dir: Path) -> Path:
         try:
             state_dir.mkdir(parents=True, exist_ok=True)
         except FileExistsError:  # a file appeared there meanwhile, or a parent is one
-            raise envfaults.fault(envfaults.NOT_A_DIRECTORY, state_dir, "the state directory is not a directory") \
-                from None
+            raise envfaults.fault(
+                envfaults.NOT_A_DIRECTORY, state_dir, "the state directory is not a directory"
+            ) from None
     ignore = state_dir / ".gitignore"
     if not ignore.exists():
         with envfaults.named("creating the state directory"):
@@ -67,8 +68,7 @@ def _pid_alive(pid: int) -> bool:
 class StateLock:
     """Exclusive lock on a workspace's state directory, naming its holder."""
 
-    def __init__(self, state_dir: Path, command: str, *,
-                 notice: Callable[[str], None] | None = None) -> None:
+    def __init__(self, state_dir: Path, command: str, *, notice: Callable[[str], None] | None = None) -> None:
         self.path = state_dir / "lock"
         self.command = command
         # Told when the lock is taken over from a holder that died (default: stderr).
@@ -209,9 +209,14 @@ else:
         fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def repair_leftovers(state_dir: Path, *, holding_lock: bool = False,
-                     notice: Callable[[str], None] | None = None, command: str = "repair",
-                     refuse_if_held: bool = False) -> list[str]:
+def repair_leftovers(
+    state_dir: Path,
+    *,
+    holding_lock: bool = False,
+    notice: Callable[[str], None] | None = None,
+    command: str = "repair",
+    refuse_if_held: bool = False,
+) -> list[str]:
     """Restore files a killed run left rewritten, unless a live run owns them.
 
     Called at the start of every command. Without the lock we take it briefly (read-only if

@@ -34,9 +34,7 @@ def escape_property(text: str) -> str:
 
 
 def annotation(kind: str, message: str, *, title: str = "", file: str = "") -> str:
-    props = ",".join(
-        f"{k}={escape_property(v)}" for k, v in (("file", file), ("title", title)) if v
-    )
+    props = ",".join(f"{k}={escape_property(v)}" for k, v in (("file", file), ("title", title)) if v)
     return f"::{kind}{' ' + props if props else ''}::{escape_data(message)}"
 
 
@@ -88,9 +86,7 @@ class CiLog:
         if self.github:
             self.sink.write("::group::plan")
             for i, level in enumerate(plan.levels):
-                self.sink.write(
-                    f"level {i}: " + ", ".join(f"{n} {self.versions.get(n, '')}" for n in level)
-                )
+                self.sink.write(f"level {i}: " + ", ".join(f"{n} {self.versions.get(n, '')}" for n in level))
             self.sink.write("::endgroup::")
 
     def on_task(self, event: TaskEvent) -> None:

@@ -124,9 +124,7 @@ class RunModel:
         self.target = str(getattr(settings, "publish_url", ""))
         self.run_id = str(getattr(settings, "run_id", ""))
         for pkg in plan.packages:
-            self.rows[pkg.name] = Row(
-                pkg.name, pkg.next_version, pkg.level, pkg.order, tuple(pkg.stages)
-            )
+            self.rows[pkg.name] = Row(pkg.name, pkg.next_version, pkg.level, pkg.order, tuple(pkg.stages))
         for spec in plan.tasks:
             self.deps[spec.name] = tuple(spec.task_dep)
             self.task_status[spec.name] = TaskStatus.PENDING
@@ -137,9 +135,7 @@ class RunModel:
         if event.status is TaskStatus.RUNNING:
             self.task_started[event.task] = event.at
         elif event.status is TaskStatus.DONE and event.task in self.task_started:
-            self.durations.setdefault(event.stage, []).append(
-                event.at - self.task_started[event.task]
-            )
+            self.durations.setdefault(event.stage, []).append(event.at - self.task_started[event.task])
         if row is None or event.stage not in row.status:
             return
         row.status[event.stage] = event.status
@@ -151,28 +147,20 @@ class RunModel:
         if event.status is TaskStatus.DONE and event.stage == row.stages[-1]:
             row.result = str(event.values.get("status", ""))
         if event.status is TaskStatus.FAILED:
-            self.errors.append(
-                ErrorLine(event.at, event.package, event.stage, event.message or "failed")
-            )
+            self.errors.append(ErrorLine(event.at, event.package, event.stage, event.message or "failed"))
 
     def event(self, event: dict[str, Any]) -> None:
         row = self.rows.get(str(event.get("package", "")))
         kind = event.get("event")
         if kind == "retry" and row is not None:
             row.retries += 1
-            row.step = (
-                f"retry #{event.get('attempt')} in {event.get('delay')}s: {event.get('cause', '')}"
-            )
+            row.step = f"retry #{event.get('attempt')} in {event.get('delay')}s: {event.get('cause', '')}"
         elif kind == "step" and row is not None:
             detail = event.get("detail")
-            row.step = f"{event.get('stage', '')}: {event.get('step', '')}" + (
-                f" ({detail})" if detail else ""
-            )
+            row.step = f"{event.get('stage', '')}: {event.get('step', '')}" + (f" ({detail})" if detail else "")
         elif kind == "restore":
             self.errors.append(
-                ErrorLine(
-                    float(event.get("t", self.clock())), "", "restore", str(event.get("detail", ""))
-                )
+                ErrorLine(float(event.get("t", self.clock())), "", "restore", str(event.get("detail", "")))
             )
 
     def set_state(self, state: SchedulerState, detail: str) -> None:
@@ -197,10 +185,7 @@ class RunModel:
     # --- reading -------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        out = {
-            k: 0
-            for k in ("done", "running", "waiting", "pending", "failed", "blocked", "cancelled")
-        }
+        out = {k: 0 for k in ("done", "running", "waiting", "pending", "failed", "blocked", "cancelled")}
         for row in self.rows.values():
             out[row.state] += 1
         return out
@@ -253,9 +238,7 @@ class RunModel:
         chain: dict[str, float] = {}
         for name in self.deps:
             if name in remaining:
-                chain[name] = remaining[name] + max(
-                    (chain[d] for d in self.deps[name] if d in chain), default=0.0
-                )
+                chain[name] = remaining[name] + max((chain[d] for d in self.deps[name] if d in chain), default=0.0)
         critical = max(chain.values(), default=0.0)
         return max(critical, sum(remaining.values()) / self.concurrency), partial
 

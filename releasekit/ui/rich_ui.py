@@ -73,9 +73,7 @@ def filtered(model: RunModel, view: View) -> list[Row]:
     return rows
 
 
-def window(
-    model: RunModel, rows: list[Row], capacity: int, all_rows: bool
-) -> tuple[list[Row], str]:
+def window(model: RunModel, rows: list[Row], capacity: int, all_rows: bool) -> tuple[list[Row], str]:
     """The rows to show and a line about the hidden ones ('' when nothing is hidden).
 
     Window: running, failed and between-stages rows first; the room left is shared by the
@@ -86,9 +84,7 @@ def window(
     if len(rows) <= capacity:
         return rows, ""
     if all_rows:
-        first_open = next(
-            (i for i, r in enumerate(rows) if r.state not in ("done", "cancelled")), len(rows)
-        )
+        first_open = next((i for i, r in enumerate(rows) if r.state not in ("done", "cancelled")), len(rows))
         start = max(0, min(first_open - 2, len(rows) - capacity))
         shown = rows[start : start + capacity]
         below = len(rows) - start - len(shown)
@@ -110,9 +106,7 @@ def window(
         if r.name not in keep:
             hidden[r.state] = hidden.get(r.state, 0) + 1
     detail = ", ".join(f"{n} {state}" for state, n in sorted(hidden.items()))
-    return [
-        r for r in rows if r.name in keep
-    ], f"… {sum(hidden.values())} more rows: {detail} (a: all rows)"
+    return [r for r in rows if r.name in keep], f"… {sum(hidden.values())} more rows: {detail} (a: all rows)"
 
 
 def _bar(row: Row, width: int = 14) -> Text:
@@ -213,9 +207,7 @@ def render(
     footer = Text(no_wrap=True, overflow="ellipsis")
     for state in ("done", "running", "waiting", "pending", "failed", "blocked", "cancelled"):
         if counts[state] or state in ("done", "running", "pending"):
-            footer.append(
-                f"{state} {counts[state]}", style=STATE_STYLE[state] if counts[state] else "dim"
-            )
+            footer.append(f"{state} {counts[state]}", style=STATE_STYLE[state] if counts[state] else "dim")
             footer.append(" · ", style="dim")
     stages = f"stages {model.stages_done}/{len(model.task_status)}"
     footer.append(f"{stages} · elapsed {clock_text(model.elapsed())}")

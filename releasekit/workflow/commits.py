@@ -113,9 +113,7 @@ def _summary(changes: Iterable[Change]) -> str:
         key = "breaking" if ch.breaking else ch.type
         if ch.kind is not None:
             counts[key] = counts.get(key, 0) + 1
-    return ", ".join(
-        f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: _ORDER.get(kv[0], 9))
-    )
+    return ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: _ORDER.get(kv[0], 9)))
 
 
 _ORDER = {"breaking": 0, "feat": 1, "fix": 2, "perf": 3, "revert": 4}

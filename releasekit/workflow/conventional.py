@@ -165,9 +165,7 @@ def parse_message(sha: str, subject: str, body: str, author: str = "") -> tuple[
                 breaking_notes=tuple(n for n in notes if n),
                 pr=pr if pr is not None else merge_pr,
                 author=author,
-                reverts_sha=reverted_sha.group("sha").lower()
-                if header.type == "revert" and reverted_sha
-                else None,
+                reverts_sha=reverted_sha.group("sha").lower() if header.type == "revert" and reverted_sha else None,
                 reverts_header=reverts_header,
             ),
         )

@@ -62,8 +62,7 @@ def require_history(git: Git) -> None:
         raise UsageError(
             "the git history is shallow, so the commits since each tag are incomplete",
             code="RK701",
-            hint="run `git fetch --unshallow --tags` "
-            "(in GitHub Actions: actions/checkout with fetch-depth: 0)",
+            hint="run `git fetch --unshallow --tags` (in GitHub Actions: actions/checkout with fetch-depth: 0)",
         )
 
 

@@ -25,8 +25,7 @@ from releasekit.workflow.tags import format_tag, package_tags
 def previous_final_tag(ws: Workspace, name: str, version: str, tags: list[str]) -> str | None:
     """The tag of ``name``'s highest final release below ``version`` among ``tags``."""
     below = [
-        v for v in package_tags(ws.config, name, tags)
-        if not Version(v).is_prerelease and Version(v) < Version(version)
+        v for v in package_tags(ws.config, name, tags) if not Version(v).is_prerelease and Version(v) < Version(version)
     ]
     if not below:
         return None
@@ -46,9 +45,7 @@ def notes_history(
     return history_since(ws, git, decision.name, since, owners(ws, git.toplevel()))
 
 
-def sections(
-    ws: Workspace, analysis: Analysis, git: Git, links: changelog.Links
-) -> dict[str, str]:
+def sections(ws: Workspace, analysis: Analysis, git: Git, links: changelog.Links) -> dict[str, str]:
     """The changelog section of every version ``analysis`` releases."""
     date = git.commit_date("HEAD")
     merged = git.tags_merged("HEAD")
@@ -68,9 +65,7 @@ def sections(
     return out
 
 
-def changelog_edits(
-    ws: Workspace, texts: Mapping[str, str], versions: Mapping[str, str]
-) -> dict[Path, str]:
+def changelog_edits(ws: Workspace, texts: Mapping[str, str], versions: Mapping[str, str]) -> dict[Path, str]:
     """New changelog texts by path; a file that already has the version is left alone."""
     out: dict[Path, str] = {}
     if not ws.config.workflow.changelog:

@@ -156,16 +156,13 @@ def notify(
     result.payload = payload
     for repo in todo:
         if dry_run:
-            result.actions.append(
-                f"would send {cfg.dispatch_event_type!r} to {repo}: {json.dumps(payload)}"
-            )
+            result.actions.append(f"would send {cfg.dispatch_event_type!r} to {repo}: {json.dumps(payload)}")
             continue
         github.dispatch(repo, cfg.dispatch_event_type, payload)
         if not pending:
             github.comment(
                 number,
-                f"<!-- releasekit:notified {repo} -->\n"
-                f"releasekit sent `{cfg.dispatch_event_type}` to {repo}.",
+                f"<!-- releasekit:notified {repo} -->\nreleasekit sent `{cfg.dispatch_event_type}` to {repo}.",
             )
         result.sent.append(repo)
         result.actions.append(f"sent {cfg.dispatch_event_type!r} to {repo}")

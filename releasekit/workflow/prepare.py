@@ -192,9 +192,7 @@ def _dry_run(
         result.pr, result.pr_url = int(existing["number"]), str(existing["html_url"])
         result.actions.append(f"would update PR #{existing['number']} ({len(release.body)} characters)")
     else:
-        result.actions.append(
-            f"would open a PR {cfg.release_branch} -> {cfg.base_branch} labelled {PENDING.name!r}"
-        )
+        result.actions.append(f"would open a PR {cfg.release_branch} -> {cfg.base_branch} labelled {PENDING.name!r}")
 
 
 def _push_release_branch(

@@ -139,7 +139,8 @@ def tagged_release(ws: Workspace, git: Git, ref: str = "HEAD") -> dict[str, str]
                 + (" (read from git by its build backend)" if vcs else ""),
                 path=pkg.manifest,
                 code="RK708",
-                hint=f"make its VCS tag pattern match {tagged[version]}" if vcs
+                hint=f"make its VCS tag pattern match {tagged[version]}"
+                if vcs
                 else "publish the commit the release tagged (the merge commit of the release PR)",
             )
         found[pkg.name] = pkg.version or version

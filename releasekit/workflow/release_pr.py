@@ -75,8 +75,7 @@ def pr_body(
     room = limit - len(tail) - 1
     if room < 200:
         raise WorkflowError(
-            f"the release manifest alone is {len(tail)} characters, "
-            f"over GitHub's {limit}-character PR body limit",
+            f"the release manifest alone is {len(tail)} characters, over GitHub's {limit}-character PR body limit",
             code="RK705",
             hint="release fewer packages at once (--group or --package)",
         )

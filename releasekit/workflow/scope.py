@@ -60,8 +60,7 @@ def without(plan: Plan, reasons: Mapping[str, str]) -> Plan:
     levels = [level for level in levels if level]
     level_of = {n: i for i, level in enumerate(levels) for n in level}
     packages = tuple(
-        dataclasses.replace(p, deps=tuple(d for d in p.deps if d not in reasons), level=level_of[p.name])
-        for p in kept
+        dataclasses.replace(p, deps=tuple(d for d in p.deps if d not in reasons), level=level_of[p.name]) for p in kept
     )
     gone = tuple(Skipped(p.name, p.next_version, reasons[p.name]) for p in plan.packages if p.name in reasons)
     return dataclasses.replace(
@@ -120,9 +119,7 @@ def publish_scope(
     if reading.error:
         notice(f"could not read what {settings.check_url} has ({reading.error}); nothing is skipped")
     released = reading.names("released")
-    reasons = {
-        n: f"already released: {reading.found[n].listed} on the index (not rebuilt)" for n in released
-    }
+    reasons = {n: f"already released: {reading.found[n].listed} on the index (not rebuilt)" for n in released}
     if released:
         listed = ", ".join(f"{n} {v}" for n, v in sorted(released.items()))
         notice(f"already released, skipped without building: {listed}")

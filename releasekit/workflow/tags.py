@@ -30,12 +30,7 @@ def umbrella_tag(config: Config, version: str) -> str | None:
 def _pattern(config: Config, name: str) -> re.Pattern[str]:
     parts = re.split(r"(\{name\}|\{version\})", config.tag_format)
     regex = "".join(
-        re.escape(name)
-        if p == "{name}"
-        else "(?P<version>.+)"
-        if p == "{version}"
-        else re.escape(p)
-        for p in parts
+        re.escape(name) if p == "{name}" else "(?P<version>.+)" if p == "{version}" else re.escape(p) for p in parts
     )
     return re.compile(f"^{regex}$")
 
