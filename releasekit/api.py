@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -206,9 +206,19 @@ def plan(
     )
 
 
-def run_gates(workspace: Workspace, plan: Plan, settings: PublishSettings) -> None:
-    """The preflight gates, every one of them, silently: a failed gate raises."""
-    run_preflight(workspace, plan, settings).raise_if_failed()
+def run_gates(
+    workspace: Workspace,
+    plan: Plan,
+    settings: PublishSettings,
+    *,
+    skip: Collection[str] = (),
+    show: Callable[[PreflightReport], object] | None = None,
+) -> None:
+    """The preflight gates but ``skip``; ``show`` sees the report first; a failed gate raises."""
+    report = run_preflight(workspace, plan, settings, skip=skip)
+    if show is not None:
+        show(report)
+    report.raise_if_failed()
 
 
 def label_release_pr(workspace: Workspace, versions: Mapping[str, str]) -> object:

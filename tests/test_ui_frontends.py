@@ -134,9 +134,9 @@ def test_publish_format_json_writes_only_ndjson_on_stdout(
     use_fakes(monkeypatch, ws / ".releasekit", {"default": 0.01})
     # The preflight gates (where publish has them) need a git repo and a live index; they are
     # tested on their own, and their report goes to stderr anyway.
-    import releasekit.commands.publish as publish_command
+    from releasekit import api
 
-    monkeypatch.setattr(publish_command, "_preflight", lambda *a, **k: None, raising=False)
+    monkeypatch.setattr(api, "run_gates", lambda *a, **k: None)
     monkeypatch.setenv("UV_PUBLISH_TOKEN", "pypi-secret-token-value")
     code = main(
         [

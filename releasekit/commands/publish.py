@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from typing import TYPE_CHECKING, TypedDict
 
@@ -10,10 +11,10 @@ from releasekit.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that import light
     from releasekit.engine.observer import PublishObserver
-    from releasekit.engine.plan import Plan
     from releasekit.engine.results import RunResult
     from releasekit.engine.settings import PublishSettings
     from releasekit.model.workspace import Workspace
+    from releasekit.preflight.report import PreflightReport
     from releasekit.report.github import Section
 
 
@@ -166,15 +167,11 @@ def _destination(settings: PublishSettings, rehearse: bool) -> dict[str, str]:
     }
 
 
-def _preflight(ws: Workspace, plan: Plan, settings: PublishSettings, args: argparse.Namespace) -> None:
-    """The gates run before any file is pinned or uploaded; a failed gate stops here (exit 3)."""
-    from releasekit.preflight.gates import run_preflight
-
-    report = run_preflight(ws, plan, settings, skip=args.skip_preflight)
-    if not args.quiet or not report.ok:
+def _show_gates(report: PreflightReport, quiet: bool) -> None:
+    """The gates' table before any file is pinned or uploaded (with -q only when one failed)."""
+    if not quiet or not report.ok:
         sys.stderr.write(report.render("table"))
         sys.stderr.flush()
-    report.raise_if_failed()
 
 
 def observer_for(args: argparse.Namespace) -> PublishObserver:
@@ -206,7 +203,9 @@ def _publish(args: argparse.Namespace, summary: Section) -> int:
         staged=False if args.no_stage else None,
         rehearse=args.rehearse,
         start_method=args.start_method,
-        gates=lambda ws, plan, settings: _preflight(ws, plan, settings, args),
+        gates=functools.partial(
+            api.run_gates, skip=args.skip_preflight, show=functools.partial(_show_gates, quiet=args.quiet)
+        ),
     )
     if args.dry_run:
         plan = api.publish_preview(ws, selection(args), options).plan
