@@ -6,10 +6,13 @@ registers this class there as ``run`` (doit's default command)::
     [tool.doit.plugins.command]
     run = "releasekit.doitcmd:ReleaseRun"
 
-With ``-n N`` (process workers) the tasks then run on releasekit's drainable runner: the same
-critical-path dispatch order, SIGINT/SIGTERM drain (a second one stops at once), SIGUSR1/SIGUSR2
-pause and resume, and files restored from the journal afterwards. doit's own reporters show
-the tasks; scheduler changes go to stderr. Serial and thread runs are doit's own.
+The tasks then run on releasekit's drainable runner, serially on one worker process when no
+``-n`` is given: the same critical-path dispatch order, SIGINT/SIGTERM drain (a second one stops
+at once), SIGUSR1/SIGUSR2 pause and resume, files restored from the journal afterwards, and
+doit's database saved by the guarded backend (a full disk is a line on stderr and exit 1, not a
+traceback). doit's own reporters show the tasks; scheduler changes go to stderr. Thread runs
+(``-P thread``), ``--single``, ``--pdb`` and ``--auto-delayed-regex`` stay doit's own: they need
+doit's in-process runner.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from doit.cmd_run import Run
 from doit.runner import ERROR
 from doit.task import Stream
 
+from releasekit.engine.doitdb import GuardedSqliteDB
 from releasekit.engine.drainrunner import run_tasks
 from releasekit.engine.observer import NullObserver, SchedulerState
 from releasekit.engine.runcontrol import RunControl
@@ -41,7 +45,12 @@ class StateLines(NullObserver):
 
 
 class ReleaseRun(Run):  # type: ignore[misc]
-    doc_purpose = "run tasks (with -n N: critical path first, Ctrl-C/SIGTERM drain, SIGUSR1/SIGUSR2 pause)"
+    doc_purpose = "run tasks (critical path first, Ctrl-C/SIGTERM drain, SIGUSR1/SIGUSR2 pause)"
+
+    def get_backends(self) -> dict[str, Any]:
+        backends: dict[str, Any] = super().get_backends()
+        backends["sqlite3"] = GuardedSqliteDB
+        return backends
 
     def _execute(
         self,
@@ -58,7 +67,7 @@ class ReleaseRun(Run):  # type: ignore[misc]
         failure_verbosity: int = 0,
         pdb: bool = False,
     ) -> int:
-        if not num_process or par_type != "process" or single or auto_delayed_regex or pdb:
+        if par_type != "process" or single or auto_delayed_regex or pdb:
             status: int = super()._execute(
                 outfile,
                 verbosity=verbosity,
@@ -85,21 +94,29 @@ class ReleaseRun(Run):  # type: ignore[misc]
                 else reporter_cls
             )
             try:
-                return run_tasks(
+                status = run_tasks(
                     self.task_list,
                     self.sel_tasks,
                     self.dep_manager,
                     reporter_obj,
                     control,
-                    workers=num_process,
+                    workers=num_process or 1,
                     stream=Stream(verbosity, force_verbosity),
                     continue_=continue_,
                     always=always,
                 )
             except KeyboardInterrupt:
-                return int(ERROR)  # the second signal: the workers were killed; the journal restores below
+                status = int(ERROR)  # the second signal: the workers were killed; the journal restores below
             finally:
                 self._restore_files()
+            return self._report_db_faults(status)
+
+    def _report_db_faults(self, status: int) -> int:
+        """doit's exit status, or 1 when its database could not be saved (the run itself is fine)."""
+        faults: list[str] = getattr(self.dep_manager.backend, "faults", [])
+        for fault in faults:
+            sys.stderr.write(f"releasekit: {fault}\n")
+        return status or (1 if faults else 0)
 
     def _restore_files(self) -> None:
         prepared = getattr(self.loader, "prepared", None)

@@ -8,8 +8,8 @@ Plain doit finds it through what `releasekit init` writes into pyproject.toml::
     releasekit = "releasekit.doitloader:WorkspaceLoader"
 
 so `doit list --all`, `doit info upload:pkg`, `doit publish` and `doit -n 4 publish` work in
-the workspace and agree with `releasekit plan`. `releasekit publish` uses the same loader
-with its already prepared plan and settings.
+the workspace and agree with `releasekit plan`: the tasks are releasekit.engine.pipeline's, the
+ones `releasekit publish` runs.
 """
 
 from __future__ import annotations
@@ -47,12 +47,11 @@ def _uploads(pos_args: Any) -> bool:
 
 
 class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
-    """Loads releasekit's tasks for the workspace in the current directory (or a prepared run)."""
+    """Loads releasekit's tasks for the workspace in the current directory."""
 
-    def __init__(self, prepared: Prepared | None = None, *, cli: bool = False) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.prepared = prepared
-        self.cli = cli
+        self.prepared: Prepared | None = None
         self._lock: StateLock | None = None
 
     def setup(self, opt_values: Any) -> None:
@@ -83,8 +82,7 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
             "default_tasks": ["plan"],
         }
 
-    @staticmethod
-    def _scoped(prepared: Prepared) -> Prepared:
+    def _scoped(self, prepared: Prepared) -> Prepared:
         """What `releasekit publish` would release: the tags at HEAD, minus released versions."""
         from releasekit.model.selection import EVERYTHING
         from releasekit.workflow.scope import publish_scope
@@ -97,7 +95,7 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
 
     def load_tasks(self, cmd: Any, pos_args: Any) -> list[Task]:
         prepared = self._prepare()
-        if getattr(cmd, "execute_tasks", False) and not self.cli:
+        if getattr(cmd, "execute_tasks", False):
             # Plain `doit run`: take the workspace lock like `releasekit publish` does; the OS
             # releases it when this process exits, even if it is killed.
             try:

@@ -10,13 +10,16 @@ from __future__ import annotations
 import collections
 import inspect
 import os
+import re
 import signal
+import sqlite3
 import threading
 import time
 from pathlib import Path
 
 import pytest
 from doit.control import TaskDispatcher
+from doit.dependency import SqliteDB
 from doit.doit_cmd import DoitMain
 from doit.runner import MRunner
 
@@ -31,6 +34,17 @@ from tests.ui_fakes import make_workspace, prepare, use_fakes
 PACKAGES = {"a": [], "b": ["a"], "c": ["b"], "x": [], "y": [], "z": []}
 
 
+class PreparedLoader(WorkspaceLoader):
+    """The loader the config names, on a prepared plan: the fake index has no releases to ask about."""
+
+    def __init__(self, prepared: Prepared) -> None:
+        super().__init__()
+        self.prepared = prepared
+
+    def _scoped(self, prepared: Prepared) -> Prepared:
+        return prepared
+
+
 def _doit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, delay: float, workers: int) -> tuple[DoitMain, Prepared]:
     root = make_workspace(tmp_path / "ws", PACKAGES)
     manifest = root / "pyproject.toml"
@@ -39,8 +53,8 @@ def _doit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, delay: float, workers
     use_fakes(monkeypatch, prepared.settings.state_dir, {"default": delay})
     Path(prepared.settings.run_dir).mkdir(parents=True, exist_ok=True)
     monkeypatch.chdir(root)
-    # The prepared loader stands in for the one the config names (it would ask the index what is released).
-    return DoitMain(WorkspaceLoader(prepared, cli=True), config_filenames=["pyproject.toml"]), prepared
+    monkeypatch.setenv("UV_PUBLISH_TOKEN", "pypi-fake-token")
+    return DoitMain(PreparedLoader(prepared), config_filenames=["pyproject.toml"]), prepared
 
 
 def _starts(prepared: Prepared) -> dict[str, float]:
@@ -60,6 +74,32 @@ def test_plain_doit_hands_out_the_critical_path_first(tmp_path: Path, monkeypatc
     assert len(starts) == 6 * len(PACKAGES)
     # doit's first-in first-out queue would build every package before the first upload
     assert starts["upload:a"] < starts["upload:b"] < min(starts[f"build:{p}"] for p in "xyz")
+
+
+def test_serial_plain_doit_runs_on_releasekits_runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without -n the stages still run in a worker process, in critical-path order, not in doit's serial loop."""
+    main, prepared = _doit(tmp_path, monkeypatch, 0.02, 1)
+    assert main.run(["publish"]) == 0
+    events = [e for e in read_events(prepared.settings.events_path) if e.get("event") == "start"]
+    assert len(events) == 6 * len(PACKAGES)
+    assert {e["pid"] for e in events} - {os.getpid()} == {e["pid"] for e in events}, "a stage ran in doit's process"
+    starts = _starts(prepared)
+    assert starts["upload:a"] < starts["upload:b"] < min(starts[f"build:{p}"] for p in "xyz")
+
+
+def test_plain_doit_reports_a_database_it_could_not_save(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capfd: pytest.CaptureFixture[str]) -> None:
+    main, _ = _doit(tmp_path, monkeypatch, 0.0, 1)
+
+    def disk_full(self: SqliteDB) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(SqliteDB, "dump", disk_full)
+    assert main.run(["publish"]) == 1
+    err = capfd.readouterr().err
+    assert "Traceback" not in err
+    line = r"^releasekit: error\[RK312\] .*doit-\w+\.sqlite3: no space left .* saving doit's database"
+    assert re.search(line, err, re.M), err
 
 
 def test_plain_doit_drains_on_sigint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
