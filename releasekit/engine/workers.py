@@ -118,30 +118,30 @@ def start_worker() -> None:
     # finish. Had a worker died of it, doit would have raised its SystemExit in the
     # orchestrator (exit 1, no summary) or hung joining it. The orchestrator's own hard stop
     # kills workers instead and restores their files from the journal.
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # drops one pending since start-up
     if hasattr(signal, "pthread_sigmask"):  # inherited blocked from signals_held_off
         signal.pthread_sigmask(signal.SIG_UNBLOCK, DRAINING_SIGNALS)
 
 
 @contextlib.contextmanager
 def signals_held_off() -> Iterator[None]:
-    """While workers start: they inherit ignored INT and TERM, and the orchestrator's wait.
+    """While workers start: they inherit INT and TERM blocked, and ignore them before unblocking.
 
-    An ignored signal stays ignored across exec, so a Ctrl-C or a SIGTERM sent to the whole
-    group reaches only the orchestrator, which drains, even while a worker is still starting
-    up (a worker that died of it there left the orchestrator waiting for it forever).
-    Meanwhile the orchestrator blocks them: one arriving now stays pending (Linux never
-    discards a blocked signal) and is handled once its handler is back.
+    A signal mask survives fork and exec, so a Ctrl-C or a SIGTERM sent to the whole group
+    while a worker is still starting stays pending there until `start_worker` ignores it (a
+    worker that died of it left the orchestrator waiting for it forever). The orchestrator
+    keeps its handlers: its other threads (the event tail, the staging index) do not block the
+    signal and take it, and Python runs the handler in the main thread. Ignoring the signal here
+    instead would drop one delivered to those threads.
     """
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, DRAINING_SIGNALS) if hasattr(signal, "pthread_sigmask") else None
-    previous = {s: signal.signal(s, signal.SIG_IGN) for s in DRAINING_SIGNALS}
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, DRAINING_SIGNALS)
     try:
         yield
     finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        if mask is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def check_alive(workers: Sequence[BaseProcess]) -> None:
