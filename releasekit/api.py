@@ -266,6 +266,7 @@ def publish(
             if options.rehearse:
                 settings = stack.enter_context(_rehearsal(settings))
             scope = publish_preview(workspace, selection, dataclasses.replace(options, settings=settings))
+            settings = settings.fit_to(scope.plan)
             if scope.plan.packages:
                 control = control or RunControl(observer)
                 options.gates(workspace, scope.plan, settings)

@@ -91,7 +91,7 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
             scope = publish_scope(prepared.ws, EVERYTHING, prepared.settings)
         except ReleasekitError as exc:
             raise InvalidDodoFile(exc.one_line()) from None
-        return Prepared(prepared.ws, scope.plan, prepared.settings, scope.released)
+        return Prepared(prepared.ws, scope.plan, prepared.settings.fit_to(scope.plan), scope.released)
 
     def load_tasks(self, cmd: Any, pos_args: Any) -> list[Task]:
         prepared = self._prepare()

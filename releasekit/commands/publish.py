@@ -219,7 +219,7 @@ def _publish(args: argparse.Namespace, summary: Section) -> int:
         gate = "; staged gate first" if plan.staged else ""
         write(
             f"\nwould publish to {where} (check {destination['check_url']}; auth: {destination['auth']}; "
-            f"third-party packages from {destination['fallback_url'] or 'nowhere'}; {settings.concurrency} workers; "
+            f"third-party packages from {destination['fallback_url'] or 'nowhere'}; {settings.workers}; "
             f"retries {settings.max_retries}{gate})\n"
             "dry run: nothing was built, uploaded or changed\n"
         )

@@ -61,7 +61,7 @@ def destination(settings: PublishSettings) -> str:
     third_party = f"third-party packages from {fallback}" if fallback else "no third-party index"
     return (
         f"to {settings.publish_url} (check {settings.check_url}; auth: {settings.auth}; {third_party}; "
-        f"{settings.concurrency} workers"
+        f"{settings.workers}"
     )
 
 

@@ -84,7 +84,7 @@ def execute(
     collector.on_fault = control.stop_for_fault
     tail = EventTail(settings.events_path, observer.on_event).start()
     observer.on_start(prepared.plan, settings)
-    observer.on_state(SchedulerState.RUNNING, f"{settings.concurrency} workers, start method {start_method}")
+    observer.on_state(SchedulerState.RUNNING, f"{settings.workers}, start method {start_method}")
     started = time.monotonic()
     status = 0
     faults: list[str] = []

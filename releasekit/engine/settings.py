@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+from releasekit.engine import stages
+from releasekit.engine.concurrency import Workers, auto_workers
 from releasekit.engine.credentials import resolve_credentials
+from releasekit.engine.plan import Plan
 from releasekit.engine.taskdata import SettingsData
 from releasekit.errors import ConfigError, UsageError
 from releasekit.model.config import TARGETS, Config
@@ -48,6 +51,8 @@ class PublishSettings:
     skip_existing: bool
     concurrency: int
     member_dirs: tuple[str, ...]
+    #: Why ``concurrency`` is what it is when it was chosen automatically ("" = the user's).
+    workers_why: str = ""
     #: Import every module each wheel ships in the smoke stage (`--deep-import`), whatever
     #: `smoke.import_all` says.
     deep_import: bool = False
@@ -57,6 +62,7 @@ class PublishSettings:
 
     def as_dict(self) -> SettingsData:
         data = dataclasses.asdict(self)
+        data.pop("workers_why")
         data["member_dirs"] = list(self.member_dirs)
         data["events_path"] = self.events_path
         return cast(SettingsData, data)
@@ -68,6 +74,21 @@ class PublishSettings:
     @property
     def events_path(self) -> str:
         return os.path.join(self.run_dir, "events.ndjson")
+
+    @property
+    def workers(self) -> str:
+        """ "4 workers" and, when chosen automatically, why: for every front end's header."""
+        count = f"{self.concurrency} worker{'s' if self.concurrency != 1 else ''}"
+        return count + (f" ({self.workers_why})" if self.workers_why else "")
+
+    def fit_to(self, plan: Plan) -> PublishSettings:
+        """An automatic worker count chosen again for ``plan``: its stages, its size, its index."""
+        if not self.workers_why:
+            return self
+        workers = auto_workers(
+            stages.used(plan.smoke_test, plan.staged), packages=len(plan.packages), index_url=self.check_url
+        )
+        return dataclasses.replace(self, concurrency=workers.count, workers_why=workers.why)
 
     @contextlib.contextmanager
     def staging(self, plan_is_staged: bool) -> Iterator[PublishSettings]:
@@ -83,10 +104,6 @@ class PublishSettings:
                 yield dataclasses.replace(self, stage_url=index.url, stage_dir=str(directory))
             finally:
                 shutil.rmtree(directory, ignore_errors=True)
-
-
-def auto_concurrency() -> int:
-    return min(8, max(2, 2 * (os.cpu_count() or 1)))
 
 
 def resolve(
@@ -135,6 +152,16 @@ def resolve(
             hint="pass --publish-url and --check-url, or set index.publish_url and index.check_url",
         )
     credentials = resolve_credentials(chosen_target, trusted_publishing or index.trusted_publishing, env)
+    smoke = config.smoke_test if smoke_test is None else smoke_test
+    workers = (
+        Workers(concurrency or config.concurrency)
+        if concurrency or config.concurrency
+        else auto_workers(
+            stages.used(smoke, config.publish.stage),
+            packages=sum(p.publishable for p in ws.packages),
+            index_url=check,
+        )
+    )
     return PublishSettings(
         root=str(ws.root),
         state_dir=str(ws.state_dir),
@@ -150,10 +177,11 @@ def resolve(
         retry_base_delay=config.retry_base_delay if retry_base_delay is None else retry_base_delay,
         poll_timeout=config.poll_timeout if poll_timeout is None else poll_timeout,
         poll_interval=config.poll_interval,
-        smoke_test=config.smoke_test if smoke_test is None else smoke_test,
+        smoke_test=smoke,
         deep_import=deep_import,
         verify_download=config.verify_download,
         skip_existing=skip_existing,
-        concurrency=(concurrency if concurrency else config.concurrency) or auto_concurrency(),
+        concurrency=workers.count,
         member_dirs=tuple(sorted(str(p.path) for p in ws.packages)),
+        workers_why=workers.why,
     )

@@ -46,6 +46,8 @@ class Stage:
     transitive: bool = False
     #: Bookkeeping that takes no time: a worker spends milliseconds on it, so it goes first.
     instant: bool = False
+    #: Keeps a core busy (uv, a build backend, Python); the others mostly wait on an index.
+    cpu: bool = False
 
     @property
     def per_package(self) -> bool:
@@ -58,6 +60,7 @@ TABLE: tuple[Stage, ...] = (
         "pin internal deps, uv build sdist+wheel, check the wheel's pins, checksum, restore",
         "releasekit.engine.actions:build",
         2.0,
+        cpu=True,
     ),
     Stage(
         "stage",
@@ -76,6 +79,7 @@ TABLE: tuple[Stage, ...] = (
         needs=("stage",),
         needs_of_deps="stage",
         transitive=True,
+        cpu=True,
     ),
     Stage(
         GATE,
@@ -113,6 +117,7 @@ TABLE: tuple[Stage, ...] = (
         2.0,
         When.SMOKE,
         needs=("verify",),
+        cpu=True,
     ),
     Stage(
         "publish",

@@ -153,7 +153,8 @@ class Config:
     lockstep_groups: tuple[str, ...] = ()
     """Groups whose members always share one version."""
     concurrency: int = 0
-    """Parallel workers for publish (`doit -n`); 0 = auto."""
+    """Parallel workers for publish (`doit -n`); 0 = auto: enough to keep the usable cores busy
+    while some wait on the index (see "Workers")."""
     max_retries: int = 3
     """Retries per network operation (upload, poll requests) on 5xx, 429 and dropped connections."""
     retry_base_delay: float = 1.0
