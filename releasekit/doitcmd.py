@@ -26,6 +26,7 @@ from doit.cmd_run import Run
 from doit.runner import ERROR
 from doit.task import Stream
 
+from releasekit.engine import buildenv
 from releasekit.engine.doitdb import GuardedSqliteDB
 from releasekit.engine.drainrunner import run_tasks
 from releasekit.engine.observer import NullObserver, SchedulerState
@@ -122,6 +123,7 @@ class ReleaseRun(Run):  # type: ignore[misc]
         prepared = getattr(self.loader, "prepared", None)
         if prepared is None:
             return
+        buildenv.discard(prepared.settings.run_dir)
         messages, unrestored = repair_after_run(Path(prepared.settings.state_dir))
         for line in [*messages, *([unrestored] if unrestored else [])]:
             sys.stderr.write(f"releasekit: {line}\n")

@@ -53,6 +53,12 @@ def test_publishes_in_order_verifies_and_reruns_as_a_no_op(example_ws: Path, loc
     assert all(stats.stored == 1 for stats in local_index.uploads.values())
     assert workspace_files(example_ws) == before  # every pinned pyproject.toml restored
     assert not list((example_ws / ".releasekit" / "journal").glob("*.json"))
+    # the builds after the first shared one proven environment; the run removed it at its end
+    steps = [json.loads(line) for line in next((example_ws / ".releasekit" / "runs").glob("*/events.ndjson"))
+             .read_text().splitlines()]
+    assert [(e["step"], e.get("detail")) for e in steps if e.get("step") in ("build env", "isolated")] == [
+        ("build env", "proven")]
+    assert not list((example_ws / ".releasekit" / "runs").glob("*/buildenvs"))
     assert "acme-devtool" not in done.stdout + done.stderr or "Private" in done.stderr  # private: never uploaded
     assert not any(f.startswith("acme_devtool") for f in local_index.files())
 

@@ -153,11 +153,15 @@ class Uv:
     def version(self) -> str:
         return self._run(["--version"]).stdout.strip()
 
-    def build(self, project_dir: Path, out_dir: Path, *, cwd: Path) -> list[Path]:
-        """`uv build --no-sources` one project into ``out_dir``; returns the sdist and wheel."""
+    def build(self, project_dir: Path, out_dir: Path, *, cwd: Path, python: Path | None = None) -> list[Path]:
+        """`uv build --no-sources` one project into ``out_dir``; returns the sdist and wheel.
+
+        ``python``: build in that interpreter's environment instead of isolated ones.
+        """
         out_dir.mkdir(parents=True, exist_ok=True)
+        shared = ["--no-build-isolation", "--python", str(python)] if python is not None else []
         self._run(
-            ["build", "--no-sources", "--out-dir", str(out_dir), str(project_dir)],
+            ["build", "--no-sources", *shared, "--out-dir", str(out_dir), str(project_dir)],
             cwd=cwd,
             hint="the package must build without [tool.uv.sources]; try `uv build --no-sources` yourself",
         )

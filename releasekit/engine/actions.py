@@ -21,6 +21,7 @@ from doit.exceptions import TaskError, TaskFailed
 
 from releasekit.backends.registry import IndexClient, file_version
 from releasekit.backends.uv import Uv
+from releasekit.engine.buildenv import build_in_env
 from releasekit.engine.builds import (
     BuildRecord,
     build_dir,
@@ -156,7 +157,7 @@ def _build(package: Package, settings: Settings) -> dict[str, Any]:
         emit(events, name, "build", "step", step="pin", pins=pins)
         with pinned(journal, pkg_dir / "pyproject.toml", pins, f"pin {name} {version} for its build"):
             emit(events, name, "build", "step", step="uv build")
-            files = Uv(env=package.get("build_env") or {}).build(pkg_dir, out_dir, cwd=root)
+            files = build_in_env(package, settings, pkg_dir, out_dir)
         emit(events, name, "build", "step", step="restore")
         _check_built(name, version, files)
         wheel = next(f for f in files if f.name.endswith(".whl"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -44,9 +45,11 @@ def package_data(pkg: PackagePlan, ws: Workspace | None = None) -> PackageData:
     requires_python = None
     build_env: dict[str, str] = {}
     smoke: dict[str, Any] = {}
+    build_system: dict[str, Any] = {}
     if ws is not None and pkg.name in ws.by_name:
         member = ws.by_name[pkg.name]
         requires_python = member.requires_python
+        build_system = json.loads(json.dumps(member.build_system, default=str))  # plain data for the workers
         build_env = pinned_build_env(member.name, pkg.next_version, version_source(member))
         by_name = {normalize(n): o for n, o in ws.config.smoke_packages.items()}
         smoke = {**dataclasses.asdict(ws.config.smoke), **by_name.get(member.name, {}), **member.smoke}
@@ -59,6 +62,7 @@ def package_data(pkg: PackagePlan, ws: Workspace | None = None) -> PackageData:
         "deps": list(pkg.deps),
         "requires_python": requires_python,
         "build_env": build_env,
+        "build_system": build_system,
         "smoke": {k: list(v) if isinstance(v, tuple) else v for k, v in smoke.items()},
     }
 

@@ -18,6 +18,7 @@ from doit.dependency import Dependency
 from doit.exceptions import InvalidCommand, InvalidDodoFile, InvalidTask
 from doit.globals import Globals
 
+from releasekit.engine import buildenv
 from releasekit.engine.doitdb import GuardedSqliteDB, check_database, doit_db_path
 from releasekit.engine.doitreporter import Collector, Reporter
 from releasekit.engine.drainrunner import run_tasks
@@ -95,6 +96,7 @@ def execute(
         status = 2
     finally:
         tail.stop()
+        buildenv.discard(settings.run_dir)
         messages, unrestored = repair_after_run(Path(settings.state_dir))
         for message in messages:
             observer.on_event({"event": "restore", "package": "", "stage": "", "detail": message})

@@ -21,6 +21,7 @@ class PackageData(TypedDict):
     deps: list[str]
     requires_python: str | None
     build_env: dict[str, str]  # environment the build backend needs to see the version
+    build_system: NotRequired[dict[str, Any]]  # the member's [build-system] table (engine.buildenv)
     smoke: dict[str, Any]  # the smoke test's settings for this package (config.SmokeConfig and overrides)
 
 

@@ -1,0 +1,133 @@
+"""Builds in one proven build environment per backend, instead of two fresh ones per package.
+
+`uv build` makes two isolated environments per package (one for the sdist, one for the wheel
+it builds from that sdist), installs the backend into each and imports it there, compiling its
+bytecode again: about half of a small package's build time and CPU (docs/benchmarks.md). The
+run's first build of each backend (its ``build-system.requires`` and interpreter) stays
+isolated, as always; that worker then creates ``<run>/buildenvs/<id>`` with those
+requirements, builds the same package again there (``--no-build-isolation``) and compares the
+bytes of every file. Only an identical proof lets later packages of that backend build there;
+a difference, a backend that needs more than its ``requires``, or an environment uv cannot make
+keeps them isolated, with the reason in the run's events. A build that fails in the shared
+environment is built again isolated: the environment can make a build faster, never fail one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from releasekit.backends.uv import Uv
+from releasekit.engine.events import emit
+from releasekit.engine.taskdata import PackageData, SettingsData
+from releasekit.errors import ReleasekitError
+from releasekit.model.pep517 import BuildSystem, ensure_env
+from releasekit.support.fsutil import atomic_write_json, read_json, sha256_file
+
+PROVEN = "proven"
+REFUSED = "refused"
+
+
+def envs_dir(run_dir: str | Path) -> Path:
+    return Path(run_dir) / "buildenvs"
+
+
+def discard(run_dir: str | Path) -> None:
+    """At the end of a run: its environments are proven for that run only (a backend may be released meanwhile)."""
+    shutil.rmtree(envs_dir(run_dir), ignore_errors=True)
+
+
+Build = Callable[[Path | None], list[Path]]
+
+
+class Shared:
+    """The run's shared build environment for one package's backend, as far as it is proven."""
+
+    def __init__(self, run_dir: str, build_system: dict[str, Any]) -> None:
+        self.system = BuildSystem.of(build_system)
+        self.python = sys.executable
+        self.directory = envs_dir(run_dir)
+        self.id = self.system.env_id(self.python)
+        #: In-tree backends (``backend-path``) live in the package: nothing to share.
+        self.eligible = bool(build_system) and not self.system.backend_path
+
+    @property
+    def _status_file(self) -> Path:
+        return self.directory / f"{self.id}.json"
+
+    def proven_python(self) -> Path | None:
+        """The interpreter of a proven environment, or None (not proven, or refused)."""
+        if not self.eligible:
+            return None
+        try:
+            status = read_json(self._status_file)
+        except (OSError, ValueError):
+            return None
+        if not isinstance(status, dict) or status.get("status") != PROVEN:
+            return None
+        python = Path(str(status.get("python", "")))
+        return python if python.exists() else None
+
+    def claim(self) -> bool:
+        """True for the one build that proves this environment (the first to ask)."""
+        if not self.eligible:
+            return False
+        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            os.close(os.open(self.directory / f"{self.id}.claim", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        except FileExistsError:
+            return False
+        return True
+
+    def prove(self, uv: Uv, isolated: list[Path], build: Build, scratch: Path) -> str:
+        """Build again in the shared environment; record whether the bytes are the isolated ones'."""
+        try:
+            env = ensure_env(self.directory, self.system, self.python, uv=uv)
+            shared = build(env.python)
+            verdict = _compare(isolated, shared)
+            status = {"status": PROVEN if not verdict else REFUSED, "why": verdict, "python": str(env.python)}
+        except (ReleasekitError, OSError) as exc:
+            status = {"status": REFUSED, "why": f"the shared build failed: {_first_line(exc)}", "python": ""}
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        atomic_write_json(self._status_file, status)
+        return str(status["why"]) or PROVEN
+
+
+def build_in_env(package: PackageData, settings: SettingsData, pkg_dir: Path, out_dir: Path) -> list[Path]:
+    """In the run's proven shared build environment when there is one, else isolated (and maybe prove one)."""
+    uv, root = Uv(env=package.get("build_env") or {}), Path(settings["root"])
+    events, name = settings.get("events_path", ""), package["name"]
+    shared = Shared(os.path.join(settings["state_dir"], "runs", settings["run_id"]), package.get("build_system", {}))
+    python = shared.proven_python()
+    if python is not None:
+        try:
+            return uv.build(pkg_dir, out_dir, cwd=root, python=python)
+        except ReleasekitError as exc:
+            detail = f"the shared build environment failed ({exc.one_line()[:200]}): building isolated"
+            emit(events, name, "build", "step", step="isolated", detail=detail)
+            shutil.rmtree(out_dir, ignore_errors=True)
+    files = uv.build(pkg_dir, out_dir, cwd=root)
+    if shared.claim():
+        scratch = out_dir / "shared"
+        verdict = shared.prove(uv, files, lambda env: uv.build(pkg_dir, scratch, cwd=root, python=env), scratch)
+        emit(events, name, "build", "step", step="build env", detail=verdict)
+    return files
+
+
+def _compare(isolated: list[Path], shared: list[Path]) -> str:
+    """ "" when both builds made the same files with the same bytes, else what differs."""
+    mine = {f.name: sha256_file(f) for f in isolated}
+    theirs = {f.name: sha256_file(f) for f in shared}
+    if mine.keys() != theirs.keys():
+        return f"the shared build made {sorted(theirs)}, the isolated one {sorted(mine)}"
+    differ = sorted(name for name in mine if mine[name] != theirs[name])
+    return f"different bytes in {', '.join(differ)}" if differ else ""
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
