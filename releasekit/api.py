@@ -15,6 +15,7 @@ from pathlib import Path
 
 from releasekit.backends.github import GitHub
 from releasekit.checks import CheckReport, run_checks
+from releasekit.engine import buildenv
 from releasekit.engine.localindex import local_index
 from releasekit.engine.observer import PublishObserver
 from releasekit.engine.plan import Plan, build_plan
@@ -261,6 +262,7 @@ def publish(
     state = ensure_state_dir(workspace.state_dir)
     with StateLock(state, "publish"):
         repair_leftovers(state, holding_lock=True)
+        buildenv.discard_abandoned(state)
         with contextlib.ExitStack() as stack:
             settings = options.settings
             if options.rehearse:

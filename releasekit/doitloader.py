@@ -25,6 +25,7 @@ from doit.exceptions import InvalidDodoFile
 from doit.loader import generate_tasks
 from doit.task import Task
 
+from releasekit.engine import buildenv
 from releasekit.engine.credentials import no_credentials, resolve_credentials
 from releasekit.engine.doitdb import doit_db_path
 from releasekit.engine.pipeline import doit_tasks
@@ -103,6 +104,7 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
             except ReleasekitError as exc:
                 raise InvalidDodoFile(exc.one_line()) from None
             atexit.register(self._lock.release)
+            buildenv.discard_abandoned(prepared.settings.state_dir)
             settings = prepared.settings
             credentials = resolve_credentials(settings.target, settings.trusted_publishing, os.environ)
             if _uploads(pos_args) and credentials.missing:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from releasekit.backends.uv import Uv
-from releasekit.engine.buildenv import Shared, build_in_env
+from releasekit.engine.buildenv import Shared, build_in_env, discard_abandoned
 from releasekit.engine.events import read_events
 from releasekit.engine.taskdata import PackageData, SettingsData
 from releasekit.support.fsutil import sha256_file
@@ -133,3 +133,13 @@ def test_an_unproven_or_damaged_status_is_not_used(tmp_path: Path) -> None:
     assert shared.proven_python() is None
     status.write_text(json.dumps({"status": "proven", "python": str(tmp_path / "gone" / "python")}))
     assert shared.proven_python() is None  # the interpreter is not there any more
+
+
+def test_environments_of_killed_runs_are_removed_before_the_next(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    for run in ("r1", "r2"):
+        (state / "runs" / run / "buildenvs" / "x").mkdir(parents=True)
+    (state / "runs" / "r2" / "summary.json").write_text("{}")
+    discard_abandoned(state)
+    assert not list(state.glob("runs/*/buildenvs"))
+    assert (state / "runs" / "r2" / "summary.json").exists()  # the runs' own records stay

@@ -41,6 +41,12 @@ def discard(run_dir: str | Path) -> None:
     shutil.rmtree(envs_dir(run_dir), ignore_errors=True)
 
 
+def discard_abandoned(state_dir: str | Path) -> None:
+    """Before a run, holding the workspace lock: environments of runs that were killed."""
+    for run_dir in (Path(state_dir) / "runs").glob("*/"):
+        discard(run_dir)
+
+
 Build = Callable[[Path | None], list[Path]]
 
 
