@@ -10,9 +10,13 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from releasekit.backends.process import Result, run
 from releasekit.errors import CommandError
+
+if TYPE_CHECKING:
+    from releasekit.backends.protocols import GitBackend
 
 _RS, _US = "\x1e", "\x1f"
 #: Used only when git has no user.name/user.email (the GitHub Actions bot's noreply identity).
@@ -257,3 +261,8 @@ class Git:
             files = tuple(line for line in rest.splitlines() if line.strip())
             commits.append(Commit(sha, author, email, date, subject, body.strip(), files, tuple(parents.split())))
         return commits
+
+
+def git_backend(cwd: Path) -> GitBackend:
+    """The git of the work tree at ``cwd``, as the upper layers see it."""
+    return Git(cwd)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin
 
 import requests
@@ -28,6 +28,9 @@ from releasekit import __version__
 from releasekit.errors import RegistryError
 from releasekit.support.redact import redact
 from releasekit.support.retry import TransientError
+
+if TYPE_CHECKING:
+    from releasekit.backends.protocols import IndexBackend
 
 SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
 NO_CACHE = {"Cache-Control": "no-cache, max-age=0", "Pragma": "no-cache"}
@@ -225,3 +228,8 @@ class IndexClient:
             # Some indexes do not serve a root listing; that still proves reachability.
             return
         response.close()
+
+
+def index_backend(check_url: str, json_api_url: str = "", *, timeout: float = 30.0) -> IndexBackend:
+    """A reader of the index at ``check_url``, as the upper layers see it."""
+    return IndexClient(check_url, json_api_url, timeout=timeout)

@@ -15,9 +15,13 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from releasekit.backends.process import Result, run
 from releasekit.errors import CommandError
+
+if TYPE_CHECKING:
+    from releasekit.backends.protocols import UvBackend
 
 _RETRY_AFTER = re.compile(r'"retry-after":\s*"([^"]+)"', re.IGNORECASE)
 _STATUS = re.compile(r"status code (\d{3})")
@@ -237,6 +241,11 @@ class Uv:
     def pip_check(self, python: Path) -> Result:
         """`uv pip check`: are the installed packages' requirements satisfied and compatible?"""
         return self._run(["pip", "check", "--python", str(python)], check=False)
+
+
+def uv_backend(env: Mapping[str, str] | None = None) -> UvBackend:
+    """The uv the upper layers use: they see only :class:`UvBackend`."""
+    return Uv(env=env)
 
 
 def venv_python(venv: Path) -> Path:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from releasekit.backends.process import Result, run
-from releasekit.backends.uv import Uv, venv_python
+from releasekit.backends.uv import uv_backend, venv_python
 from releasekit.errors import PublishError
 from releasekit.model.layout import wheel_import_packages
 from releasekit.support import envfaults
@@ -141,7 +141,7 @@ def smoke_test(
     # A clean install, as a user's: the workspace's own [tool.uv] settings (its exclude-newer,
     # which would hide the freshly staged files; its indexes) must not apply, and the scratch
     # venv lives inside the workspace, where uv would find them.
-    uv = Uv(env={"UV_NO_CONFIG": "1"})
+    uv = uv_backend(env={"UV_NO_CONFIG": "1"})
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=scratch) as tmp:
         venv = Path(tmp) / "venv"

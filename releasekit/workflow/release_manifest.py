@@ -14,7 +14,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from releasekit.backends.git import Git
+from releasekit.backends.protocols import GitBackend
 from releasekit.errors import WorkflowError
 from releasekit.model.workspace import Workspace
 from releasekit.workflow.tags import package_tags
@@ -111,7 +111,7 @@ class Manifest:
             ) from None
 
 
-def tagged_release(ws: Workspace, git: Git, ref: str = "HEAD") -> dict[str, str]:
+def tagged_release(ws: Workspace, git: GitBackend, ref: str = "HEAD") -> dict[str, str]:
     """``{package: version}`` of every released member ``release`` tagged at ``ref`` (empty: no
     release). Only tags carrying :data:`TAG_TRAILER` count, so a tag a user set (a VCS version,
     say) never narrows a publish. A release tag whose version is not the member's version at
