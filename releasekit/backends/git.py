@@ -7,16 +7,14 @@ release never stops at "Please tell me who you are"; ``GIT_*`` variables and git
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from releasekit.backends.process import Result, run
+from releasekit.backends.protocols import GitBackend
 from releasekit.errors import CommandError
-
-if TYPE_CHECKING:
-    from releasekit.backends.protocols import GitBackend
 
 _RS, _US = "\x1e", "\x1f"
 #: Used only when git has no user.name/user.email (the GitHub Actions bot's noreply identity).
@@ -203,8 +201,6 @@ class Git:
         """Remove a worktree releasekit made; a half-created or deleted one is pruned."""
         self.run("worktree", "remove", "--force", str(path), check=False)
         if path.exists():
-            import shutil
-
             shutil.rmtree(path, ignore_errors=True)
         self.run("worktree", "prune")
 

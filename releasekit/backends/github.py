@@ -10,15 +10,13 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from releasekit.backends.github_http import DEFAULT_API_URL, GitHubHttp, valid_repo
+from releasekit.backends.protocols import ForgeBackend
 from releasekit.errors import GitHubError
 from releasekit.support.retry import RetryCallback
-
-if TYPE_CHECKING:
-    from releasekit.backends.protocols import ForgeBackend
 
 #: GitHub rejects pull-request bodies longer than this many characters.
 MAX_BODY = 65536

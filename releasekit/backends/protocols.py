@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from releasekit.backends.git import Commit
-from releasekit.backends.github import Label
-from releasekit.backends.process import Result
-from releasekit.backends.registry import IndexFile
-from releasekit.backends.uv import PublishOutcome
+if TYPE_CHECKING:  # the data types stay with their backends; importing those would pull in requests
+    from releasekit.backends.git import Commit
+    from releasekit.backends.github import Label
+    from releasekit.backends.process import Result
+    from releasekit.backends.registry import IndexFile
+    from releasekit.backends.uv import PublishOutcome
 
 
 class UvBackend(Protocol):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 import requests
@@ -25,12 +25,11 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from releasekit import __version__
+from releasekit.backends.protocols import IndexBackend
+from releasekit.backends.uv import parse_retry_after
 from releasekit.errors import RegistryError
 from releasekit.support.redact import redact
 from releasekit.support.retry import TransientError
-
-if TYPE_CHECKING:
-    from releasekit.backends.protocols import IndexBackend
 
 SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
 NO_CACHE = {"Cache-Control": "no-cache, max-age=0", "Pragma": "no-cache"}
@@ -139,8 +138,6 @@ class IndexClient:
         if response.status_code == 404:
             return None
         if response.status_code in (408, 429) or response.status_code >= 500:
-            from releasekit.backends.uv import parse_retry_after
-
             header = response.headers.get("Retry-After")
             raise TransientError(
                 f"GET {redact(url)} answered {response.status_code}",

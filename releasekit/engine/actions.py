@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from doit.exceptions import TaskError, TaskFailed
+from packaging.version import Version
 
 from releasekit.backends.protocols import IndexBackend
 from releasekit.backends.registry import file_version, index_backend
@@ -195,8 +196,6 @@ def _check_built(name: str, version: str, files: list[Path]) -> None:
 
 
 def _canonical(version: str) -> str:
-    from packaging.version import Version
-
     return str(Version(version))
 
 

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
 from releasekit.backends.process import Result, run
 from releasekit.backends.uv import uv_backend, venv_python
 from releasekit.errors import PublishError
@@ -247,8 +249,6 @@ def _python_for(package: Mapping[str, Any]) -> str | None:
     spec = package.get("requires_python")
     if not spec:
         return None
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
     current = ".".join(str(p) for p in sys.version_info[:3])
     try:
         return None if SpecifierSet(spec).contains(current) else spec

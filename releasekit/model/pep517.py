@@ -125,7 +125,7 @@ def _creating(envs_dir: Path, env_id: str) -> Iterator[None]:
     envs_dir.mkdir(parents=True, exist_ok=True)
     with open(envs_dir / f".{env_id}.lock", "a+b") as handle:
         if os.name == "posix":
-            import fcntl
+            import fcntl  # lazy: posix only, Windows has no fcntl
 
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # released by the OS if this process dies
         yield
