@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from releasekit.backends.github import GitHub
+from releasekit.backends.protocols import ForgeBackend
 from releasekit.checks import CheckReport, run_checks
 from releasekit.engine import buildenv
 from releasekit.engine.localindex import local_index
@@ -150,7 +150,7 @@ def preflight(
 # changes nothing. ``publish`` ends by calling releasekit.workflow.forge.mark_published.
 
 
-def _github(ws: Workspace, max_retries: int | None, notice: Notice) -> GitHub | None:
+def _github(ws: Workspace, max_retries: int | None, notice: Notice) -> ForgeBackend | None:
     if max_retries is not None and max_retries < 0:
         raise UsageError("--max-retries must be 0 or more", hint="e.g. --max-retries 3")
     return github_from_env(ws, max_retries=max_retries, notice=notice)

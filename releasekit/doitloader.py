@@ -25,13 +25,19 @@ from doit.exceptions import InvalidDodoFile
 from doit.loader import generate_tasks
 from doit.task import Task
 
-from releasekit.engine import buildenv
+from releasekit.checks import run_for_doit
+from releasekit.engine import buildenv, plan_view
 from releasekit.engine.credentials import no_credentials, resolve_credentials
 from releasekit.engine.doitdb import doit_db_path
 from releasekit.engine.pipeline import doit_tasks
+from releasekit.engine.plan import build_plan
 from releasekit.engine.prepared import Prepared
+from releasekit.engine.settings import resolve
 from releasekit.errors import ReleasekitError
+from releasekit.model.context import open_workspace
+from releasekit.model.selection import EVERYTHING
 from releasekit.support.state import StateLock, ensure_state_dir
+from releasekit.workflow.scope import publish_scope
 
 
 def show(text: str) -> None:
@@ -61,10 +67,6 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
     def _prepare(self) -> Prepared:
         if self.prepared is None:
             try:
-                from releasekit.engine.plan import build_plan
-                from releasekit.engine.settings import resolve
-                from releasekit.model.context import open_workspace
-
                 ws = open_workspace(Path.cwd())
                 self.prepared = Prepared(ws, build_plan(ws), resolve(ws))
             except ReleasekitError as exc:
@@ -85,9 +87,6 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
 
     def _scoped(self, prepared: Prepared) -> Prepared:
         """What `releasekit publish` would release: the tags at HEAD, minus released versions."""
-        from releasekit.model.selection import EVERYTHING
-        from releasekit.workflow.scope import publish_scope
-
         try:
             scope = publish_scope(prepared.ws, EVERYTHING, prepared.settings)
         except ReleasekitError as exc:
@@ -118,9 +117,6 @@ class WorkspaceLoader(TaskLoader2):  # type: ignore[misc]
                 settings = staging.enter_context(prepared.settings.staging(True))
                 atexit.register(staging.close)
                 prepared = self.prepared = Prepared(prepared.ws, prepared.plan, settings)
-        from releasekit.checks import run_for_doit
-        from releasekit.engine import plan_view
-
         extra = [
             *generate_tasks(
                 "plan",

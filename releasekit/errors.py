@@ -10,6 +10,8 @@ import os
 import re
 from pathlib import Path
 
+from releasekit.support.redact import redact
+
 # Exit codes, documented in the README.
 EXIT_OK = 0
 EXIT_FAILED = 1  # a release stage failed, or checks found errors
@@ -78,8 +80,6 @@ class ReleasekitError(Exception):
         text += self.message
         if self.hint:
             text += f" (hint: {self.hint})"
-        from releasekit.support.redact import redact
-
         return _single_line(redact(text))  # a URL's password or a token never reaches a terminal
 
     def to_json(self, relative_to: Path | None = None) -> dict[str, object]:
@@ -162,8 +162,6 @@ class CommandError(ReleasekitError):
         *,
         hint: str | None = None,
     ) -> None:
-        from releasekit.support.redact import redact
-
         shown = " ".join(redact(a) for a in argv)
         tail = redact(output.strip())
         lines = tail.splitlines()

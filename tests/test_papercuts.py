@@ -13,6 +13,7 @@ from releasekit.engine.summary import render_summary
 from releasekit.model.workspace import load_workspace
 from releasekit.preflight.gates import PreflightSettings, run_preflight
 from tests.harness.cli import run_cli
+from tests.harness.doubles import EmptyIndex
 from tests.harness.gitrepo import git_out
 from tests.harness.workspace import EXAMPLE, commit_all
 
@@ -86,15 +87,11 @@ def test_new_projects_does_not_apply_pypis_limit_to_another_index() -> None:
     settings = PreflightSettings.from_config(ws.config, target="custom", check_url="http://127.0.0.1:9/simple/",
                                              max_new_projects=1)
 
-    class Empty:
-        def known_project_files(self, name: str) -> None:
-            return None
-
     from releasekit.engine.plan import build_plan
 
     gates = run_preflight(ws, build_plan(ws), settings, skip=[g for g in ("clean_worktree", "not_shallow",
                           "lock_current", "readme_renders", "index_reachable", "version_conflicts")],
-                          client=Empty())  # type: ignore[arg-type]
+                          client=EmptyIndex(settings.check_url))
     reason = gates.gate("new_projects").reason
     assert "6 new project(s)" in reason and "does not apply to 127.0.0.1:9" in reason, reason
 

@@ -7,11 +7,13 @@ release never stops at "Please tell me who you are"; ``GIT_*`` variables and git
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.backends.process import Result, run
+from releasekit.backends.protocols import GitBackend
 from releasekit.errors import CommandError
 
 _RS, _US = "\x1e", "\x1f"
@@ -199,8 +201,6 @@ class Git:
         """Remove a worktree releasekit made; a half-created or deleted one is pruned."""
         self.run("worktree", "remove", "--force", str(path), check=False)
         if path.exists():
-            import shutil
-
             shutil.rmtree(path, ignore_errors=True)
         self.run("worktree", "prune")
 
@@ -257,3 +257,8 @@ class Git:
             files = tuple(line for line in rest.splitlines() if line.strip())
             commits.append(Commit(sha, author, email, date, subject, body.strip(), files, tuple(parents.split())))
         return commits
+
+
+def git_backend(cwd: Path) -> GitBackend:
+    """The git of the work tree at ``cwd``, as the upper layers see it."""
+    return Git(cwd)

@@ -14,7 +14,9 @@ from typing import Any
 from urllib.parse import quote
 
 from releasekit.backends.github_http import DEFAULT_API_URL, GitHubHttp, valid_repo
+from releasekit.backends.protocols import ForgeBackend
 from releasekit.errors import GitHubError
+from releasekit.support.retry import RetryCallback
 
 #: GitHub rejects pull-request bodies longer than this many characters.
 MAX_BODY = 65536
@@ -213,3 +215,16 @@ class GitHub(GitHubHttp):
             json={"event_type": event_type, "client_payload": dict(payload)},
             expect=(204,),
         )
+
+
+def forge_backend(
+    repo: str,
+    *,
+    token: str | None,
+    api_url: str = DEFAULT_API_URL,
+    max_retries: int = 3,
+    base_delay: float = 1.0,
+    on_retry: RetryCallback | None = None,
+) -> ForgeBackend:
+    """The GitHub repository ``repo``, as the release workflow sees it."""
+    return GitHub(repo, token=token, api_url=api_url, max_retries=max_retries, base_delay=base_delay, on_retry=on_retry)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -43,8 +44,6 @@ def _retry_after(response: requests.Response) -> float | None:
         try:
             return max(0.0, float(value))
         except ValueError:
-            from email.utils import parsedate_to_datetime
-
             try:
                 return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
             except (TypeError, ValueError):

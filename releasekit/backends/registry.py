@@ -25,6 +25,8 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from releasekit import __version__
+from releasekit.backends.protocols import IndexBackend
+from releasekit.backends.uv import parse_retry_after
 from releasekit.errors import RegistryError
 from releasekit.support.redact import redact
 from releasekit.support.retry import TransientError
@@ -136,8 +138,6 @@ class IndexClient:
         if response.status_code == 404:
             return None
         if response.status_code in (408, 429) or response.status_code >= 500:
-            from releasekit.backends.uv import parse_retry_after
-
             header = response.headers.get("Retry-After")
             raise TransientError(
                 f"GET {redact(url)} answered {response.status_code}",
@@ -225,3 +225,8 @@ class IndexClient:
             # Some indexes do not serve a root listing; that still proves reachability.
             return
         response.close()
+
+
+def index_backend(check_url: str, json_api_url: str = "", *, timeout: float = 30.0) -> IndexBackend:
+    """A reader of the index at ``check_url``, as the upper layers see it."""
+    return IndexClient(check_url, json_api_url, timeout=timeout)

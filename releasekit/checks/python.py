@@ -7,6 +7,7 @@ Every convention comes from ``[tool.releasekit]`` (``groups``, ``lockstep_groups
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -177,8 +178,6 @@ class PythonCheckBackend:
     # --- naming_convention --------------------------------------------------------------
 
     def _naming_convention(self, ctx: CheckContext) -> list[Finding]:
-        import re
-
         found = []
         config = ctx.config
         name_re = re.compile(config.naming_pattern) if config.naming_pattern else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import sys
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
@@ -11,8 +12,9 @@ from releasekit.checks.findings import parse_ids, unknown_id_hint
 from releasekit.checks.python import PythonCheckBackend
 from releasekit.checks.report import Change, CheckReport, Finding
 from releasekit.checks.universal import UniversalCheckBackend
-from releasekit.errors import ConfigError
+from releasekit.errors import ConfigError, ReleasekitError
 from releasekit.model.config import ChecksConfig
+from releasekit.model.context import open_workspace
 from releasekit.model.package import normalize
 from releasekit.model.selection import Selection
 from releasekit.model.workspace import Workspace
@@ -144,11 +146,6 @@ def run_checks(
 
 def run_for_doit(workspace_root: str) -> bool:
     """The `check` task of the doit loader: plain-data argument, False (task fails) on errors."""
-    import sys
-
-    from releasekit.errors import ReleasekitError
-    from releasekit.model.context import open_workspace
-
     try:
         report = run_checks(open_workspace(Path(workspace_root), repair=False))
     except ReleasekitError as exc:  # one line, not a doit traceback

@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from doit.exceptions import TaskError, TaskFailed
+from packaging.version import Version
 
-from releasekit.backends.registry import IndexClient, file_version
-from releasekit.backends.uv import Uv
+from releasekit.backends.protocols import IndexBackend
+from releasekit.backends.registry import file_version, index_backend
+from releasekit.backends.uv import uv_backend
 from releasekit.engine.buildenv import build_in_env
 from releasekit.engine.builds import (
     BuildRecord,
@@ -88,8 +90,8 @@ def run_stage(stage: str, package: Package, settings: Settings, body: Callable[[
     return result
 
 
-def index_client(settings: Settings) -> IndexClient:
-    return IndexClient(settings["check_url"], settings.get("json_api_url", ""))
+def index_client(settings: Settings) -> IndexBackend:
+    return index_backend(settings["check_url"], settings.get("json_api_url", ""))
 
 
 def with_retries(settings: Settings, package: Package, stage: str, func: Callable[[], Any]) -> Any:
@@ -194,8 +196,6 @@ def _check_built(name: str, version: str, files: list[Path]) -> None:
 
 
 def _canonical(version: str) -> str:
-    from packaging.version import Version
-
     return str(Version(version))
 
 
@@ -270,7 +270,7 @@ def _upload(package: Package, settings: Settings) -> dict[str, Any]:
         note(settings["state_dir"], name, version, settings["check_url"], "upload", "already-published")
         return {"status": "already-published", "uploaded": []}
 
-    uv = Uv()
+    uv = uv_backend()
     attempts = {"n": 0}
     uploaded: list[str] = []
     # Files the index has stored: accepted by it in this stage, or settled as identical. A
@@ -343,7 +343,7 @@ def _last_line(message: str) -> str:
     return redact(" | ".join(causes[-3:]) if causes else (lines[-1] if lines else "no output"))
 
 
-def _settle_duplicate(package: Package, settings: Settings, local: dict[str, str], client: IndexClient) -> None:
+def _settle_duplicate(package: Package, settings: Settings, local: dict[str, str], client: IndexBackend) -> None:
     """The index says a file already exists: identical bytes are success, different ones are not.
 
     The listing may lag the upload endpoint, so wait (up to the poll deadline) for the file

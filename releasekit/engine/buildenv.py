@@ -21,7 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from releasekit.backends.uv import Uv
+from releasekit.backends.protocols import UvBackend
+from releasekit.backends.uv import uv_backend
 from releasekit.engine.events import emit
 from releasekit.engine.taskdata import PackageData, SettingsData
 from releasekit.errors import ReleasekitError
@@ -89,7 +90,7 @@ class Shared:
             return False
         return True
 
-    def prove(self, uv: Uv, isolated: list[Path], build: Build, scratch: Path) -> str:
+    def prove(self, uv: UvBackend, isolated: list[Path], build: Build, scratch: Path) -> str:
         """Build again in the shared environment; record whether the bytes are the isolated ones'."""
         try:
             env = ensure_env(self.directory, self.system, self.python, uv=uv)
@@ -106,7 +107,7 @@ class Shared:
 
 def build_in_env(package: PackageData, settings: SettingsData, pkg_dir: Path, out_dir: Path) -> list[Path]:
     """In the run's proven shared build environment when there is one, else isolated (and maybe prove one)."""
-    uv, root = Uv(env=package.get("build_env") or {}), Path(settings["root"])
+    uv, root = uv_backend(env=package.get("build_env") or {}), Path(settings["root"])
     events, name = settings.get("events_path", ""), package["name"]
     shared = Shared(os.path.join(settings["state_dir"], "runs", settings["run_id"]), package.get("build_system", {}))
     python = shared.proven_python()

@@ -29,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+
 from releasekit.errors import UsageError
 from releasekit.support.fsutil import sha256_file
 from releasekit.support.redact import register
@@ -61,6 +63,7 @@ def local_index(
 
     With ``uploads``, a random uploader password guards uploads (read access is open).
     """
+    # lazy: the optional [rehearse] extra, +180 ms (pypiserver 99, passlib 68, waitress 11) that only rehearsals pay
     try:  # all three up front: the error names the extra before anything is written
         import pypiserver  # noqa: F401
         import waitress  # noqa: F401
@@ -122,6 +125,7 @@ def serve_pypiserver(
 ) -> PypiServer:
     """Start pypiserver over ``roots`` (uploads land in the first); ``options`` go to
     ``pypiserver.app`` (authenticate, password_file, hash_algo). Stop it with ``stop()``."""
+    # lazy: the optional [rehearse] extra, +110 ms that only rehearsals and staged runs pay
     import pypiserver
     import waitress
 
@@ -146,8 +150,6 @@ def staging_index(packages: Path) -> Iterator[LocalIndex]:
 
 
 def _project_of(filename: str) -> str | None:
-    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
-
     try:
         if filename.endswith(".whl"):
             return str(parse_wheel_filename(filename)[0])

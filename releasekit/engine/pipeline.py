@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from doit.globals import Globals
 from doit.loader import generate_tasks
 from doit.task import Task
 
@@ -93,8 +94,6 @@ class UploadIsCurrent:
 def upload_is_current(task: Any, values: Any, name: str, version: str, state_dir: str) -> bool:
     """:class:`UploadIsCurrent` as a function (the probe's answer against the build record)."""
     try:
-        from doit.globals import Globals
-
         probe = Globals.dep_manager.get_values(f"probe:{name}") if Globals.dep_manager else {}
         if not probe or not probe.get("ok"):
             return False

@@ -10,10 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
 from releasekit.engine import stages
 from releasekit.engine.dispatch import bottom_levels
 from releasekit.engine.stages import GATE
 from releasekit.errors import UsageError, VersionError
+from releasekit.model import tomlio
 from releasekit.model.depgraph import WorkspaceGraph, workspace_graph
 from releasekit.model.dynamic import unknown_error
 from releasekit.model.package import Package
@@ -249,9 +253,6 @@ def _require_admitted(ws: Workspace, pkg: Package, pins: Mapping[str, str]) -> N
 
 
 def _exactly(specifier: str, version: str) -> bool:
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-    from packaging.version import InvalidVersion, Version
-
     try:
         (only,) = list(SpecifierSet(specifier))
         return only.operator in ("==", "===") and Version(only.version) == Version(version)
@@ -261,8 +262,6 @@ def _exactly(specifier: str, version: str) -> bool:
 
 def _line_of(pkg: Package, needle: str) -> int | None:
     """The line of ``needle`` in ``pkg``'s manifest, for an error message (read on that path only)."""
-    from releasekit.model import tomlio
-
     try:
         return tomlio.line_of_text(pkg.manifest.read_text(encoding="utf-8"), needle)
     except (OSError, UnicodeDecodeError):

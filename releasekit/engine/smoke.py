@@ -21,8 +21,10 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
 from releasekit.backends.process import Result, run
-from releasekit.backends.uv import Uv, venv_python
+from releasekit.backends.uv import uv_backend, venv_python
 from releasekit.errors import PublishError
 from releasekit.model.layout import wheel_import_packages
 from releasekit.support import envfaults
@@ -141,7 +143,7 @@ def smoke_test(
     # A clean install, as a user's: the workspace's own [tool.uv] settings (its exclude-newer,
     # which would hide the freshly staged files; its indexes) must not apply, and the scratch
     # venv lives inside the workspace, where uv would find them.
-    uv = Uv(env={"UV_NO_CONFIG": "1"})
+    uv = uv_backend(env={"UV_NO_CONFIG": "1"})
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=scratch) as tmp:
         venv = Path(tmp) / "venv"
@@ -247,8 +249,6 @@ def _python_for(package: Mapping[str, Any]) -> str | None:
     spec = package.get("requires_python")
     if not spec:
         return None
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
     current = ".".join(str(p) for p in sys.version_info[:3])
     try:
         return None if SpecifierSet(spec).contains(current) else spec

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path
 
-from releasekit.backends.git import Git
-from releasekit.backends.uv import Uv
+from releasekit.backends.git import git_backend
+from releasekit.backends.protocols import UvBackend
+from releasekit.backends.uv import uv_backend
 from releasekit.errors import CommandError, WorkspaceError
 from releasekit.model.package import Package
 from releasekit.model.pep517 import (
@@ -69,7 +70,7 @@ def backend_metadata(
     state_dir: Path,
     member_dirs: Sequence[Path] = (),
     python: str | None = None,
-    uv: Uv | None = None,
+    uv: UvBackend | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     jobs: int = 1,
 ) -> dict[str, Outcome]:
@@ -96,7 +97,7 @@ def backend_metadata(
             found[pkg.name] = cached
     misses = [p for p in packages if p.name not in found]
     if misses:
-        computed = _compute(misses, meta_dir, interpreter, uv or Uv(), timeout, max(1, jobs))
+        computed = _compute(misses, meta_dir, interpreter, uv or uv_backend(), timeout, max(1, jobs))
         for pkg in misses:
             outcome = computed[pkg.name]
             if isinstance(outcome, BuiltMetadata):
@@ -143,7 +144,7 @@ def _git_state(root: Path) -> str:
     """HEAD and the nearest tag, with dirtiness, in one git call for the whole workspace."""
     args = ("describe", "--tags", "--long", "--dirty", "--always", "--abbrev=40")
     try:
-        result = Git(root).run(*args, check=False)
+        result = git_backend(root).run(*args, check=False)
     except CommandError as exc:  # git itself is missing
         return f"no git: {exc.message}"
     if result.returncode != 0:
@@ -214,7 +215,7 @@ class _Batch:
 
 
 def _compute(
-    packages: Sequence[Package], meta_dir: Path, python: str, uv: Uv, timeout: float, jobs: int
+    packages: Sequence[Package], meta_dir: Path, python: str, uv: UvBackend, timeout: float, jobs: int
 ) -> dict[str, Outcome]:
     outcomes: dict[str, Outcome] = {}
     batches: list[_Batch] = []
@@ -236,7 +237,7 @@ def _compute(
     return outcomes
 
 
-def _run_batch(batch: _Batch, meta_dir: Path, uv: Uv, timeout: float) -> dict[str, Outcome]:
+def _run_batch(batch: _Batch, meta_dir: Path, uv: UvBackend, timeout: float) -> dict[str, Outcome]:
     try:
         return _ask(batch, meta_dir, uv, timeout)
     except OSError as exc:  # the state directory cannot be written
@@ -258,7 +259,7 @@ def _batches(env: BuildEnv, members: Sequence[Package], jobs: int) -> Iterator[_
             yield _Batch(env, system, tuple(group[start : start + size]))
 
 
-def _ask(batch: _Batch, meta_dir: Path, uv: Uv, timeout: float) -> dict[str, Outcome]:
+def _ask(batch: _Batch, meta_dir: Path, uv: UvBackend, timeout: float) -> dict[str, Outcome]:
     jobs = {pkg.name: HookJob(pkg.name, pkg.path, meta_dir / "logs" / f"{pkg.name}.log") for pkg in batch.members}
     work = meta_dir / "work"
     results = run_hooks(batch.env, batch.system, list(jobs.values()), work_dir=work, timeout=timeout)

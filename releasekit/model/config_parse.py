@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import string
 import typing
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,6 +16,7 @@ from releasekit.model.config import (
     MemberConfig,
     SmokeConfig,
 )
+from releasekit.model.tomlio import line_of_key
 from releasekit.support.suggest import did_you_mean, listed
 from releasekit.support.urlcreds import CREDENTIALS_HINT, CREDENTIALS_REFUSED, has_credentials
 
@@ -148,8 +150,6 @@ class _Validator:
 def _line_of_config_key(text: str, key: str) -> int | None:
     """Line of ``key`` (``index.target``, ``exclude[1]``) searched from its own table's header,
     so a key of the same name in another table ([tool.uv.workspace] exclude) is not taken."""
-    from releasekit.model.tomlio import line_of_key
-
     parts = re.sub(r"\[\d+\]", "", key).split(".")
     leaf = parts[-1]
     tables = [".".join(["tool", "releasekit", *parts[:i]]) for i in range(len(parts) - 1, -1, -1)]
@@ -240,8 +240,6 @@ def _check_semantics(config: Config, validator: _Validator) -> None:
             f"`tag_format` {config.tag_format!r} must contain {{name}} and {{version}}",
             'e.g. tag_format = "{name}-v{version}"',
         )
-    import string
-
     for key in ("tag_format", "umbrella_tag"):
         template = getattr(config, key)
         try:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import inspect
+import itertools
+import textwrap
 import typing
 from typing import Any
 
@@ -47,11 +51,6 @@ def _toml_literal(value: Any) -> str:
 
 def _field_docs(cls: Any) -> dict[str, str]:
     """Attribute docstrings (the string literal after each field) via the AST."""
-    import ast
-    import inspect
-    import itertools
-    import textwrap
-
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
     body = tree.body[0].body  # type: ignore[attr-defined]
     docs: dict[str, str] = {}

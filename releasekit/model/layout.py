@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from releasekit.model.layout_backends import reader_for
@@ -126,8 +127,6 @@ def _enterable(directory: Path) -> bool:
 
 def _ignores(pattern: str, relative: str) -> bool:
     """A gitignore-style pattern (hatch ``exclude``, pdm ``excludes``) matching a member path."""
-    from fnmatch import fnmatchcase
-
     cleaned = pattern.strip().rstrip("/")
     if cleaned.startswith("/") or "/" in cleaned:
         cleaned = cleaned.lstrip("/")

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from releasekit.backends.process import run
-from releasekit.backends.uv import Uv, venv_python
+from releasekit.backends.protocols import UvBackend
+from releasekit.backends.uv import venv_python
 from releasekit.errors import CommandError
 from releasekit.model.versionsource import LEGACY_BACKEND
 from releasekit.support.fsutil import atomic_write_json, read_json
@@ -89,7 +90,7 @@ class HookResult:
     requires: tuple[str, ...] = ()
 
 
-def ensure_env(envs_dir: Path, system: BuildSystem, python: str, *, uv: Uv) -> BuildEnv:
+def ensure_env(envs_dir: Path, system: BuildSystem, python: str, *, uv: UvBackend) -> BuildEnv:
     """The environment for ``system``, created once and reused across runs.
 
     Created in place (console scripts carry their interpreter's absolute path, so a venv
@@ -124,7 +125,7 @@ def _creating(envs_dir: Path, env_id: str) -> Iterator[None]:
     envs_dir.mkdir(parents=True, exist_ok=True)
     with open(envs_dir / f".{env_id}.lock", "a+b") as handle:
         if os.name == "posix":
-            import fcntl
+            import fcntl  # lazy: posix only, Windows has no fcntl
 
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # released by the OS if this process dies
         yield
@@ -154,7 +155,7 @@ def _remove_abandoned(directory: Path, prefix: str) -> None:
             continue
 
 
-def install_more(env: BuildEnv, requires: Sequence[str], *, uv: Uv) -> None:
+def install_more(env: BuildEnv, requires: Sequence[str], *, uv: UvBackend) -> None:
     """Add what ``get_requires_for_build_wheel`` asked for; remembered in the environment."""
     with env.lock:
         wanted = sorted(set(requires) - env.installed)

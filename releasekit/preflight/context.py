@@ -7,9 +7,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from releasekit.backends.git import Git
-from releasekit.backends.registry import IndexClient, IndexFile
-from releasekit.backends.uv import Uv
+from releasekit.backends.git import git_backend
+from releasekit.backends.protocols import IndexBackend, UvBackend
+from releasekit.backends.registry import IndexFile, index_backend
+from releasekit.backends.uv import uv_backend
 from releasekit.engine.credentials import Credentials
 from releasekit.engine.plan import Plan
 from releasekit.engine.settings import PublishSettings
@@ -70,16 +71,16 @@ class GateContext:
         ws: Workspace,
         plan: Plan | None,
         settings: PreflightSettings,
-        uv: Uv | None,
-        client: IndexClient | None,
+        uv: UvBackend | None,
+        client: IndexBackend | None,
     ) -> None:
         self.ws = ws
         self.plan = plan
         self.settings = settings
         self.environ: Mapping[str, str] = os.environ if settings.environ is None else settings.environ
         self._uv = uv
-        self.client = client or IndexClient(settings.check_url, timeout=settings.timeout)
-        self.git = Git(ws.root)
+        self.client = client or index_backend(settings.check_url, timeout=settings.timeout)
+        self.git = git_backend(ws.root)
         self._is_repo: bool | None = None
         self.listings: dict[str, dict[str, IndexFile] | None] = {}
         #: Set by the reachability gate, so the gates after it say why they did not ask.
@@ -88,9 +89,9 @@ class GateContext:
         self.credentials: Credentials | None = None
 
     @property
-    def uv(self) -> Uv:
+    def uv(self) -> UvBackend:
         if self._uv is None:
-            self._uv = Uv()
+            self._uv = uv_backend()
         return self._uv
 
     def packages(self) -> list[Package]:

@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
-from releasekit.backends.registry import IndexClient
-from releasekit.backends.uv import Uv
+from releasekit.backends.protocols import IndexBackend, UvBackend
 from releasekit.checks.findings import Rule, parse_ids
 from releasekit.engine.credentials import resolve_credentials
 from releasekit.engine.plan import Plan
@@ -118,8 +117,8 @@ def run_preflight(
     *,
     skip: Collection[str] = (),
     skip_reason: Mapping[str, str] | None = None,
-    uv: Uv | None = None,
-    client: IndexClient | None = None,
+    uv: UvBackend | None = None,
+    client: IndexBackend | None = None,
 ) -> PreflightReport:
     """Run every gate not in ``skip`` and return the report; raises nothing for a failed gate.
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from releasekit.errors import ReleasekitError
-from releasekit.report.markdown import code, details, md, table
+from releasekit.report import load_report, write_html
+from releasekit.report.markdown import code, details, markdown, md, table
 from releasekit.support.redact import redact
 
 if TYPE_CHECKING:
@@ -44,9 +45,6 @@ class Section:
 
     def publish(self, run_dir: str | Path) -> None:
         """The run's report: the HTML page goes into the run's directory, the Markdown here."""
-        from releasekit.report import load_report, write_html
-        from releasekit.report.markdown import markdown
-
         try:
             report = load_report(Path(run_dir))
             with contextlib.suppress(OSError):

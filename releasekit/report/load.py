@@ -15,6 +15,7 @@ def run_dir_for(ref: str, workspace: Path | None = None) -> Path:
     given = Path(ref)
     if ref not in ("last", "") and given.is_dir() and is_run_dir(given):
         return given
+    # lazy: a run directory given as a path needs no workspace; +320 ms (model.context) for `report DIR`
     from releasekit.model.context import state_dir_of
 
     return find_run(state_dir_of(workspace), ref or "last")

@@ -31,6 +31,7 @@ class TerminalKeys:
         if self._saved is not None:
             return True
         try:
+            # lazy: posix only (Windows has no termios: ImportError below means no keys)
             import termios
             import tty
 
@@ -64,7 +65,7 @@ class TerminalKeys:
             return
         saved, self._saved = self._saved, None
         try:
-            import termios
+            import termios  # lazy: posix only, as in start()
 
             # TCSAFLUSH: keys typed during the drain must not leak into the shell afterwards
             termios.tcsetattr(self._fd, termios.TCSAFLUSH, saved)

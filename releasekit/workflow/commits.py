@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
-from releasekit.backends.git import Git
+from releasekit.backends.protocols import GitBackend
 from releasekit.engine.plan import Plan, build_plan, release_set
 from releasekit.errors import UsageError, WorkflowError
 from releasekit.model.depgraph import workspace_graph
@@ -243,7 +243,7 @@ def _check_arguments(bump_type: str, prerelease: str | None, promote: bool) -> N
 
 def analyze(
     ws: Workspace,
-    git: Git,
+    git: GitBackend,
     selection: Selection | None = None,
     *,
     bump_type: str = "auto",

@@ -13,9 +13,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from releasekit.backends.git import Git
-from releasekit.backends.github import PENDING, PUBLISHED, TAGGED, GitHub, Label, repo_from_remote, token_from_env
+from releasekit.backends.git import git_backend
+from releasekit.backends.github import (
+    PENDING,
+    PUBLISHED,
+    TAGGED,
+    Label,
+    forge_backend,
+    repo_from_remote,
+    token_from_env,
+)
 from releasekit.backends.github_http import DEFAULT_API_URL, valid_repo
+from releasekit.backends.protocols import ForgeBackend, GitBackend
 from releasekit.errors import ReleasekitError, UsageError, WorkflowError
 from releasekit.model.config import WorkflowConfig
 from releasekit.model.context import Notice, stderr_notice
@@ -28,12 +37,12 @@ Pull = Mapping[str, Any]
 
 def github_from_env(
     ws: Workspace,
-    git: Git | None = None,
+    git: GitBackend | None = None,
     *,
     environ: Mapping[str, str] | None = None,
     notice: Notice = stderr_notice,
     max_retries: int | None = None,
-) -> GitHub | None:
+) -> ForgeBackend | None:
     """The GitHub client for this workspace, or None when no repository is known.
 
     Repository: ``workflow.github_repository``, else ``$GITHUB_REPOSITORY``, else the
@@ -45,7 +54,7 @@ def github_from_env(
     cfg = ws.config.workflow
     repo = cfg.github_repository or env.get("GITHUB_REPOSITORY", "")
     if not repo:
-        git = git or Git(ws.root)
+        git = git or git_backend(ws.root)
         repo = repo_from_remote(git.remote_url(cfg.remote) if git.is_repo() else None) or ""
     if not repo:
         return None
@@ -60,7 +69,7 @@ def github_from_env(
         what = exc.message if isinstance(exc, ReleasekitError) else str(exc)
         notice(f"{what}; retry {attempt} in {delay:.1f} s")
 
-    return GitHub(
+    return forge_backend(
         repo,
         token=token_from_env(env),
         api_url=env.get("GITHUB_API_URL") or DEFAULT_API_URL,
@@ -71,11 +80,11 @@ def github_from_env(
 
 
 def require_github(
-    github: GitHub | None,
+    github: ForgeBackend | None,
     why: str,
     *,
     hint: str = "set [tool.releasekit.workflow] github_repository or GITHUB_REPOSITORY",
-) -> GitHub:
+) -> ForgeBackend:
     """``github``, or the usage error for a workflow step that needs a repository."""
     if github is None:
         raise UsageError(f"no GitHub repository is known, so {why}", code="RK703", hint=hint)
@@ -89,7 +98,7 @@ def has_label(pull: Pull, label: Label) -> bool:
     return any(isinstance(lb, dict) and lb.get("name") == label.name for lb in pull.get("labels", []))
 
 
-def merged_pulls(github: GitHub, cfg: WorkflowConfig) -> list[dict[str, Any]]:
+def merged_pulls(github: ForgeBackend, cfg: WorkflowConfig) -> list[dict[str, Any]]:
     """Merged release PRs, oldest merge first."""
     return github.merged_pulls(cfg.release_branch, cfg.base_branch)
 
@@ -109,7 +118,7 @@ class PullOutcome:
     actions: list[str] = field(default_factory=list)
 
 
-def open_or_update_pull(github: GitHub, cfg: WorkflowConfig, title: str, body: str) -> PullOutcome:
+def open_or_update_pull(github: ForgeBackend, cfg: WorkflowConfig, title: str, body: str) -> PullOutcome:
     """The one open release PR with this title and body, labelled ``pending``."""
     pull = github.open_pull(cfg.release_branch, cfg.base_branch)
     if pull is None:
@@ -132,7 +141,7 @@ def open_or_update_pull(github: GitHub, cfg: WorkflowConfig, title: str, body: s
 
 
 def create_releases(
-    github: GitHub, git: Git, ws: Workspace, manifest: Manifest, sha: str, *, dry_run: bool
+    github: ForgeBackend, git: GitBackend, ws: Workspace, manifest: Manifest, sha: str, *, dry_run: bool
 ) -> list[str]:
     """A GitHub release per manifest entry that has none yet; the actions taken (or planned)."""
     actions: list[str] = []
@@ -154,7 +163,7 @@ def create_releases(
     return actions
 
 
-def mark_tagged(github: GitHub, pull: Pull, *, dry_run: bool) -> list[str]:
+def mark_tagged(github: ForgeBackend, pull: Pull, *, dry_run: bool) -> list[str]:
     """Relabel a pending release PR ``tagged``; the action taken (or planned), if any."""
     number = int(pull["number"])
     if not has_label(pull, PENDING):
@@ -169,7 +178,7 @@ def mark_published(
     ws: Workspace,
     versions: Mapping[str, str],
     *,
-    github: GitHub | None = None,
+    github: ForgeBackend | None = None,
     notice: Notice = stderr_notice,
 ) -> int | None:
     """Label the release PR of ``versions`` ``autorelease: published``; returns its number.

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from releasekit.backends.git import Commit, Git
+from releasekit.backends.git import Commit
+from releasekit.backends.protocols import GitBackend
 from releasekit.errors import UsageError
 from releasekit.model.workspace import Workspace
 from releasekit.workflow.conventional import Change, effective_changes
@@ -50,7 +51,7 @@ def owner_of(path: str, table: list[tuple[str, str]]) -> str | None:
     return None
 
 
-def require_history(git: Git) -> None:
+def require_history(git: GitBackend) -> None:
     """Versions from commits need a full, non-shallow git history."""
     if not git.is_repo():
         raise UsageError(
@@ -76,7 +77,7 @@ def last_tag(ws: Workspace, name: str, version: str, merged_tags: list[str]) -> 
     return mine[best] if best is not None else None
 
 
-def histories(ws: Workspace, git: Git, names: Iterable[str]) -> dict[str, PackageHistory]:
+def histories(ws: Workspace, git: GitBackend, names: Iterable[str]) -> dict[str, PackageHistory]:
     """Each named package's history since its last release tag."""
     top = git.toplevel()
     table = owners(ws, top)
@@ -90,7 +91,7 @@ def histories(ws: Workspace, git: Git, names: Iterable[str]) -> dict[str, Packag
 
 
 def history_since(
-    ws: Workspace, git: Git, name: str, tag: str | None, table: list[tuple[str, str]] | None = None
+    ws: Workspace, git: GitBackend, name: str, tag: str | None, table: list[tuple[str, str]] | None = None
 ) -> PackageHistory:
     """``name``'s commits and effective changes from ``tag`` (None: all history) to HEAD."""
     top = git.toplevel()

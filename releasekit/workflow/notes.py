@@ -13,7 +13,7 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from releasekit.backends.git import Git
+from releasekit.backends.protocols import GitBackend
 from releasekit.model.workspace import Workspace
 from releasekit.workflow import changelog
 from releasekit.workflow.commits import Analysis, Decision
@@ -33,7 +33,7 @@ def previous_final_tag(ws: Workspace, name: str, version: str, tags: list[str]) 
 
 
 def notes_history(
-    ws: Workspace, git: Git, decision: Decision, version: str, merged: list[str]
+    ws: Workspace, git: GitBackend, decision: Decision, version: str, merged: list[str]
 ) -> PackageHistory | None:
     """The history a version's notes cover (see the module docstring)."""
     history = decision.history
@@ -45,7 +45,7 @@ def notes_history(
     return history_since(ws, git, decision.name, since, owners(ws, git.toplevel()))
 
 
-def sections(ws: Workspace, analysis: Analysis, git: Git, links: changelog.Links) -> dict[str, str]:
+def sections(ws: Workspace, analysis: Analysis, git: GitBackend, links: changelog.Links) -> dict[str, str]:
     """The changelog section of every version ``analysis`` releases."""
     date = git.commit_date("HEAD")
     merged = git.tags_merged("HEAD")
@@ -79,7 +79,7 @@ def changelog_edits(ws: Workspace, texts: Mapping[str, str], versions: Mapping[s
     return out
 
 
-def github_release_body(git: Git, ws: Workspace, sha: str, entry: ManifestEntry) -> str:
+def github_release_body(git: GitBackend, ws: Workspace, sha: str, entry: ManifestEntry) -> str:
     """The version's changelog section at ``sha`` without its heading, or a plain line."""
     name = ws.config.workflow.changelog_file
     text = git.show(sha, f"{entry.path}/{name}" if entry.path else name)

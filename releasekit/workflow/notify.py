@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from releasekit.backends.github import PUBLISHED, TAGGED, GitHub
-from releasekit.backends.registry import IndexClient
+from releasekit.backends.github import PUBLISHED, TAGGED
+from releasekit.backends.protocols import ForgeBackend
+from releasekit.backends.registry import index_backend
 from releasekit.errors import WorkflowError
 from releasekit.model.context import Notice, stderr_notice
 from releasekit.model.workspace import Workspace
@@ -65,7 +66,7 @@ class IndexView:
     base_delay: float = 1.0
 
 
-def _latest_release(github: GitHub, ws: Workspace, pr_number: int | None) -> dict[str, Any] | None:
+def _latest_release(github: ForgeBackend, ws: Workspace, pr_number: int | None) -> dict[str, Any] | None:
     if pr_number is not None:
         return github.get_pull(pr_number)
     done = labelled(merged_pulls(github, ws.config.workflow), TAGGED, PUBLISHED)
@@ -75,7 +76,7 @@ def _latest_release(github: GitHub, ws: Workspace, pr_number: int | None) -> dic
 def _live(manifest: Manifest, index: IndexView) -> tuple[dict[str, str], dict[str, str]]:
     """(on the index, not yet) among the manifest's versions."""
     reading = read_index(
-        IndexClient(index.check_url),
+        index_backend(index.check_url),
         [(e.name, e.version) for e in manifest.packages],
         max_retries=index.max_retries,
         base_delay=index.base_delay,
@@ -95,7 +96,7 @@ def notify(
     ws: Workspace,
     options: NotifyOptions,
     *,
-    github: GitHub | None,
+    github: ForgeBackend | None,
     index: IndexView,
     notice: Notice = stderr_notice,
 ) -> NotifyResult:

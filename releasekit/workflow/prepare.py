@@ -16,9 +16,10 @@ from typing import ClassVar
 
 from packaging.version import Version
 
-from releasekit.backends.git import Git
-from releasekit.backends.github import PENDING, GitHub
-from releasekit.backends.uv import Uv
+from releasekit.backends.git import git_backend
+from releasekit.backends.github import PENDING
+from releasekit.backends.protocols import ForgeBackend, GitBackend
+from releasekit.backends.uv import uv_backend
 from releasekit.model.context import Notice, stderr_notice
 from releasekit.model.selection import Selection
 from releasekit.model.workspace import Workspace, load_workspace
@@ -82,14 +83,14 @@ def prepare(
     selection: Selection | None = None,
     options: PrepareOptions | None = None,
     *,
-    github: GitHub | None,
+    github: ForgeBackend | None,
     notice: Notice = stderr_notice,
 ) -> PrepareResult:
     """Open or update the release PR for the changes since each package's last tag."""
     opts = options or PrepareOptions()
     cfg = ws.config.workflow
     check_config(ws)
-    git = Git(ws.root)
+    git = git_backend(ws.root)
     require_history(git)
     result = PrepareResult(status="nothing", branch=cfg.release_branch, repo_url=github.html_url if github else "")
     if not opts.dry_run:
@@ -140,7 +141,7 @@ def prepare(
     return result
 
 
-def _compose(ws: Workspace, git: Git, analysis: Analysis, github: GitHub | None) -> _Release:
+def _compose(ws: Workspace, git: GitBackend, analysis: Analysis, github: ForgeBackend | None) -> _Release:
     """The notes, manifest and PR text of the versions ``analysis`` decided."""
     versions = analysis.versions
     sections = notes.sections(ws, analysis, git, changelog.Links(github.html_url if github else ""))
@@ -170,7 +171,7 @@ def _compose(ws: Workspace, git: Git, analysis: Analysis, github: GitHub | None)
 
 
 def _dry_run(
-    ws: Workspace, github: GitHub | None, release: _Release, opts: PrepareOptions, result: PrepareResult
+    ws: Workspace, github: ForgeBackend | None, release: _Release, opts: PrepareOptions, result: PrepareResult
 ) -> None:
     """What prepare would write, push and open, without doing any of it."""
     cfg = ws.config.workflow
@@ -196,7 +197,7 @@ def _dry_run(
 
 
 def _push_release_branch(
-    ws: Workspace, git: Git, release: _Release, opts: PrepareOptions, result: PrepareResult
+    ws: Workspace, git: GitBackend, release: _Release, opts: PrepareOptions, result: PrepareResult
 ) -> bool:
     """Build the release commit in the prepare worktree and push it; False if the remote had it."""
     state = ensure_state_dir(ws.state_dir)
@@ -213,7 +214,7 @@ def _push_release_branch(
 
 
 def _commit_and_push(
-    ws: Workspace, git: Git, tree: Path, release: _Release, opts: PrepareOptions, result: PrepareResult
+    ws: Workspace, git: GitBackend, tree: Path, release: _Release, opts: PrepareOptions, result: PrepareResult
 ) -> bool:
     cfg = ws.config.workflow
     ws_rel = repo_relative(git.toplevel(), ws.root)
@@ -221,7 +222,7 @@ def _commit_and_push(
     edits = version_edits(tree_ws, release.versions, tagging=True)
     after = None
     if opts.lock and (tree_ws.root / "uv.lock").exists():
-        uv = Uv()
+        uv = uv_backend()
 
         def after() -> None:
             uv.lock(tree_ws.root)
@@ -232,7 +233,7 @@ def _commit_and_push(
     for path, text in notes.changelog_edits(tree_ws, release.sections, release.versions).items():
         atomic_write(path, text.encode("utf-8"))
         written.append(f"added a section to {tree_ws.relative(path)}")
-    tree_git = Git(tree)
+    tree_git = git_backend(tree)
     tree_git.add_all()
     tree_git.run("commit", "-q", "--allow-empty", "-m", release.message, env=tree_git.identity_env())
     branch_ref = f"refs/heads/{cfg.release_branch}"

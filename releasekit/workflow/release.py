@@ -16,8 +16,9 @@ from typing import Any, ClassVar
 
 from packaging.version import Version
 
-from releasekit.backends.git import Git
-from releasekit.backends.github import PENDING, PUBLISHED, TAGGED, GitHub
+from releasekit.backends.git import git_backend
+from releasekit.backends.github import PENDING, PUBLISHED, TAGGED
+from releasekit.backends.protocols import ForgeBackend, GitBackend
 from releasekit.errors import WorkflowError
 from releasekit.model.context import Notice, stderr_notice
 from releasekit.model.versionsource import version_in_text, version_source
@@ -55,7 +56,7 @@ def release(
     ws: Workspace,
     options: ReleaseOptions | None = None,
     *,
-    github: GitHub | None,
+    github: ForgeBackend | None,
     notice: Notice = stderr_notice,
 ) -> ReleaseResult:
     """Tag the merged release PR's merge commit per package and create the GitHub releases."""
@@ -64,7 +65,7 @@ def release(
     if not opts.dry_run:
         gh.require_token("tag and create GitHub releases")
     check_config(ws)
-    git = Git(ws.root)
+    git = git_backend(ws.root)
     pulls = _release_pulls(gh, ws, opts.pr)
     if not pulls:
         notice("no merged release PR: nothing to release")
@@ -75,7 +76,7 @@ def release(
     return result
 
 
-def _release_pulls(github: GitHub, ws: Workspace, pr_number: int | None) -> list[dict[str, Any]]:
+def _release_pulls(github: ForgeBackend, ws: Workspace, pr_number: int | None) -> list[dict[str, Any]]:
     """The PR asked for; else every merged one still pending; else the latest released one."""
     if pr_number is not None:
         pull = github.get_pull(pr_number)
@@ -87,7 +88,13 @@ def _release_pulls(github: GitHub, ws: Workspace, pr_number: int | None) -> list
 
 
 def _release_one(
-    ws: Workspace, git: Git, github: GitHub, pull: Pull, dry_run: bool, result: ReleaseResult, notice: Notice
+    ws: Workspace,
+    git: GitBackend,
+    github: ForgeBackend,
+    pull: Pull,
+    dry_run: bool,
+    result: ReleaseResult,
+    notice: Notice,
 ) -> None:
     number = int(pull["number"])
     where = f"release PR #{number}"
@@ -111,7 +118,7 @@ def _release_one(
         result.status = "released"
 
 
-def _merge_commit(ws: Workspace, git: Git, pull: Pull, where: str) -> str:
+def _merge_commit(ws: Workspace, git: GitBackend, pull: Pull, where: str) -> str:
     """The PR's merge commit, fetched from the remote when the checkout lacks it."""
     cfg = ws.config.workflow
     sha = str(pull.get("merge_commit_sha") or "")
@@ -128,7 +135,7 @@ def _merge_commit(ws: Workspace, git: Git, pull: Pull, where: str) -> str:
     return sha
 
 
-def _version_at(git: Git, sha: str, entry: ManifestEntry, ws: Workspace) -> str | None:
+def _version_at(git: GitBackend, sha: str, entry: ManifestEntry, ws: Workspace) -> str | None:
     """The version ``entry``'s package has at ``sha``, read where its build backend reads it."""
     manifest = f"{entry.path}/pyproject.toml" if entry.path else "pyproject.toml"
     text = git.show(sha, manifest)
@@ -154,7 +161,7 @@ def _version_at(git: Git, sha: str, entry: ManifestEntry, ws: Workspace) -> str 
 
 def _tag(
     ws: Workspace,
-    git: Git,
+    git: GitBackend,
     manifest: Manifest,
     number: int,
     sha: str,
@@ -201,7 +208,7 @@ def _tag(
         result.actions.append(f"pushed {len(to_push)} tag(s) to {remote_name}")
 
 
-def _remote_tags(git: Git, remote: str) -> dict[str, str]:
+def _remote_tags(git: GitBackend, remote: str) -> dict[str, str]:
     prefix = "refs/tags/"
     refs = git.ls_remote(remote, f"{prefix}*")
     return {ref[len(prefix) :]: target for ref, target in refs.items() if ref.startswith(prefix)}

@@ -14,8 +14,10 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from releasekit.backends.git import Git
+from releasekit.backends.protocols import GitBackend
+from releasekit.engine.plan import release_set
 from releasekit.errors import WorkflowError
+from releasekit.model.versionsource import version_source
 from releasekit.model.workspace import Workspace
 from releasekit.workflow.tags import package_tags
 
@@ -111,14 +113,12 @@ class Manifest:
             ) from None
 
 
-def tagged_release(ws: Workspace, git: Git, ref: str = "HEAD") -> dict[str, str]:
+def tagged_release(ws: Workspace, git: GitBackend, ref: str = "HEAD") -> dict[str, str]:
     """``{package: version}`` of every released member ``release`` tagged at ``ref`` (empty: no
     release). Only tags carrying :data:`TAG_TRAILER` count, so a tag a user set (a VCS version,
     say) never narrows a publish. A release tag whose version is not the member's version at
     ``ref`` means the tree and the release disagree, which no publish papers over (RK708).
     """
-    from releasekit.engine.plan import release_set
-
     if not git.is_repo():
         return {}
     here = [name for name, note in git.tags_at(ref).items() if note and _made_by_release(note)]
@@ -131,8 +131,6 @@ def tagged_release(ws: Workspace, git: Git, ref: str = "HEAD") -> dict[str, str]
             continue
         version = max(tagged, key=Version)
         if pkg.version is not None and _differ(pkg.version, version):
-            from releasekit.model.versionsource import version_source
-
             vcs = version_source(pkg).kind == "vcs"
             raise WorkflowError(
                 f"{ref} is tagged {tagged[version]}, but {pkg.name}'s version there is {pkg.version}"

@@ -19,7 +19,8 @@ from typing import Literal
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from releasekit.backends.registry import IndexClient, IndexFile, file_version
+from releasekit.backends.protocols import IndexBackend
+from releasekit.backends.registry import IndexFile, file_version
 from releasekit.errors import ReleasekitError
 from releasekit.support.retry import call_with_retries
 
@@ -69,7 +70,7 @@ class IndexReading:
 
 
 def read_index(
-    client: IndexClient,
+    client: IndexBackend,
     versions: Iterable[tuple[str, str]],
     *,
     max_retries: int,

@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from releasekit.backends.git import Git
-from releasekit.backends.registry import IndexClient
+from releasekit.backends.git import git_backend
+from releasekit.backends.protocols import IndexBackend
+from releasekit.backends.registry import index_backend
 from releasekit.engine.plan import Plan, Skipped, build_plan, task_specs
 from releasekit.engine.settings import PublishSettings
 from releasekit.model.context import Notice, stderr_notice
@@ -38,7 +39,7 @@ def release_selection(
     ws: Workspace, selection: Selection, notice: Notice = stderr_notice
 ) -> tuple[Selection, dict[str, str]]:
     """The release tagged at HEAD as a selection, or ``selection`` when HEAD is no release."""
-    release = tagged_release(ws, Git(ws.root))
+    release = tagged_release(ws, git_backend(ws.root))
     if not release:
         return selection, {}
     named = ", ".join(f"{n} {v}" for n, v in sorted(release.items()))
@@ -75,7 +76,7 @@ def without(plan: Plan, reasons: Mapping[str, str]) -> Plan:
 
 def unreleased_changes(ws: Workspace, released: Mapping[str, str]) -> list[str]:
     """Released packages whose committed sources changed since their version's tag."""
-    git = Git(ws.root)
+    git = git_backend(ws.root)
     if not released or not git.is_repo():
         return []
     top = git.toplevel().resolve()
@@ -104,14 +105,14 @@ def publish_scope(
     *,
     smoke_test: bool | None = None,
     staged: bool | None = None,
-    client: IndexClient | None = None,
+    client: IndexBackend | None = None,
     notice: Notice = stderr_notice,
 ) -> Scope:
     """The plan ``publish`` runs, after asking the index what it already has."""
     chosen, _ = release_selection(ws, selection, notice)
     plan = build_plan(ws, chosen, smoke_test=smoke_test, staged=staged)
     reading: IndexReading = read_index(
-        client or IndexClient(settings.check_url, settings.json_api_url),
+        client or index_backend(settings.check_url, settings.json_api_url),
         [(p.name, p.next_version) for p in plan.packages],
         max_retries=settings.max_retries,
         base_delay=settings.retry_base_delay,

@@ -1,0 +1,186 @@
+"""What the layers above the backends ask of them: one small protocol per backend.
+
+Upper layers name these, never the concrete classes (``Uv``, ``Git``, ``GitHub``,
+``IndexClient``), which only the factories next to them and the commands construct. Each
+protocol lists exactly the members some upper layer calls, so a test double, or another forge
+or index, stands in by having those; tests/test_backend_protocols.py holds the real classes
+and the doubles to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # the data types stay with their backends; importing those would pull in requests
+    from releasekit.backends.git import Commit
+    from releasekit.backends.github import Label
+    from releasekit.backends.process import Result
+    from releasekit.backends.registry import IndexFile
+    from releasekit.backends.uv import PublishOutcome
+
+
+class UvBackend(Protocol):
+    """Builds, uploads, locks and installs."""
+
+    def build(self, project_dir: Path, out_dir: Path, *, cwd: Path, python: Path | None = None) -> list[Path]: ...
+
+    def publish(
+        self,
+        files: Sequence[Path],
+        *,
+        publish_url: str,
+        check_url: str,
+        trusted_publishing: str,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> PublishOutcome: ...
+
+    def lock(self, root: Path, *, check: bool = False) -> Result: ...
+
+    def venv(self, path: Path, python: str | None = None) -> Path: ...
+
+    def install_requirements(
+        self, python: Path, requirements: Sequence[str], *, timeout: float | None = None
+    ) -> Result: ...
+
+    def pip_install(
+        self,
+        python: Path,
+        requirement: str,
+        *,
+        index_url: str,
+        fallback_url: str = "",
+        extra_indexes: Sequence[str] = (),
+        refresh: Sequence[str] = (),
+        timeout: float | None = None,
+        check: bool = True,
+    ) -> Result: ...
+
+    def pip_check(self, python: Path) -> Result: ...
+
+
+class GitBackend(Protocol):
+    """The repository the workspace lives in: history, tags, the release branch and its push."""
+
+    @property
+    def cwd(self) -> Path: ...
+
+    def run(
+        self, *args: str, check: bool = True, hint: str | None = None, env: Mapping[str, str] | None = None
+    ) -> Result: ...
+
+    def is_repo(self) -> bool: ...
+
+    def toplevel(self) -> Path: ...
+
+    def is_shallow(self) -> bool: ...
+
+    def status(self, *paths: str) -> list[str]: ...
+
+    def head(self) -> str: ...
+
+    def current_branch(self) -> str | None: ...
+
+    def tags(self, pattern: str | None = None) -> list[str]: ...
+
+    def tag(self, name: str, ref: str = "HEAD", message: str | None = None) -> None: ...
+
+    def add_all(self, *paths: str) -> None: ...
+
+    def identity_env(self, environ: Mapping[str, str] | None = None) -> dict[str, str]: ...
+
+    def rev_parse(self, ref: str) -> str | None: ...
+
+    def tree_of(self, ref: str) -> str | None: ...
+
+    def commit_date(self, ref: str = "HEAD") -> str: ...
+
+    def tags_merged(self, ref: str = "HEAD") -> list[str]: ...
+
+    def tags_at(self, ref: str = "HEAD") -> dict[str, str | None]: ...
+
+    def changed_since(self, ref: str, pathspecs: Sequence[str]) -> bool: ...
+
+    def show(self, rev: str, path: str) -> str | None: ...
+
+    def fetch(self, remote: str, *refspecs: str, tags: bool = False) -> None: ...
+
+    def ls_remote(self, remote: str, *patterns: str) -> dict[str, str]: ...
+
+    def worktree_add(self, path: Path, ref: str) -> None: ...
+
+    def worktree_remove(self, path: Path) -> None: ...
+
+    def push(
+        self,
+        remote: str,
+        refs: Sequence[str],
+        *,
+        force: bool = False,
+        atomic: bool = False,
+        overwrite: bool = False,
+    ) -> Result: ...
+
+    def remote_url(self, remote: str = "origin") -> str | None: ...
+
+    def log(self, revision_range: str | None = None, paths: Sequence[str] = ()) -> list[Commit]: ...
+
+
+class ForgeBackend(Protocol):
+    """One repository on the forge: the release PR, its labels, releases and dispatches."""
+
+    @property
+    def repo(self) -> str: ...
+
+    @property
+    def token(self) -> str | None: ...
+
+    @property
+    def html_url(self) -> str: ...
+
+    def require_token(self, action: str) -> None: ...
+
+    def open_pull(self, head: str, base: str) -> dict[str, Any] | None: ...
+
+    def merged_pulls(self, head: str, base: str) -> list[dict[str, Any]]: ...
+
+    def get_pull(self, number: int) -> dict[str, Any]: ...
+
+    def create_pull(self, *, title: str, body: str, head: str, base: str) -> dict[str, Any]: ...
+
+    def update_pull(self, number: int, *, title: str, body: str) -> dict[str, Any]: ...
+
+    def ensure_label(self, label: Label) -> bool: ...
+
+    def add_labels(self, number: int, names: Sequence[str]) -> None: ...
+
+    def relabel(self, number: int, remove: Label | None, add: Label) -> None: ...
+
+    def comments(self, number: int) -> list[dict[str, Any]]: ...
+
+    def comment(self, number: int, body: str) -> dict[str, Any]: ...
+
+    def release_by_tag(self, tag: str) -> dict[str, Any] | None: ...
+
+    def create_release(self, *, tag: str, name: str, body: str, prerelease: bool, target: str) -> dict[str, Any]: ...
+
+    def dispatch(self, repo: str, event_type: str, payload: Mapping[str, Any]) -> None: ...
+
+
+class IndexBackend(Protocol):
+    """What one index lists and serves."""
+
+    @property
+    def check_url(self) -> str: ...
+
+    def known_project_files(self, project: str) -> dict[str, IndexFile] | None: ...
+
+    def version_files(self, project: str, version: str) -> dict[str, IndexFile]: ...
+
+    def json_api_hashes(self, project: str, version: str) -> dict[str, str] | None: ...
+
+    def download_sha256(self, url: str) -> str | None: ...
+
+    def reachable(self) -> None: ...
