@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from releasekit.support.fsutil import sha256_file
 from tests.harness.workspace import write_package, write_root
 
 HATCHLING = {"requires": ["hatchling"], "build-backend": "hatchling.build"}
+PY = sys.executable
 
 #: A hatch build hook that puts the interpreter's prefix into the wheel: every environment
 #: builds different bytes.
@@ -79,7 +81,7 @@ def test_later_builds_in_the_proven_environment_make_the_bytes_isolated_builds_m
     root = _workspace(tmp_path / "ws", ["alpha", "beta", "gamma"])
     built = {name: _build(root, name, tmp_path / "out" / name) for name in ("alpha", "beta", "gamma")}
     assert _steps(root) == [("alpha", "build env", "proven")]  # proven once, by the first build
-    shared = Shared(str(root / ".releasekit" / "runs" / "r1"), HATCHLING)
+    shared = Shared(str(root / ".releasekit" / "runs" / "r1"), HATCHLING, Uv().find_python(root / "packages" / "beta"))
     assert shared.proven_python() is not None
     for name in ("beta", "gamma"):  # built in the shared environment; isolated builds agree byte for byte
         assert built[name] == _isolated(root, name, tmp_path / "isolated" / name)
@@ -94,7 +96,7 @@ def test_a_backend_whose_bytes_depend_on_its_environment_is_never_shared(
     [(package, step, detail)] = _steps(root)
     assert (package, step) == ("alpha", "build env")
     assert detail.startswith("different bytes in alpha-0.1.0-py3-none-any.whl")
-    assert Shared(str(root / ".releasekit" / "runs" / "r1"), HATCHLING).proven_python() is None
+    assert Shared(str(root / ".releasekit" / "runs" / "r1"), HATCHLING, PY).proven_python() is None
     files = _build(root, "beta", tmp_path / "out" / "beta")
     assert len(files) == 2 and len(_steps(root)) == 1  # built isolated, no second proof
 
@@ -104,7 +106,7 @@ def test_a_shared_environment_that_breaks_falls_back_to_an_isolated_build(
         tmp_path: Path, uv_env: dict[str, str]) -> None:
     root = _workspace(tmp_path / "ws", ["alpha", "beta"])
     _build(root, "alpha", tmp_path / "out" / "alpha")
-    python = Shared(str(root / ".releasekit" / "runs" / "r1"), HATCHLING).proven_python()
+    python = Shared(str(root / ".releasekit" / "runs" / "r1"), HATCHLING, Uv().find_python(root)).proven_python()
     assert python is not None
     for found in python.parent.parent.glob("lib/python*/site-packages/hatchling"):
         shutil.rmtree(found)  # the backend is gone from the shared environment
@@ -117,16 +119,18 @@ def test_a_shared_environment_that_breaks_falls_back_to_an_isolated_build(
 
 def test_only_the_first_build_of_a_backend_proves_it_and_in_tree_backends_never_share(tmp_path: Path) -> None:
     run = str(tmp_path / "run")
-    assert Shared(run, HATCHLING).claim() is True
-    assert Shared(run, HATCHLING).claim() is False
-    assert Shared(run, {**HATCHLING, "requires": ["hatchling", "hatch-vcs"]}).claim() is True  # another backend
-    in_tree = Shared(run, {**HATCHLING, "backend-path": ["_build"]})
+    assert Shared(run, HATCHLING, PY).claim() is True
+    assert Shared(run, HATCHLING, PY).claim() is False
+    assert Shared(run, {**HATCHLING, "requires": ["hatchling", "hatch-vcs"]}, PY).claim() is True  # another backend
+    assert Shared(run, HATCHLING, "/opt/python3.12/bin/python").claim() is True  # another interpreter
+    in_tree = Shared(run, {**HATCHLING, "backend-path": ["_build"]}, PY)
     assert in_tree.claim() is False and in_tree.proven_python() is None
-    assert Shared(run, {}).claim() is False  # no [build-system]: uv's legacy setuptools path, left alone
+    assert Shared(run, {}, PY).claim() is False  # no [build-system]: uv's legacy setuptools path, left alone
+    assert Shared(run, HATCHLING, "").claim() is False  # uv could not say which interpreter a build gets
 
 
 def test_an_unproven_or_damaged_status_is_not_used(tmp_path: Path) -> None:
-    shared = Shared(str(tmp_path / "run"), HATCHLING)
+    shared = Shared(str(tmp_path / "run"), HATCHLING, PY)
     status = tmp_path / "run" / "buildenvs" / f"{shared.id}.json"
     status.parent.mkdir(parents=True)
     status.write_text("{not json")

@@ -192,6 +192,10 @@ class Uv:
         args = ["lock", "--check"] if check else ["lock"]
         return self._run(args, cwd=root, check=not check, hint="run `uv lock` yourself to see why")
 
+    def find_python(self, project_dir: Path) -> str:
+        """The interpreter `uv build` picks for ``project_dir`` (its .python-version, requires-python, UV_PYTHON)."""
+        return self._run(["python", "find", "--no-python-downloads"], cwd=project_dir).stdout.strip()
+
     def venv(self, path: Path, python: str | None = None) -> Path:
         args = ["venv", "--quiet", str(path)]
         args += ["--python", python or sys.executable]

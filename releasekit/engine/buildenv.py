@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,13 +53,14 @@ Build = Callable[[Path | None], list[Path]]
 class Shared:
     """The run's shared build environment for one package's backend, as far as it is proven."""
 
-    def __init__(self, run_dir: str, build_system: dict[str, Any]) -> None:
+    def __init__(self, run_dir: str, build_system: dict[str, Any], python: str) -> None:
         self.system = BuildSystem.of(build_system)
-        self.python = sys.executable
+        #: The interpreter an isolated build of the package uses ("" = unknown: stay isolated).
+        self.python = python
         self.directory = envs_dir(run_dir)
         self.id = self.system.env_id(self.python)
         #: In-tree backends (``backend-path``) live in the package: nothing to share.
-        self.eligible = bool(build_system) and not self.system.backend_path
+        self.eligible = bool(build_system) and bool(python) and not self.system.backend_path
 
     @property
     def _status_file(self) -> Path:
@@ -109,7 +109,8 @@ def build_in_env(package: PackageData, settings: SettingsData, pkg_dir: Path, ou
     """In the run's proven shared build environment when there is one, else isolated (and maybe prove one)."""
     uv, root = uv_backend(env=package.get("build_env") or {}), Path(settings["root"])
     events, name = settings.get("events_path", ""), package["name"]
-    shared = Shared(os.path.join(settings["state_dir"], "runs", settings["run_id"]), package.get("build_system", {}))
+    run_dir = os.path.join(settings["state_dir"], "runs", settings["run_id"])
+    shared = Shared(run_dir, package.get("build_system", {}), _build_python(uv, pkg_dir))
     python = shared.proven_python()
     if python is not None:
         try:
@@ -124,6 +125,14 @@ def build_in_env(package: PackageData, settings: SettingsData, pkg_dir: Path, ou
         verdict = shared.prove(uv, files, lambda env: uv.build(pkg_dir, scratch, cwd=root, python=env), scratch)
         emit(events, name, "build", "step", step="build env", detail=verdict)
     return files
+
+
+def _build_python(uv: UvBackend, pkg_dir: Path) -> str:
+    """The interpreter isolated builds of the package get: the shared environment must be on it."""
+    try:
+        return uv.find_python(pkg_dir)
+    except ReleasekitError:
+        return ""
 
 
 def _compare(isolated: list[Path], shared: list[Path]) -> str:
