@@ -17,12 +17,13 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from benchmarks._workspace import write_workspace
 from releasekit.engine.localindex import serve_pypiserver
@@ -42,6 +43,26 @@ def require_wheelhouse() -> Path:
     if not any(WHEELHOUSE.glob("hatchling-*.whl")):
         raise RuntimeError(f"no hatchling wheel in {WHEELHOUSE}: run `doit wheelhouse` once (needs PyPI)")
     return WHEELHOUSE
+
+
+Config = TypeVar("Config")
+
+
+def run_saved(name: str, measure: Callable[[Config, Path], dict[str, Any]],
+              render: Callable[[dict[str, Any]], str], config: Config) -> str:
+    """Measure in a temporary directory, save the raw figures to ``results/<name>.json``, render."""
+    with tempfile.TemporaryDirectory(prefix=f"rk-bench-{name}-") as tmp:
+        data = measure(config, Path(tmp))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return render(data)
+
+
+def timed_main(name: str, run: Callable[[], str]) -> None:
+    """``python benchmarks/<name>.py``: print the section, then how long it took."""
+    started = time.monotonic()
+    print(run())
+    print(f"({name} benchmark: {time.monotonic() - started:.0f} s)", file=sys.stderr)
 
 
 def topological(deps: Mapping[str, Sequence[str]]) -> list[str]:

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks._workspace import root_manifest
+
 PREFIX = "rkbench"
 #: Third-party requirements (all in the wheelhouse) and the module each one imports.
 THIRD_PARTY: dict[str, str] = {
@@ -156,22 +158,9 @@ def _manifest(member: Member, version: str) -> str:
 def write(root: Path, members: Mapping[str, Member], version: str, *, publish_url: str, check_url: str) -> Path:
     """Write (or rewrite, for a new version) the whole workspace under ``root``."""
     root.mkdir(parents=True, exist_ok=True)
-    sources = "\n".join(f"{name} = {{ workspace = true }}" for name in members)
     (root / "pyproject.toml").write_text(
-        "[tool.uv.workspace]\n"
-        'members = ["packages/*", "plugins/*", "samples/*"]\n\n'
-        f"[tool.uv.sources]\n{sources}\n\n"
-        "[tool.releasekit]\n"
-        'state_dir = ".releasekit"\n'
-        "smoke_test = true\n"
-        "max_retries = 0\n"
-        'exclude = ["samples/*"]\n\n'
-        "[tool.releasekit.index]\n"
-        'target = "custom"\n'
-        f'publish_url = "{publish_url}"\n'
-        f'check_url = "{check_url}"\n'
-        'fallback_url = ""\n'
-        'trusted_publishing = "never"\n',
+        root_manifest(members, publish_url=publish_url, check_url=check_url, extra_config='exclude = ["samples/*"]\n',
+                      member_globs=("packages/*", "plugins/*", "samples/*")),
         encoding="utf-8",
     )
     for member in members.values():

@@ -19,19 +19,15 @@ polls, verifies and installs:
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import sys
-import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks._e2ecommon import (
-    RESULTS,
     ROOT,
     Entry,
     Index,
@@ -45,6 +41,8 @@ from benchmarks._e2ecommon import (
     require_wheelhouse,
     run_loop,
     run_releasekit,
+    run_saved,
+    timed_main,
     topological,
     warm_cache,
 )
@@ -271,17 +269,11 @@ def render(data: Mapping[str, Any]) -> str:
 def run(config: Config | None = None) -> str:
     """Measure, save the raw results, return the markdown section."""
     config = config or (QUICK if quick_requested() else Config())
-    with tempfile.TemporaryDirectory(prefix="rk-bench-e2e-") as tmp:
-        data = measure(config, Path(tmp))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "e2e.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
-    return render(data)
+    return run_saved("e2e", measure, render, config)
 
 
 def main() -> None:
-    started = time.monotonic()
-    print(run())
-    print(f"(end-to-end benchmark: {time.monotonic() - started:.0f} s)", file=sys.stderr)
+    timed_main("end-to-end", run)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,7 +35,6 @@ from typing import Any
 
 from benchmarks import _realworkspace as shapes
 from benchmarks._e2ecommon import (
-    RESULTS,
     ROOT,
     Entry,
     Index,
@@ -51,6 +48,8 @@ from benchmarks._e2ecommon import (
     require_wheelhouse,
     run_loop,
     run_releasekit,
+    run_saved,
+    timed_main,
     topological,
     warm_cache,
 )
@@ -269,17 +268,11 @@ def render(data: Mapping[str, Any]) -> str:
 def run(config: Config | None = None) -> str:
     """Measure, save the raw results, return the markdown section."""
     config = config or (QUICK if quick_requested() else Config())
-    with tempfile.TemporaryDirectory(prefix="rk-bench-real-") as tmp:
-        data = measure(config, Path(tmp))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "realistic.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
-    return render(data)
+    return run_saved("realistic", measure, render, config)
 
 
 def main() -> None:
-    started = time.monotonic()
-    print(run())
-    print(f"(realistic benchmark: {time.monotonic() - started:.0f} s)", file=sys.stderr)
+    timed_main("realistic", run)
 
 
 if __name__ == "__main__":
