@@ -87,6 +87,18 @@ def cell(values: Sequence[float], fmt: str = ".2f") -> str:
     return med if len(values) == 1 else f"{med} [{format(min(values), fmt)}-{format(max(values), fmt)}]"
 
 
+def stage_table(by: Mapping[str, Sequence[Mapping[str, Any]]], stages: Sequence[str]) -> list[str]:
+    """Markdown rows: each stage's median seconds over packages and runs, per configuration."""
+    lines = ["| stage | " + " | ".join(by) + " |", "|---|" + "---|" * len(by)]
+    for stage in stages:
+        cells = []
+        for runs in by.values():
+            values = [v for o in runs for v in o["stages"].get(stage, [])]
+            cells.append(f"{statistics.median(values):.3f}" if values else "-")
+        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    return lines
+
+
 # --- the local index -------------------------------------------------------------------
 
 
@@ -185,6 +197,7 @@ class Outcome:
     cpu: float | None = None  # user+sys seconds of the child processes (getrusage)
     task_seconds: dict[str, float] = field(default_factory=dict)  # "stage:package" -> seconds
     peak_rss_mib: dict[str, float] = field(default_factory=dict)  # orchestrator / worker
+    workers: int | None = None  # the worker count releasekit ran with (auto resolved)
 
 
 @dataclass(frozen=True)
@@ -367,11 +380,15 @@ def run_releasekit(
     except ValueError:
         summary = {}
     run_id = summary.get("run_id", "")
-    stages, tasks = _stage_times(root / ".releasekit" / "runs" / run_id / "events.ndjson") if run_id else ({}, {})
+    run_dir = root / ".releasekit" / "runs" / run_id
+    stages, tasks = _stage_times(run_dir / "events.ndjson") if run_id else ({}, {})
+    workers = None
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+        workers = int(json.loads((run_dir / "plan.json").read_text(encoding="utf-8"))["concurrency"])
     ok = proc.returncode == 0 and bool(summary.get("ok")) and len(summary.get("packages", [])) == packages
     detail = "" if ok else (stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
     return Outcome(label, wall, ok, stages, inner=summary.get("seconds"), detail=detail, cpu=cpu,
-                   task_seconds=tasks, peak_rss_mib=peaks)
+                   task_seconds=tasks, peak_rss_mib=peaks, workers=workers)
 
 
 @contextlib.contextmanager

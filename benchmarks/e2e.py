@@ -42,6 +42,7 @@ from benchmarks._e2ecommon import (
     run_loop,
     run_releasekit,
     run_saved,
+    stage_table,
     timed_main,
     topological,
     warm_cache,
@@ -222,15 +223,8 @@ def render(data: Mapping[str, Any]) -> str:
         "commands). releasekit's build includes pinning, the wheel's METADATA check and checksums; "
         "its verify also asks the index twice; probe and publish are not timed stages.",
         "",
-        "| stage | " + " | ".join(CONFIGS) + " |",
-        "|---|" + "---|" * len(CONFIGS),
+        *stage_table(by, STAGES),
     ]
-    for stage in STAGES:
-        cells = []
-        for runs in by.values():
-            values = [v for o in runs for v in o["stages"].get(stage, [])]
-            cells.append(f"{statistics.median(values):.3f}" if values else "-")
-        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
     staged, unstaged = by["releasekit -n 4"], by["releasekit -n 4 --no-stage"]
     if staged and unstaged:
         gate = statistics.median(o["wall"] for o in staged) / statistics.median(o["wall"] for o in unstaged)

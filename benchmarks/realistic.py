@@ -49,13 +49,17 @@ from benchmarks._e2ecommon import (
     run_loop,
     run_releasekit,
     run_saved,
+    stage_table,
     timed_main,
     topological,
     warm_cache,
 )
 from benchmarks.scheduling import critical_path
+from releasekit.engine.stages import STAGES as PER_PACKAGE
 
 GOAL_FLOOR = 1.25
+#: The stages timed per package (probe and publish are bookkeeping), and xargs's build phase.
+STAGES = (*(s for s in PER_PACKAGE if s not in ("probe", "publish")), "builds")
 AUTO = "releasekit auto"
 #: label -> (concurrency, extra options); the loop and xargs are run by the shell.
 RELEASEKIT: dict[str, tuple[int, tuple[str, ...]]] = {
@@ -233,8 +237,10 @@ def render(data: Mapping[str, Any]) -> str:
         mine = got.get(label, {})
         ok = "yes" if runs and all(r["ok"] for r in runs) else "NO: " + "; ".join(r["detail"] for r in runs
                                                                                    if not r["ok"])
+        workers = sorted({r["workers"] for r in runs if r.get("workers")})
+        shown = f"{label} ({', '.join(map(str, workers))} workers)" if "auto" in label and workers else label
         lines.append(
-            f"| {label} | {cell([r['wall'] for r in runs])} | {cell(mine.get('vs_floor', []))}x "
+            f"| {shown} | {cell([r['wall'] for r in runs])} | {cell(mine.get('vs_floor', []))}x "
             f"| {cell(mine.get('vs_loop', []))}x | {cell([r['cpu'] for r in runs if r['cpu'] is not None], '.1f')} "
             f"| {cell([r['index_cpu'] for r in runs], '.1f')} | {cell(mine.get('vs_cp', []))} | {ok} |"
         )
@@ -258,6 +264,13 @@ def render(data: Mapping[str, Any]) -> str:
         if peaks:
             lines.append(f"| {label} | {cell([p['orchestrator'] for p in peaks], '.0f')} "
                          f"| {cell([p['worker'] for p in peaks], '.0f')} |")
+    lines += [
+        "",
+        "Per-stage seconds, median over packages and runs (releasekit: the `done` events; the loops: "
+        "timestamps around the same commands; *all builds*: xargs's whole build phase):",
+        "",
+        *stage_table({label: [r for r in rows if r["config"] == label] for label in labels}, STAGES),
+    ]
     lines += ["", "Goals:", ""]
     for text, met in goals(rows, cores):
         lines.append(f"- {text}: {'not measured' if met is None else 'met' if met else '**not met**'}")

@@ -91,7 +91,7 @@ def test_critical_path_over_stage_tasks_counts_unmeasured_tasks_as_zero() -> Non
 
 
 def _row(config: str, wall: float, rep: int = 0, cpu: float | None = None, **extra: Any) -> dict[str, Any]:
-    return {"config": config, "wall": wall, "rep": rep, "cpu": cpu, "ok": True, **extra}
+    return {"config": config, "wall": wall, "rep": rep, "cpu": cpu, "ok": True, "stages": {}, **extra}
 
 
 def test_floor_and_ratios_are_taken_within_one_repetition() -> None:
@@ -116,8 +116,9 @@ def test_floor_and_ratios_are_taken_within_one_repetition() -> None:
 
 def test_render_reports_every_configuration_and_the_goals() -> None:
     rows = [
-        {**_row("loop", 100.0, cpu=120.0), "index_cpu": 5.0, "peak_rss_mib": {}, "detail": ""},
-        {**_row(realistic.AUTO, 70.0, cpu=90.0), "index_cpu": 6.0, "critical_path": 35.0, "detail": "",
+        {**_row("loop", 100.0, cpu=120.0), "index_cpu": 5.0, "peak_rss_mib": {}, "detail": "",
+         "stages": {"build": [1.0, 2.0, 9.0]}},
+        {**_row(realistic.AUTO, 70.0, cpu=90.0), "index_cpu": 6.0, "critical_path": 35.0, "detail": "", "workers": 3,
          "peak_rss_mib": {"orchestrator": 47.0, "worker": 38.0}},
         {**_row("releasekit -n 1", 150.0, cpu=100.0), "index_cpu": 6.0, "peak_rss_mib": {}, "ok": False,
          "detail": "RK1 boom"},
@@ -126,9 +127,10 @@ def test_render_reports_every_configuration_and_the_goals() -> None:
             "members": 60, "released": 48, "levels": 4, "uv": "uv 0.13.9", "cpus": 2, "load_start": 0.5,
             "load_end": 1.5, "rows": rows}
     text = realistic.render(data)
-    assert f"| {realistic.AUTO} | 70.00 | 1.17x | 0.70x | 90.0 | 6.0 | 2.00 | yes |" in text
+    assert f"| {realistic.AUTO} (3 workers) | 70.00 | 1.17x | 0.70x | 90.0 | 6.0 | 2.00 | yes |" in text
     assert "| releasekit -n 1 | 150.00 | 2.50x | 1.50x | 100.0 | 6.0 | - | NO: RK1 boom |" in text
     assert f"| {realistic.AUTO} | 47 | 38 |" in text
+    assert "| build | 2.000 | - | - |" in text
     assert "Load average\n0.50 at the start, 1.50 at the end" in text
     assert "- releasekit auto makespan <= 1.25x the floor: met" in text
 
