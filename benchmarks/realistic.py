@@ -220,6 +220,10 @@ median [min-max] over {repeats} (`-n 1`, `-n 2`, `-n 4`: the first repetition on
 """
 
 
+def times(ratios: Sequence[float]) -> str:
+    return f"{cell(ratios)}x" if ratios else "-"
+
+
 def render(data: Mapping[str, Any]) -> str:
     """The markdown section for docs/benchmarks.md."""
     rows, cores = data["rows"], data["cpus"]
@@ -240,9 +244,9 @@ def render(data: Mapping[str, Any]) -> str:
         workers = sorted({r["workers"] for r in runs if r.get("workers")})
         shown = f"{label} ({', '.join(map(str, workers))} workers)" if "auto" in label and workers else label
         lines.append(
-            f"| {shown} | {cell([r['wall'] for r in runs])} | {cell(mine.get('vs_floor', []))}x "
-            f"| {cell(mine.get('vs_loop', []))}x | {cell([r['cpu'] for r in runs if r['cpu'] is not None], '.1f')} "
-            f"| {cell([r['index_cpu'] for r in runs], '.1f')} | {cell(mine.get('vs_cp', []))} | {ok} |"
+            f"| {shown} | {cell([r['wall'] for r in runs])} | {times(mine.get('vs_floor', []))} "
+            f"| {times(mine.get('vs_loop', []))} | {cell([r['cpu'] for r in runs if r['cpu'] is not None], '.1f')} "
+            f"| {cell([r['index_cpu'] for r in runs], '.1f')} | {times(mine.get('vs_cp', []))} | {ok} |"
         )
     loops = [r for r in rows if r["config"] == "loop"]
     auto = [r for r in rows if r["config"] == AUTO]

@@ -127,7 +127,7 @@ def test_render_reports_every_configuration_and_the_goals() -> None:
             "members": 60, "released": 48, "levels": 4, "uv": "uv 0.13.9", "cpus": 2, "load_start": 0.5,
             "load_end": 1.5, "rows": rows}
     text = realistic.render(data)
-    assert f"| {realistic.AUTO} (3 workers) | 70.00 | 1.17x | 0.70x | 90.0 | 6.0 | 2.00 | yes |" in text
+    assert f"| {realistic.AUTO} (3 workers) | 70.00 | 1.17x | 0.70x | 90.0 | 6.0 | 2.00x | yes |" in text
     assert "| releasekit -n 1 | 150.00 | 2.50x | 1.50x | 100.0 | 6.0 | - | NO: RK1 boom |" in text
     assert f"| {realistic.AUTO} | 47 | 38 |" in text
     assert "| build | 2.000 | - | - |" in text
