@@ -92,11 +92,17 @@ def floor(cpu_seconds: float, cores: int) -> float:
     return cpu_seconds / max(cores, 1)
 
 
-def plan_task_deps(root: Path, staged: bool) -> dict[str, tuple[str, ...]]:
-    """The stage-task DAG of the product's plan (what each task waits for)."""
+def plan_json(root: Path, staged: bool) -> dict[str, Any]:
+    """``releasekit plan --format json`` of the workspace (with or without the staged gate)."""
     cmd = [sys.executable, "-m", "releasekit", "plan", "--format", "json", *(() if staged else ("--no-stage",))]
     done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=True)
-    return {t["name"]: tuple(t["task_dep"]) for t in json.loads(done.stdout)["tasks"]}
+    plan: dict[str, Any] = json.loads(done.stdout)
+    return plan
+
+
+def task_deps(plan: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The plan's stage-task DAG: what each task waits for."""
+    return {t["name"]: tuple(t["task_dep"]) for t in plan["tasks"]}
 
 
 def loop_entries(root: Path, members: Mapping[str, shapes.Member]) -> list[Entry]:
@@ -124,7 +130,8 @@ def run_config(label: str, root: Path, members: Mapping[str, shapes.Member], ver
         outcome = run_releasekit(root, released, n, index=index, cache=cache, label=label, extra=extra)
     row: dict[str, Any] = {**asdict(outcome), "index_cpu": _self_cpu() - index_cpu, "rep": 0}
     if outcome.task_seconds:
-        row["critical_path"] = critical_path(plan_task_deps(root, "--no-stage" not in label), outcome.task_seconds)
+        plan = plan_json(root, staged="--no-stage" not in label)
+        row["critical_path"] = critical_path(task_deps(plan), outcome.task_seconds)
     return row
 
 
