@@ -18,13 +18,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from benchmarks._peakrss import PeakSampler
 from benchmarks._workspace import write_workspace
 from releasekit.engine.localindex import serve_pypiserver
 
@@ -300,50 +300,6 @@ def run_loop(
 
 
 # --- releasekit in a new process -------------------------------------------------------
-
-
-def _status_kib(pid: int, field_name: str) -> int:
-    try:
-        text = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
-    except OSError:
-        return 0
-    for line in text.splitlines():
-        if line.startswith(field_name + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-def _children(pid: int) -> list[int]:
-    out: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        with contextlib.suppress(OSError):
-            out += [int(p) for p in task.read_text().split()]
-    return out
-
-
-class PeakSampler:
-    """Samples the peak RSS (``VmHWM``) of a process and of its direct children (the workers)
-    every ``interval`` seconds; a process's own high-water mark only grows, so the last
-    sample before it exits is its peak (to within the growth of the last interval)."""
-
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
-        self.pid, self.interval = pid, interval
-        self.own = 0
-        self.children: dict[int, int] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.own = max(self.own, _status_kib(self.pid, "VmHWM"))
-            for child in _children(self.pid):
-                self.children[child] = max(self.children.get(child, 0), _status_kib(child, "VmHWM"))
-
-    def stop(self) -> dict[str, float]:
-        self._stop.set()
-        self._thread.join()
-        return {"orchestrator": self.own / 1024, "worker": max(self.children.values(), default=0) / 1024}
 
 
 def _stage_times(events: Path) -> tuple[dict[str, list[float]], dict[str, float]]:

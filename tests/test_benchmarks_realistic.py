@@ -13,7 +13,8 @@ import pytest
 
 from benchmarks import _realworkspace as shapes
 from benchmarks import memory, realistic
-from benchmarks._e2ecommon import Entry, PeakSampler, cell, topological
+from benchmarks._e2ecommon import Entry, cell, topological
+from benchmarks._peakrss import PeakSampler
 from benchmarks.scheduling import critical_path
 
 MEMBERS = shapes.shape()
