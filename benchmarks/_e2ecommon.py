@@ -348,9 +348,14 @@ def run_releasekit(
 
 
 @contextlib.contextmanager
-def fresh_run(workdir: Path, template: Path, serial: int, root: Path) -> Iterator[tuple[Path, Path]]:
+def fresh_run(workdir: Path, template: Path, serial: int, root: Path, index: Index) -> Iterator[tuple[Path, Path]]:
     """A configuration's own copy of the warmed uv cache and scratch directory (removed after),
-    and no releasekit state left from the previous run."""
+    no releasekit state left from the previous run, and an index holding only the wheelhouse
+    again (pypiserver lists its whole directory per request: files left by earlier runs would
+    make every later configuration's index slower)."""
+    for upload in index.packages.iterdir():
+        if not (WHEELHOUSE / upload.name).exists():
+            upload.unlink()
     cache = workdir / f"cache-{serial}"
     shutil.copytree(template, cache, symlinks=True)
     scratch = workdir / f"scratch-{serial}"

@@ -12,7 +12,14 @@ import threading
 from pathlib import Path
 
 
-def _status_kib(pid: int, field_name: str) -> int:
+def own_peak_mib(pid: int | str = "self") -> float:
+    """A process's own peak RSS. Not ``getrusage().ru_maxrss``: Linux carries the high-water
+    mark of the address space a process had before ``exec`` (its parent's, when forked) into it,
+    so a child started by a big parent reports at least the parent's size."""
+    return _status_kib(pid, "VmHWM") / 1024
+
+
+def _status_kib(pid: int | str, field_name: str) -> int:
     try:
         text = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
     except OSError:

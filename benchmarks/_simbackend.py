@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 
 from doit.exceptions import TaskFailed
 
+from benchmarks._peakrss import own_peak_mib
 from releasekit.engine.events import emit
 from releasekit.engine.stages import TABLE
 
@@ -83,7 +83,7 @@ class FakeStage:
             time.sleep(remaining)
         ended = time.time()
         emit(events, name, stage, "sim", t0=started, t1=ended, nominal=nominal, pid=os.getpid(),
-             maxrss_kib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+             peak_mib=own_peak_mib())
         failure = script.get("fail", {}).get(task)
         if failure:
             emit(progress, name, stage, "fail", message=failure)

@@ -149,7 +149,7 @@ def measure(config: Config, workdir: Path) -> dict[str, Any]:
                 serial += 1
                 version = f"1.{rep}.{serial}"
                 set_version(root, names, version)
-                with fresh_run(workdir, template, serial, root) as (cache, scratch):
+                with fresh_run(workdir, template, serial, root, index) as (cache, scratch):
                     if label == "loop":
                         outcomes.append(
                             run_loop(entries(root, names), version, index=index, cache=cache, scratch=scratch)

@@ -5,9 +5,9 @@ not hide another: the driver generates a seeded random workspace of N packages, 
 product's plan and runs it with ``releasekit.engine.runner.execute`` on doit's parallel runner
 (spawn, one worker per core), exactly as ``releasekit publish`` does but with the simulated stage
 actions of ``benchmarks._simbackend`` (sleeps scaled down hard: the figure is memory, not time).
-The orchestrator's peak is the driver's own ``getrusage(RUSAGE_SELF).ru_maxrss`` at the end (and
-once after planning, before the run);
-a worker's is what each simulated action records for its process. The real run with uv at 60
+The orchestrator's peak is the driver's own ``VmHWM`` at the end (and once after planning, before
+the run); a worker's is what each simulated action records for its process (``VmHWM`` too:
+``ru_maxrss`` would include the parent's size, see ``benchmarks._peakrss.own_peak_mib``). The real run with uv at 60
 packages is measured by the realistic benchmark (its peak RSS table). ``run()`` returns the
 markdown section; raw figures go to ``benchmarks/results/memory.json``.
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._e2ecommon import RESULTS, ROOT
+from benchmarks._peakrss import own_peak_mib
 
 GOAL_MIB = 100.0
 SIZES = (60, 1000)
@@ -41,21 +41,21 @@ def drive(packages: int, workdir: Path, seed: int = 7) -> dict[str, Any]:
     setup = make_setup(workdir / "ws", random_dag(packages, seed), seed)
     workers = os.cpu_count() or 1
     durations = setup.durations(LOCAL, scale=SCALE, seed=seed)
-    planned_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    planned = own_peak_mib()
     began = time.monotonic()
     real = run_real(setup, durations, workers)
     events = list(Path(setup.root, ".releasekit", "runs").glob("*/events.ndjson"))
-    worker_kib = max((int(e.get("maxrss_kib", 0)) for path in events for e in read_events(path)
-                      if e.get("event") == "sim"), default=0)
+    worker = max((float(e.get("peak_mib", 0)) for path in events for e in read_events(path)
+                  if e.get("event") == "sim"), default=0.0)
     return {
         "packages": packages,
         "tasks": real.tasks,
         "workers": workers,
         "ok": real.ok,
         "seconds": time.monotonic() - began,
-        "planned_mib": planned_kib / 1024,
-        "orchestrator_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "worker_mib": worker_kib / 1024,
+        "planned_mib": planned,
+        "orchestrator_mib": own_peak_mib(),
+        "worker_mib": worker,
     }
 
 

@@ -155,7 +155,7 @@ def measure(config: Config, workdir: Path) -> dict[str, Any]:
                 version = f"2.{rep}.{serial}"
                 shapes.write(root, members, version, publish_url=index.url, check_url=index.simple)
                 git(root, "commit", "-q", "-am", f"release {version}")
-                with fresh_run(workdir, template, serial, root) as (cache, scratch):
+                with fresh_run(workdir, template, serial, root, index) as (cache, scratch):
                     row = run_config(label, root, members, version, index=index, cache=cache, scratch=scratch)
                 rows.append({**row, "rep": rep})
                 print(f"  realistic rep {rep + 1}: {label} {row['wall']:.1f} s ok={row['ok']}", file=sys.stderr,

@@ -183,3 +183,18 @@ def test_the_modules_are_benchmarks() -> None:
     assert "_realworkspace" not in discover() and "_e2ecommon" not in discover()
     for module in (realistic, memory):
         assert callable(module.run)
+
+
+def test_own_peak_is_not_the_parents() -> None:
+    """A child of a 100 MiB parent: ru_maxrss would say >= 100 MiB, VmHWM says its own size."""
+    script = (
+        "import subprocess, sys\n"
+        "big = bytearray(100 << 20)\n"
+        "code = 'import resource; from benchmarks._peakrss import own_peak_mib; "
+        "print(own_peak_mib(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)'\n"
+        "print(subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout)\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True)
+    own, maxrss = map(float, done.stdout.split())
+    assert own < 60, (own, maxrss)
