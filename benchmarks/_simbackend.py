@@ -9,10 +9,11 @@ pickles by reference under ``spawn``; each worker reads the run's script once, f
 
     {"delay": {"build:a": 0.5}, "default": 0.02, "retry": {"upload:b": 2}, "fail": {"upload:c": "why"}}
 
-Each action records its own start and end (``time.time()``, comparable across processes) as
-a ``sim`` event, where the benchmark measures the makespan; unless the script says
-``"progress": false`` (the benchmark: its stages last fractions of a millisecond), it also
-talks to the front end the way the real ones do (start, retry, step, done or fail events).
+Each action records its own start and end (``time.time()``, comparable across processes) and
+its worker's peak RSS so far as a ``sim`` event, where the benchmarks measure the makespan and
+the memory; unless the script says ``"progress": false`` (the benchmarks: their stages last
+fractions of a millisecond), it also talks to the front end the way the real ones do (start,
+retry, step, done or fail events).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 
 from doit.exceptions import TaskFailed
 
+from benchmarks._peakrss import own_peak_mib
 from releasekit.engine.events import emit
 from releasekit.engine.stages import TABLE
 
@@ -80,7 +82,8 @@ class FakeStage:
         if remaining > 0:
             time.sleep(remaining)
         ended = time.time()
-        emit(events, name, stage, "sim", t0=started, t1=ended, nominal=nominal, pid=os.getpid())
+        emit(events, name, stage, "sim", t0=started, t1=ended, nominal=nominal, pid=os.getpid(),
+             peak_mib=own_peak_mib())
         failure = script.get("fail", {}).get(task)
         if failure:
             emit(progress, name, stage, "fail", message=failure)

@@ -8,12 +8,43 @@ dependencies, so a smoke install that forgets one of them fails.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 
 def module_name(name: str) -> str:
     return name.replace("-", "_")
+
+
+def root_manifest(
+    names: Iterable[str],
+    *,
+    publish_url: str,
+    check_url: str,
+    extra_config: str = "",
+    member_globs: Sequence[str] = ("packages/*",),
+) -> str:
+    """The root pyproject.toml: the members, their workspace sources, releasekit's settings and
+    the index (only 127.0.0.1)."""
+    sources = "\n".join(f"{name} = {{ workspace = true }}" for name in names)
+    globs = ", ".join(f'"{g}"' for g in member_globs)
+    return (
+        "[tool.uv.workspace]\n"
+        f"members = [{globs}]\n\n"
+        "[tool.uv.sources]\n"
+        f"{sources}\n\n"
+        "[tool.releasekit]\n"
+        'state_dir = ".releasekit"\n'
+        "smoke_test = true\n"
+        "max_retries = 0\n"
+        f"{extra_config}"
+        "\n[tool.releasekit.index]\n"
+        'target = "custom"\n'
+        f'publish_url = "{publish_url}"\n'
+        f'check_url = "{check_url}"\n'
+        'fallback_url = ""\n'
+        'trusted_publishing = "never"\n'
+    )
 
 
 def write_workspace(
@@ -31,23 +62,8 @@ def write_workspace(
     anything else, and a mistake fails fast instead of reaching the network.
     """
     root.mkdir(parents=True, exist_ok=True)
-    sources = "\n".join(f"{name} = {{ workspace = true }}" for name in deps)
     (root / "pyproject.toml").write_text(
-        "[tool.uv.workspace]\n"
-        'members = ["packages/*"]\n\n'
-        "[tool.uv.sources]\n"
-        f"{sources}\n\n"
-        "[tool.releasekit]\n"
-        'state_dir = ".releasekit"\n'
-        "smoke_test = true\n"
-        "max_retries = 0\n"
-        f"{extra_config}"
-        "\n[tool.releasekit.index]\n"
-        'target = "custom"\n'
-        f'publish_url = "{publish_url}"\n'
-        f'check_url = "{check_url}"\n'
-        'fallback_url = ""\n'
-        'trusted_publishing = "never"\n',
+        root_manifest(deps, publish_url=publish_url, check_url=check_url, extra_config=extra_config),
         encoding="utf-8",
     )
     for name, needs in deps.items():

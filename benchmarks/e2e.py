@@ -19,28 +19,38 @@ polls, verifies and installs:
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks._e2ecommon import (
+    ROOT,
+    Entry,
+    Index,
+    Outcome,
+    cell,
+    fresh_run,
+    git,
+    init_repository,
+    local_index,
+    quick_requested,
+    require_wheelhouse,
+    run_loop,
+    run_releasekit,
+    run_saved,
+    stage_table,
+    timed_main,
+    topological,
+    warm_cache,
+)
 from benchmarks._workspace import module_name, write_workspace
-from releasekit.engine.localindex import serve_pypiserver
 from releasekit.engine.stages import STAGES as PER_PACKAGE
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
-WHEELHOUSE = ROOT / ".cache" / "wheelhouse"
-USER, PASSWORD = "bench", "bench-password"
+__all__ = ["quick_requested", "run", "topological"]
 
 #: Two chains (util -> c1 -> c2 -> c3 -> c4, core -> d1 -> d2), a diamond
 #: (core -> left, right -> top) and a package on its own: 12 packages, 5 levels.
@@ -61,90 +71,6 @@ PACKAGES: dict[str, tuple[str, ...]] = {
 QUICK_PACKAGES = ("rkb-core", "rkb-left", "rkb-right", "rkb-top", "rkb-util", "rkb-c1")
 #: The stages timed against the shell loop (probe and publish are bookkeeping).
 STAGES = tuple(s for s in PER_PACKAGE if s not in ("probe", "publish"))
-
-
-def topological(deps: Mapping[str, Sequence[str]]) -> list[str]:
-    """Dependencies first; ties in name order, so the shell loop's order is stable."""
-    done: list[str] = []
-    left = dict(deps)
-    while left:
-        ready = sorted(n for n, ds in left.items() if all(d in done for d in ds))
-        if not ready:
-            raise ValueError(f"cycle among {sorted(left)}")
-        done.extend(ready)
-        for n in ready:
-            del left[n]
-    return done
-
-
-# --- the local index -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Index:
-    url: str  # upload endpoint, ends with /
-    packages: Path
-
-    @property
-    def simple(self) -> str:
-        return self.url + "simple/"
-
-
-@contextlib.contextmanager
-def local_index(directory: Path, seed: Path) -> Iterator[Index]:
-    """pypiserver on 127.0.0.1 with upload auth, holding the wheels of ``seed`` (hatchling)."""
-    from passlib.apache import HtpasswdFile
-
-    packages = directory / "packages"
-    packages.mkdir(parents=True)
-    for wheel in seed.glob("*.whl"):
-        shutil.copy2(wheel, packages)
-    htpasswd = HtpasswdFile(str(directory / "htpasswd"), new=True)
-    htpasswd.set_password(USER, PASSWORD)
-    htpasswd.save()
-    server = serve_pypiserver([packages], threads=8, name="bench-index", authenticate=["update"],
-                              password_file=str(directory / "htpasswd"))
-    try:
-        yield Index(f"http://127.0.0.1:{server.port}/", packages)
-    finally:
-        server.stop()
-
-
-def uv_env(index: Index, cache: Path) -> dict[str, str]:
-    """The environment of every uv call: only the local index, a given cache, no downloads."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
-    env.update(
-        UV_CACHE_DIR=str(cache),
-        UV_DEFAULT_INDEX=index.simple,
-        UV_PYTHON_DOWNLOADS="never",
-        UV_NO_PROGRESS="1",
-        UV_PUBLISH_USERNAME=USER,
-        UV_PUBLISH_PASSWORD=PASSWORD,
-    )
-    return env
-
-
-def warm_cache(index: Index, cache: Path, scratch: Path) -> None:
-    """Build a throwaway hatchling project once, so the cache holds the build backend."""
-    from releasekit.backends.uv import uv_binary
-
-    project = scratch / "warm"
-    write_workspace(project, {"rkb-warm": ()})
-    member = project / "packages" / "rkb-warm"
-    subprocess.run(
-        [
-            uv_binary(),
-            "build",
-            "-q",
-            "--no-sources",
-            "--out-dir",
-            str(scratch / "warm-dist"),
-            str(member),
-        ],
-        env=uv_env(index, cache),
-        check=True,
-        capture_output=True,
-    )
 
 
 # --- the workspace ---------------------------------------------------------------------
@@ -175,18 +101,13 @@ def set_version(root: Path, names: Sequence[str], version: str) -> None:
             + "\n",
             encoding="utf-8",
         )
-    _git(root, "commit", "-q", "-am", f"release {version}")
+    git(root, "commit", "-q", "-am", f"release {version}")
 
 
-def _git(root: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "bench",
-        "GIT_AUTHOR_EMAIL": "bench@127.0.0.1",
-        "GIT_COMMITTER_NAME": "bench",
-        "GIT_COMMITTER_EMAIL": "bench@127.0.0.1",
-    }
-    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+def entries(root: Path, names: Sequence[str]) -> list[Entry]:
+    """The loop's packages in topological order."""
+    deps = {n: PACKAGES[n] for n in names}
+    return [Entry(n, root / "packages" / n, module_name(n), (n, *deps[n])) for n in topological(deps)]
 
 
 def make_workspace(root: Path, names: Sequence[str], index: Index) -> Path:
@@ -194,150 +115,7 @@ def make_workspace(root: Path, names: Sequence[str], index: Index) -> Path:
     write_workspace(
         root, {n: PACKAGES[n] for n in names}, publish_url=index.url, check_url=index.simple
     )
-    (root / ".gitignore").write_text("dist/\n", encoding="utf-8")
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "benchmark workspace")
-    return root
-
-
-# --- the configurations ----------------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    """One configuration run: wall time and per-stage seconds of every package."""
-
-    config: str
-    wall: float
-    ok: bool
-    stages: dict[str, list[float]] = field(default_factory=dict)
-    inner: float | None = None  # releasekit's own run time (execute()), without CLI start-up
-    detail: str = ""
-
-
-LOOP = r"""
-set -euo pipefail
-stamp() { date +%s.%N; }
-record() { echo "$1 $2 $3 $(stamp)" >> "$TIMES"; }
-for entry in $PACKAGES; do
-  IFS=: read -r name path module refresh <<< "$entry"
-  out="$DIST/$name"
-  s=$(stamp); "$UV" build -q --no-sources --out-dir "$out" "$path"; record "$name" build "$s"
-  whl=$(cd "$out" && ls *.whl); sdist=$(cd "$out" && ls *.tar.gz)
-  s=$(stamp)
-  "$UV" publish -q --trusted-publishing never --publish-url "$PUBLISH" --check-url "$SIMPLE" \
-    "$out/$whl" "$out/$sdist"
-  record "$name" upload "$s"
-  s=$(stamp)
-  until page=$(curl -fsS "$SIMPLE$name/") && grep -q "$whl" <<< "$page" \
-        && grep -q "$sdist" <<< "$page"; do sleep 0.1; done
-  record "$name" poll "$s"
-  s=$(stamp)
-  for f in "$whl" "$sdist"; do
-    sha=$(sha256sum "$out/$f" | cut -d' ' -f1)
-    grep -q "$f#sha256=$sha" <<< "$page"
-    [ "$(curl -fsS "${BASE}packages/$f" | sha256sum | cut -d' ' -f1)" = "$sha" ]
-  done
-  record "$name" verify "$s"
-  s=$(stamp)
-  venv="$SCRATCH/venv-$name"
-  "$UV" venv -q --python "$PY" "$venv"
-  "$UV" pip install -q --python "$venv/bin/python" --default-index "$SIMPLE" \
-    $(for r in ${refresh//,/ }; do echo --refresh-package "$r"; done) "$name==$VERSION"
-  "$venv/bin/python" -I -c "import $module"
-  record "$name" smoke "$s"
-done
-"""
-
-
-def run_loop(
-    root: Path, names: Sequence[str], version: str, *, index: Index, cache: Path, scratch: Path
-) -> Outcome:
-    """The same uv commands as releasekit, in topological order, from a plain bash loop."""
-    from releasekit.backends.uv import uv_binary
-
-    deps = {n: PACKAGES[n] for n in names}
-    entries = [
-        f"{n}:{root / 'packages' / n}:{module_name(n)}:{','.join((n, *deps[n]))}"
-        for n in topological(deps)
-    ]
-    times = scratch / "loop-times.txt"
-    env = {
-        **uv_env(index, cache),
-        "UV": uv_binary(),
-        "PY": sys.executable,
-        "PACKAGES": " ".join(entries),
-        "DIST": str(scratch / "loop-dist"),
-        "SCRATCH": str(scratch),
-        "TIMES": str(times),
-        "SIMPLE": index.simple,
-        "PUBLISH": index.url,
-        "BASE": index.url,
-        "VERSION": version,
-    }
-    began = time.monotonic()
-    done = subprocess.run(
-        ["bash", "-c", LOOP], env=env, capture_output=True, text=True, check=False
-    )
-    wall = time.monotonic() - began
-    stages: dict[str, list[float]] = {}
-    if times.exists():
-        for line in times.read_text().splitlines():
-            _, stage, start, end = line.split()
-            stages.setdefault(stage, []).append(float(end) - float(start))
-    detail = "" if done.returncode == 0 else (done.stderr.strip().splitlines() or ["?"])[-1]
-    return Outcome(
-        "loop",
-        wall,
-        done.returncode == 0 and len(stages.get("smoke", [])) == len(names),
-        stages,
-        detail=detail,
-    )
-
-
-def run_releasekit(
-    root: Path, names: Sequence[str], concurrency: int, *, index: Index, cache: Path, label: str,
-    extra: Sequence[str] = (),
-) -> Outcome:
-    """`releasekit publish --concurrency N` as a user runs it (a new process, default options:
-    the staged gate on; ``extra`` adds options, e.g. `--no-stage`)."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "releasekit",
-        "publish",
-        "--concurrency",
-        str(concurrency),
-        "--format",
-        "json",
-        "--quiet",
-        *extra,
-    ]
-    began = time.monotonic()
-    done = subprocess.run(
-        cmd, cwd=root, env=uv_env(index, cache), capture_output=True, text=True, check=False
-    )
-    wall = time.monotonic() - began
-    try:
-        summary = json.loads(done.stdout)
-    except ValueError:
-        summary = {}
-    stages: dict[str, list[float]] = {}
-    run_id = summary.get("run_id", "")
-    events = root / ".releasekit" / "runs" / run_id / "events.ndjson"
-    if run_id and events.exists():
-        for line in events.read_text(encoding="utf-8").splitlines():
-            event = json.loads(line)
-            if event.get("event") == "done" and "seconds" in event:
-                stages.setdefault(event["stage"], []).append(float(event["seconds"]))
-    ok = (
-        done.returncode == 0
-        and bool(summary.get("ok"))
-        and len(summary.get("packages", [])) == len(names)
-    )
-    detail = "" if ok else (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
-    return Outcome(label, wall, ok, stages, inner=summary.get("seconds"), detail=detail)
+    return init_repository(root)
 
 
 # --- the benchmark ---------------------------------------------------------------------
@@ -355,22 +133,13 @@ CONFIGS = ("loop", "releasekit -n 1", "releasekit -n 4", "releasekit -n 4 --no-s
 PUBLISHES = CONFIGS[:4]
 
 
-def quick_requested(argv: Sequence[str] | None = None) -> bool:
-    args = sys.argv[1:] if argv is None else argv
-    return "--quick" in args or os.environ.get("RELEASEKIT_BENCH_QUICK", "") not in ("", "0")
-
-
 def measure(config: Config, workdir: Path) -> dict[str, Any]:
     """Every figure of the benchmark as plain data."""
     from releasekit.backends.uv import Uv
 
-    if not any(WHEELHOUSE.glob("hatchling-*.whl")):
-        raise RuntimeError(
-            f"no hatchling wheel in {WHEELHOUSE}: run `doit wheelhouse` once (needs PyPI)"
-        )
     names = list(config.packages)
     outcomes: list[Outcome] = []
-    with local_index(workdir / "index", WHEELHOUSE) as index:
+    with local_index(workdir / "index", require_wheelhouse()) as index:
         template = workdir / "cache-template"
         warm_cache(index, template, workdir)
         root = make_workspace(workdir / "ws", names, index)
@@ -380,27 +149,20 @@ def measure(config: Config, workdir: Path) -> dict[str, Any]:
                 serial += 1
                 version = f"1.{rep}.{serial}"
                 set_version(root, names, version)
-                cache = workdir / f"cache-{serial}"
-                shutil.copytree(template, cache, symlinks=True)
-                scratch = workdir / f"scratch-{serial}"
-                scratch.mkdir()
-                shutil.rmtree(root / ".releasekit", ignore_errors=True)
-                if label == "loop":
-                    outcomes.append(
-                        run_loop(root, names, version, index=index, cache=cache, scratch=scratch)
-                    )
-                else:
-                    words = label.split()
-                    n, extra = int(words[2]), words[3:]
-                    outcomes.append(
-                        run_releasekit(root, names, n, index=index, cache=cache, label=label, extra=extra)
-                    )
-                    if label == "releasekit -n 4":
+                with fresh_run(workdir, template, serial, root, index) as (cache, scratch):
+                    if label == "loop":
                         outcomes.append(
-                            run_releasekit(root, names, n, index=index, cache=cache, label=CONFIGS[4])
+                            run_loop(entries(root, names), version, index=index, cache=cache, scratch=scratch)
                         )
-                shutil.rmtree(cache, ignore_errors=True)
-                shutil.rmtree(scratch, ignore_errors=True)
+                    else:
+                        words = label.split()
+                        n, extra = int(words[2]), words[3:]
+                        outcomes.append(run_releasekit(root, len(names), n, index=index, cache=cache, label=label,
+                                                       extra=extra))
+                        if label == "releasekit -n 4":
+                            outcomes.append(
+                                run_releasekit(root, len(names), n, index=index, cache=cache, label=CONFIGS[4])
+                            )
                 print(f"  e2e rep {rep + 1}: {label} done", file=sys.stderr, flush=True)
     return {
         "config": asdict(config),
@@ -425,17 +187,6 @@ the listed and re-downloaded sha256, `uv venv` + `uv pip install` + import); *re
 events, summary included); the *no-op rerun* repeats the last one with everything published.
 Median [min-max] of {repeats}.
 """
-
-
-def _cell(values: Sequence[float], fmt: str = ".2f") -> str:
-    if not values:
-        return "-"
-    med = format(statistics.median(values), fmt)
-    return (
-        med
-        if len(values) == 1
-        else f"{med} [{format(min(values), fmt)}-{format(max(values), fmt)}]"
-    )
 
 
 def render(data: Mapping[str, Any]) -> str:
@@ -464,7 +215,7 @@ def render(data: Mapping[str, Any]) -> str:
             if runs and all(o["ok"] for o in runs)
             else "NO: " + "; ".join(o["detail"] for o in runs if not o["ok"])
         )
-        lines.append(f"| {label} | {_cell(walls)} | {ratio} | {_cell(inner)} | {ok} |")
+        lines.append(f"| {label} | {cell(walls)} | {ratio} | {cell(inner)} | {ok} |")
     lines += [
         "",
         "Per-stage seconds, median over packages and runs (releasekit: `seconds` of each stage's "
@@ -472,15 +223,8 @@ def render(data: Mapping[str, Any]) -> str:
         "commands). releasekit's build includes pinning, the wheel's METADATA check and checksums; "
         "its verify also asks the index twice; probe and publish are not timed stages.",
         "",
-        "| stage | " + " | ".join(CONFIGS) + " |",
-        "|---|" + "---|" * len(CONFIGS),
+        *stage_table(by, STAGES),
     ]
-    for stage in STAGES:
-        cells = []
-        for runs in by.values():
-            values = [v for o in runs for v in o["stages"].get(stage, [])]
-            cells.append(f"{statistics.median(values):.3f}" if values else "-")
-        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
     staged, unstaged = by["releasekit -n 4"], by["releasekit -n 4 --no-stage"]
     if staged and unstaged:
         gate = statistics.median(o["wall"] for o in staged) / statistics.median(o["wall"] for o in unstaged)
@@ -519,17 +263,11 @@ def render(data: Mapping[str, Any]) -> str:
 def run(config: Config | None = None) -> str:
     """Measure, save the raw results, return the markdown section."""
     config = config or (QUICK if quick_requested() else Config())
-    with tempfile.TemporaryDirectory(prefix="rk-bench-e2e-") as tmp:
-        data = measure(config, Path(tmp))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "e2e.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
-    return render(data)
+    return run_saved("e2e", measure, render, config)
 
 
 def main() -> None:
-    started = time.monotonic()
-    print(run())
-    print(f"(end-to-end benchmark: {time.monotonic() - started:.0f} s)", file=sys.stderr)
+    timed_main("end-to-end", run)
 
 
 if __name__ == "__main__":
