@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from releasekit.backends.uv import Uv
-from releasekit.engine.buildenv import Shared, build_in_env, discard_abandoned
+from releasekit.engine.buildenv import Shared, _build_python, build_in_env, discard_abandoned
 from releasekit.engine.events import read_events
 from releasekit.engine.taskdata import PackageData, SettingsData
 from releasekit.support.fsutil import sha256_file
@@ -147,3 +147,26 @@ def test_environments_of_killed_runs_are_removed_before_the_next(tmp_path: Path)
     discard_abandoned(state)
     assert not list(state.glob("runs/*/buildenvs"))
     assert (state / "runs" / "r2" / "summary.json").exists()  # the runs' own records stay
+
+
+class CountingUv:
+    """The real uv, counting the interpreter lookups."""
+
+    def __init__(self) -> None:
+        self.real, self.lookups = Uv(), 0
+
+    def find_python(self, project_dir: Path) -> str:
+        self.lookups += 1
+        return self.real.find_python(project_dir)
+
+
+def test_the_interpreter_a_build_gets_is_looked_up_once_per_run_and_setting(tmp_path: Path) -> None:
+    root = _workspace(tmp_path / "ws", ["alpha", "beta", "gamma"])
+    (root / "packages" / "gamma" / ".python-version").write_text("3.11\n")
+    uv, run = CountingUv(), str(tmp_path / "run")
+    found = [_build_python(uv, root / "packages" / name, ">=3.9", run) for name in ("alpha", "beta")]  # type: ignore[arg-type]
+    assert found[0] == found[1] == Uv().find_python(root / "packages" / "alpha") and uv.lookups == 1
+    assert _build_python(uv, root / "packages" / "gamma", ">=3.9", run)  # type: ignore[arg-type]
+    assert uv.lookups == 2  # its own .python-version: asked again
+    assert _build_python(uv, root / "packages" / "alpha", ">=3.10", run)  # type: ignore[arg-type]
+    assert uv.lookups == 3  # another requires-python

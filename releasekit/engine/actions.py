@@ -40,7 +40,7 @@ from releasekit.engine.credentials import no_credentials, upload_env
 from releasekit.engine.events import emit
 from releasekit.engine.pin import pinned
 from releasekit.engine.taskdata import PackageData, SettingsData
-from releasekit.engine.workers import worker_init
+from releasekit.engine.workers import cpu_seconds, worker_init
 from releasekit.errors import IntegrityError, PublishError
 from releasekit.support import envfaults
 from releasekit.support.fsutil import fingerprint, save_crash_report, sha256_file
@@ -59,7 +59,7 @@ def run_stage(stage: str, package: Package, settings: Settings, body: Callable[[
     name = package["name"]
     events = settings.get("events_path", "")
     emit(events, name, stage, "start", version=package["version"], pid=os.getpid())
-    started = time.monotonic()
+    started, cpu = time.monotonic(), cpu_seconds()
     try:
         result = body()
     except Exception as exc:
@@ -85,6 +85,7 @@ def run_stage(stage: str, package: Package, settings: Settings, body: Callable[[
         stage,
         "done",
         seconds=round(time.monotonic() - started, 3),
+        cpu=round(cpu_seconds() - cpu, 3),
         **{k: v for k, v in result.items() if k in ("status", "reused", "uploaded", "polls", "checked")},
     )
     return result

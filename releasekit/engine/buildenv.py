@@ -14,6 +14,9 @@ environment is built again isolated: the environment can make a build faster, ne
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -26,7 +29,7 @@ from releasekit.engine.events import emit
 from releasekit.engine.taskdata import PackageData, SettingsData
 from releasekit.errors import ReleasekitError
 from releasekit.model.pep517 import BuildSystem, ensure_env
-from releasekit.support.fsutil import atomic_write_json, read_json, sha256_file
+from releasekit.support.fsutil import atomic_write, atomic_write_json, read_json, sha256_file
 
 PROVEN = "proven"
 REFUSED = "refused"
@@ -110,7 +113,8 @@ def build_in_env(package: PackageData, settings: SettingsData, pkg_dir: Path, ou
     uv, root = uv_backend(env=package.get("build_env") or {}), Path(settings["root"])
     events, name = settings.get("events_path", ""), package["name"]
     run_dir = os.path.join(settings["state_dir"], "runs", settings["run_id"])
-    shared = Shared(run_dir, package.get("build_system", {}), _build_python(uv, pkg_dir))
+    python_for_build = _build_python(uv, pkg_dir, package.get("requires_python"), run_dir)
+    shared = Shared(run_dir, package.get("build_system", {}), python_for_build)
     python = shared.proven_python()
     if python is not None:
         try:
@@ -127,12 +131,32 @@ def build_in_env(package: PackageData, settings: SettingsData, pkg_dir: Path, ou
     return files
 
 
-def _build_python(uv: UvBackend, pkg_dir: Path) -> str:
-    """The interpreter isolated builds of the package get: the shared environment must be on it."""
+def _build_python(uv: UvBackend, pkg_dir: Path, requires_python: str | None, run_dir: str) -> str:
+    """The interpreter isolated builds of the package get: the shared environment must be on it.
+
+    `uv python find` costs about a quarter of a shared build, so its answer is kept for the run,
+    keyed by what it reads: UV_PYTHON, an active venv, requires-python, and every
+    .python-version(s) file and .venv folder from the package up.
+    """
+    clues: list[str] = [os.environ.get("UV_PYTHON", ""), os.environ.get("VIRTUAL_ENV", ""), requires_python or ""]
+    for folder in (pkg_dir.resolve(), *pkg_dir.resolve().parents):
+        for name in (".python-version", ".python-versions", ".venv"):
+            found = folder / name
+            if found.is_file():
+                clues.append(f"{found}={found.read_text(encoding='utf-8', errors='replace').strip()}")
+            elif found.is_dir():
+                clues.append(str(found))
+    cached = envs_dir(run_dir) / f"python-{hashlib.sha256(json.dumps(clues).encode()).hexdigest()[:16]}.txt"
+    with contextlib.suppress(OSError):
+        return cached.read_text(encoding="utf-8").strip()
     try:
-        return uv.find_python(pkg_dir)
+        python = uv.find_python(pkg_dir)
     except ReleasekitError:
         return ""
+    with contextlib.suppress(OSError):
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(cached, python.encode())
+    return python
 
 
 def _compare(isolated: list[Path], shared: list[Path]) -> str:

@@ -13,6 +13,7 @@ import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
+import resource
 import signal
 import threading
 from collections.abc import Iterator, Sequence
@@ -90,6 +91,12 @@ def _watch_parent(sentinel: int) -> None:
     # The orchestrator died (SIGKILL): do not linger holding locks or pipes. Files this
     # worker had rewritten are restored by the next run from the journal.
     os._exit(70)
+
+
+def cpu_seconds() -> float:
+    """CPU this worker and the commands it ran (uv, builds, venvs) have used so far: a stage's cost."""
+    own, commands = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + commands.ru_utime + commands.ru_stime
 
 
 def worker_init() -> None:
