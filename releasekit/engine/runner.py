@@ -96,7 +96,6 @@ def execute(
         status = 2
     finally:
         tail.stop()
-        buildenv.discard(settings.run_dir)
         messages, unrestored = repair_after_run(Path(settings.state_dir))
         for message in messages:
             observer.on_event({"event": "restore", "package": "", "stage": "", "detail": message})
@@ -114,5 +113,7 @@ def execute(
         write_summary(settings, result)
     except EnvironmentFault as exc:  # printed below all the same
         result.runtime_errors.append(f"the summary could not be saved: {exc.one_line()}")
+    # Cleanup, last (a run killed before this leaves them to the next run: discard_abandoned).
+    buildenv.discard(settings.run_dir)
     observer.on_finish(result)
     return result
