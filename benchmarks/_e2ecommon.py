@@ -198,6 +198,7 @@ class Outcome:
     task_seconds: dict[str, float] = field(default_factory=dict)  # "stage:package" -> seconds
     peak_rss_mib: dict[str, float] = field(default_factory=dict)  # orchestrator / worker
     workers: int | None = None  # the worker count releasekit ran with (auto resolved)
+    stage_cpu: dict[str, float] = field(default_factory=dict)  # stage -> CPU seconds over all packages
 
 
 @dataclass(frozen=True)
@@ -302,16 +303,18 @@ def run_loop(
 # --- releasekit in a new process -------------------------------------------------------
 
 
-def _stage_times(events: Path) -> tuple[dict[str, list[float]], dict[str, float]]:
+def _stage_times(events: Path) -> tuple[dict[str, list[float]], dict[str, float], dict[str, float]]:
     stages: dict[str, list[float]] = {}
     tasks: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     if events.exists():
         for line in events.read_text(encoding="utf-8").splitlines():
             event = json.loads(line)
             if event.get("event") == "done" and "seconds" in event:
                 stages.setdefault(event["stage"], []).append(float(event["seconds"]))
                 tasks[f"{event['stage']}:{event['package']}"] = float(event["seconds"])
-    return stages, tasks
+                cpu[event["stage"]] = cpu.get(event["stage"], 0.0) + float(event.get("cpu", 0.0))
+    return stages, tasks, cpu
 
 
 def run_releasekit(
@@ -337,14 +340,14 @@ def run_releasekit(
         summary = {}
     run_id = summary.get("run_id", "")
     run_dir = root / ".releasekit" / "runs" / run_id
-    stages, tasks = _stage_times(run_dir / "events.ndjson") if run_id else ({}, {})
+    stages, tasks, stage_cpu = _stage_times(run_dir / "events.ndjson") if run_id else ({}, {}, {})
     workers = None
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
         workers = int(json.loads((run_dir / "plan.json").read_text(encoding="utf-8"))["concurrency"])
     ok = proc.returncode == 0 and bool(summary.get("ok")) and len(summary.get("packages", [])) == packages
     detail = "" if ok else (stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
     return Outcome(label, wall, ok, stages, inner=summary.get("seconds"), detail=detail, cpu=cpu,
-                   task_seconds=tasks, peak_rss_mib=peaks, workers=workers)
+                   task_seconds=tasks, peak_rss_mib=peaks, workers=workers, stage_cpu=stage_cpu)
 
 
 @contextlib.contextmanager

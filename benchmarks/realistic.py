@@ -60,6 +60,8 @@ from releasekit.engine.stages import STAGES as PER_PACKAGE
 GOAL_FLOOR = 1.25
 #: The stages timed per package (probe and publish are bookkeeping), and xargs's build phase.
 STAGES = (*(s for s in PER_PACKAGE if s not in ("probe", "publish")), "builds")
+#: releasekit's own stages (the per-stage CPU table).
+OWN = tuple(s for s in PER_PACKAGE if s != "publish")
 AUTO = "releasekit auto"
 #: label -> (concurrency, extra options); the loop and xargs are run by the shell.
 RELEASEKIT: dict[str, tuple[int, tuple[str, ...]]] = {
@@ -73,7 +75,7 @@ RELEASEKIT: dict[str, tuple[int, tuple[str, ...]]] = {
 
 @dataclass(frozen=True)
 class Config:
-    repeats: int = 2
+    repeats: int = 1
     seed: int = 60
     #: Run in every repetition (the loop first: it measures the floor of the repetition).
     configs: tuple[str, ...] = ("loop", "xargs", AUTO, "releasekit auto --no-stage")
@@ -282,6 +284,16 @@ def render(data: Mapping[str, Any]) -> str:
         "",
         *stage_table({label: [r for r in rows if r["config"] == label] for label in labels}, STAGES),
     ]
+    cpu_rows = [(label, [r["stage_cpu"] for r in rows if r["config"] == label and r.get("stage_cpu")])
+                for label in labels]
+    cpu_rows = [(label, found) for label, found in cpu_rows if found]
+    if cpu_rows:
+        lines += ["", "releasekit's CPU seconds per stage, summed over packages (the worker and the commands it "
+                  "ran, from each `done` event), median over runs:", "",
+                  "| configuration | " + " | ".join(OWN) + " |", "|---|" + "---|" * len(OWN)]
+        for label, found in cpu_rows:
+            lines.append(f"| {label} | " + " | ".join(cell([f.get(st, 0.0) for f in found], ".1f") for st in OWN)
+                         + " |")
     lines += ["", "Goals:", ""]
     for text, met in goals(rows, cores):
         lines.append(f"- {text}: {'not measured' if met is None else 'met' if met else '**not met**'}")
