@@ -54,7 +54,7 @@ def test_nothing_to_import_fails_with_a_hint_to_configure_it(tmp_path: Path) -> 
         smoke_test(
             {"name": "pkg", "declared_name": "pkg", "version": "1.0"}, wheel,
             index_url="http://127.0.0.1:9/simple/", fallback_url="", scratch=tmp_path / "scratch",
-            log=SmokeLog(tmp_path / "log"), step=lambda *a, **k: None,
+            log=SmokeLog(tmp_path / "log", "smoke:pkg"), step=lambda *a, **k: None,
         )
     assert raised.value.code == "RK613"
     assert "nothing to import" in raised.value.message and "smoke] imports" in raised.value.hint

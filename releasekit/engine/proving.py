@@ -35,7 +35,9 @@ def _prove(
         emit(events, name, stage, "step", step="reuse", detail="already passed for these exact files")
         return {"status": "passed", "reused": True}
     wheel = next(p for fn, p in local_paths(package, settings, record).items() if fn.endswith(".whl"))
-    log = SmokeLog(Path(os.path.dirname(events) or settings["state_dir"]) / "logs" / f"{name}-{stage}.log")
+    log = SmokeLog(
+        Path(os.path.dirname(events) or settings["state_dir"]) / "logs" / f"{name}-{stage}.log", f"{stage}:{name}"
+    )
     if settings.get("deep_import"):
         package = {**package, "smoke": {**(package.get("smoke") or {}), "import_all": True}}
     result = smoke_test(

@@ -100,10 +100,12 @@ def modules_to_import(wheel: Path, smoke: Mapping[str, Any]) -> list[str]:
 class SmokeLog:
     """The run's log of one package's smoke test: every command with its whole output."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, task: str) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("", encoding="utf-8")
+        self.task = task  # named in a disk fault, so the line says which stage stopped
+        with envfaults.named(f"writing the smoke log of {task}", path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("", encoding="utf-8")
 
     def add(self, title: str, result: Result | str) -> None:
         text = (
@@ -111,7 +113,10 @@ class SmokeLog:
             if isinstance(result, str)
             else (f"$ {shlex.join(result.argv)}\nexit {result.returncode}\n{result.stdout}{result.stderr}")
         )
-        with envfaults.named("writing the smoke log", self.path), self.path.open("a", encoding="utf-8") as handle:
+        with (
+            envfaults.named(f"writing the smoke log of {self.task}", self.path),
+            self.path.open("a", encoding="utf-8") as handle,
+        ):
             handle.write(f"--- {title}\n{text.rstrip()}\n\n")
 
 
