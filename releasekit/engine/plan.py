@@ -180,7 +180,7 @@ def plan_stages(smoke_test: bool, staged: bool) -> tuple[str, ...]:
 def task_specs(packages: tuple[PackagePlan, ...], smoke_test: bool, staged: bool = False) -> tuple[TaskSpec, ...]:
     """Every doit task of the plan with its dependencies, by the rules of the stage table.
 
-    Staged: build -> stage -> trial (once every dependency is staged) -> the one gate (once
+    Staged: build -> stage (once each dependency is staged) -> trial -> the one gate (once
     every trial passed) -> upload -> poll -> verify -> publish. Unstaged: build -> upload (once
     what it needs is live and proven: verified, and smoke-tested when that runs) -> poll ->
     verify -> smoke -> publish. Probes run at once; an extra never gates anything.
@@ -188,7 +188,6 @@ def task_specs(packages: tuple[PackagePlan, ...], smoke_test: bool, staged: bool
     used = stages.used(smoke_test, staged)
     present = {s.name for s in used}
     proven = stages.proving_stage(used)
-    below = _dependencies_below(packages)
 
     def task(stage: str, package: str) -> str:
         stage = proven if stage == stages.PROVEN else stage
@@ -198,25 +197,11 @@ def task_specs(packages: tuple[PackagePlan, ...], smoke_test: bool, staged: bool
     for pkg in packages:
         for stage in (s for s in used if s.per_package):
             own = tuple(task(n, pkg.name) for n in stage.needs if n in present or n == stages.PROVEN)
-            of_deps = below[pkg.name] if stage.transitive else list(pkg.deps)
-            deps = tuple(task(stage.needs_of_deps, d) for d in of_deps) if stage.needs_of_deps else ()
+            deps = tuple(task(stage.needs_of_deps, d) for d in pkg.deps) if stage.needs_of_deps else ()
             specs.append(TaskSpec(f"{stage.name}:{pkg.name}", stage.name, pkg.name, own + deps))
     if GATE in present:
         specs.append(TaskSpec(GATE, GATE, "", tuple(f"trial:{p.name}" for p in packages)))
     return tuple(specs)
-
-
-def _dependencies_below(packages: tuple[PackagePlan, ...]) -> dict[str, list[str]]:
-    """Each package's dependencies in the plan, transitively: a trial installs all of them."""
-    deps = {p.name: p.deps for p in packages}
-    below: dict[str, list[str]] = {}
-    for pkg in packages:  # packages come in dependency order
-        found: dict[str, None] = {}
-        for d in pkg.deps:
-            found.update(dict.fromkeys(below.get(d, ())))
-            found[d] = None
-        below[pkg.name] = [d for d in found if d in deps]
-    return below
 
 
 def _require_admitted(ws: Workspace, pkg: Package, pins: Mapping[str, str]) -> None:

@@ -40,10 +40,8 @@ class Stage:
     when: When = When.ALWAYS
     #: This package's own earlier stages (and the gate) it waits for; absent ones are skipped.
     needs: tuple[str, ...] = ()
-    #: A stage each dependency must have finished first ("" = none).
+    #: A stage each direct dependency must have finished first ("" = none).
     needs_of_deps: str = ""
-    #: ``needs_of_deps`` over every dependency below, not only the direct ones.
-    transitive: bool = False
     #: Bookkeeping that takes no time: a worker spends milliseconds on it, so it goes first.
     instant: bool = False
     #: Keeps a core busy (uv, a build backend, Python); the others mostly wait on an index.
@@ -69,6 +67,9 @@ TABLE: tuple[Stage, ...] = (
         0.1,
         When.STAGED,
         needs=("build",),
+        # Staged after its dependencies: so a trial, which installs every dependency below,
+        # waits for its own package's stage alone (one edge, not one per package below).
+        needs_of_deps="stage",
     ),
     Stage(
         "trial",
@@ -77,8 +78,6 @@ TABLE: tuple[Stage, ...] = (
         2.0,
         When.STAGED,
         needs=("stage",),
-        needs_of_deps="stage",
-        transitive=True,
         cpu=True,
     ),
     Stage(
