@@ -23,7 +23,7 @@ from tests.harness.doubles import EmptyIndex
 PACKAGE = Path(__file__).resolve().parent.parent / "releasekit"
 CONCRETE = {"Uv": UvBackend, "Git": GitBackend, "GitHub": ForgeBackend, "IndexClient": IndexBackend}
 #: layers that see backends only through the protocols (commands/ and the backends are the edges)
-UPPER = ("model", "engine", "workflow", "checks", "preflight", "report", "ui", "api.py", "doitloader.py", "doitcmd.py")
+UPPER = ("model", "engine", "workflow", "checks", "preflight", "report", "ui", "api", "doitloader.py", "doitcmd.py")
 
 
 def _statically(tmp: Path) -> None:
