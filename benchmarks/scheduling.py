@@ -442,9 +442,10 @@ class RealRun:
 
 
 def run_real(
-    setup: Setup, durations: Mapping[str, float], workers: int, *, start_method: str = "spawn"
+    setup: Setup, durations: Mapping[str, float], workers: int, *, start_method: str = "spawn", peak: bool = True
 ) -> RealRun:
-    """One ``releasekit.engine.runner.execute`` of the plan with the simulated actions."""
+    """One ``releasekit.engine.runner.execute`` of the plan with the simulated actions
+    (``peak``: each records its worker's peak RSS, for the memory benchmark)."""
     from releasekit.engine.events import read_events
     from releasekit.engine.prepared import Prepared
     from releasekit.engine.runner import execute
@@ -453,7 +454,7 @@ def run_real(
     state = Path(settings.state_dir)
     for db in state.glob("doit-*.sqlite3*"):
         db.unlink()
-    _simbackend.write_durations(state, dict(durations))
+    _simbackend.write_durations(state, dict(durations), peak=peak)
     load = os.getloadavg()[0]
     with sim_actions():
         began = time.time()
@@ -558,7 +559,7 @@ def measure(config: Config, workdir: Path) -> dict[str, Any]:
             }
             for method in methods:
                 runs = [
-                    run_real(setup, durations, n, start_method=method)
+                    run_real(setup, durations, n, start_method=method, peak=False)
                     for _ in range(config.repeats)
                 ]
                 entry["rows"].append(

@@ -291,11 +291,11 @@ def link_internal(pkg: Package, names: set[str]) -> Package:
     extra: set[str] = set()
     self_refs: list[Dependency] = []
     for dep in pkg.dependencies:
-        is_internal = dep.name in names
-        marked = dataclasses.replace(dep, internal=is_internal)
-        deps.append(marked)
-        if not is_internal:
+        if dep.name not in names:  # parsed as external (internal=False): kept as it is
+            deps.append(dep)
             continue
+        marked = dep if dep.internal else dataclasses.replace(dep, internal=True)
+        deps.append(marked)
         if dep.name == pkg.name:
             self_refs.append(marked)
         elif dep.extra_group is None:
