@@ -47,7 +47,7 @@ def test_a_finished_task_keeps_its_own_attributes_and_gets_the_stages_values(
     Path(prepared.settings.run_dir).mkdir(parents=True, exist_ok=True)
     set_start_method("spawn")
     tasks = doit_tasks(prepared.plan, prepared.settings, prepared.ws)
-    meta = {t.name: t.meta for t in tasks}
+    own = {t.name: (t.meta, t.io) for t in tasks}
     collector = Collector(prepared.plan, NullObserver())
     db = str(doit_db_path(prepared.settings))
     status = run_tasks(tasks, ["publish"], Dependency(GuardedSqliteDB, db), Reporter(collector=collector),
@@ -56,7 +56,7 @@ def test_a_finished_task_keeps_its_own_attributes_and_gets_the_stages_values(
     by_name = {t.name: t for t in tasks}
     assert all(isinstance(t, SlimTask) for t in tasks)
     # The worker's copy of each attribute is not kept: the orchestrator's own objects stay.
-    assert all(by_name[name].meta is kept for name, kept in meta.items())
+    assert all(by_name[name].meta is meta and by_name[name].io is io for name, (meta, io) in own.items())
     upload = by_name["upload:b"]
     assert upload.executed and upload.values == FAKE_VALUES and upload.result == FAKE_VALUES
     outcomes = collector.outcomes

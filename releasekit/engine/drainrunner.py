@@ -192,7 +192,10 @@ def changed_attributes(task: Task, theirs: dict[str, Any]) -> dict[str, Any]:
 
 def _same(mine: Any, theirs: Any) -> bool:
     try:
-        return mine is theirs or bool(mine == theirs)
+        if mine is theirs or bool(mine == theirs):
+            return True
+        # A plain object without an equality of its own (doit's IOConfig) is the same by its attributes.
+        return type(mine) is type(theirs) and hasattr(mine, "__dict__") and vars(mine) == vars(theirs)
     except Exception:  # one that cannot be compared is taken as changed, as doit takes every one
         return False
 
