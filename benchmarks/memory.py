@@ -36,7 +36,7 @@ SCALE = 0.005
 def drive(packages: int, workdir: Path, seed: int = 7) -> dict[str, Any]:
     """Plan and run ``packages`` simulated packages in this process; report the peaks (MiB)."""
     from benchmarks.scheduling import LOCAL, make_setup, random_dag, run_real
-    from releasekit.engine.events import read_events
+    from releasekit.engine.events import iter_events
 
     setup = make_setup(workdir / "ws", random_dag(packages, seed), seed)
     workers = os.cpu_count() or 1
@@ -45,7 +45,7 @@ def drive(packages: int, workdir: Path, seed: int = 7) -> dict[str, Any]:
     began = time.monotonic()
     real = run_real(setup, durations, workers)
     events = list(Path(setup.root, ".releasekit", "runs").glob("*/events.ndjson"))
-    worker = max((float(e.get("peak_mib", 0)) for path in events for e in read_events(path)
+    worker = max((float(e.get("peak_mib", 0)) for path in events for e in iter_events(path)
                   if e.get("event") == "sim"), default=0.0)
     return {
         "packages": packages,

@@ -446,7 +446,7 @@ def run_real(
 ) -> RealRun:
     """One ``releasekit.engine.runner.execute`` of the plan with the simulated actions
     (``peak``: each records its worker's peak RSS, for the memory benchmark)."""
-    from releasekit.engine.events import read_events
+    from releasekit.engine.events import iter_events
     from releasekit.engine.prepared import Prepared
     from releasekit.engine.runner import execute
 
@@ -460,7 +460,7 @@ def run_real(
         began = time.time()
         result = execute(Prepared(setup.ws, setup.plan, settings), start_method=start_method)
         returned = time.time()
-    events = [e for e in read_events(settings.events_path) if e.get("event") == "sim"]
+    events = [e for e in iter_events(settings.events_path) if e.get("event") == "sim"]
     if not events:
         raise RuntimeError(f"no action ran ({result.counts()}, doit status {result.doit_status})")
     t0 = min(float(e["t0"]) for e in events)

@@ -18,10 +18,11 @@ import time
 from pathlib import Path
 
 import pytest
-from doit.control import TaskDispatcher
+from doit.control import ExecNode, TaskDispatcher
 from doit.dependency import SqliteDB
 from doit.doit_cmd import DoitMain
 from doit.runner import MRunner
+from doit.task import Task
 
 from releasekit.commands.init import init_text
 from releasekit.doitcmd import ReleaseRun
@@ -133,7 +134,11 @@ def test_the_doit_steps_the_runner_overrides_are_still_there() -> None:
         "execute_task_subprocess": ["job_q", "result_q", "reporter_class"],
         "execute_task": ["task"],
         "process_task_result": ["node", "base_fail"],
+        "_process_result": ["node", "task", "result"],
     }
     for name, params in expected.items():
         assert list(inspect.signature(getattr(MRunner, name)).parameters)[1:] == params, name
     assert isinstance(TaskDispatcher({}, {}, []).ready, collections.deque)  # releasekit.engine.dispatch replaces it
+    # What drainrunner.forget_finished lets go of in a finished node: doit's names for it.
+    node = ExecNode(Task("t", []), None)
+    assert {"waiting_me", "wait_run", "wait_run_calc", "calc_dep", "ancestors", "generator"} <= set(vars(node))

@@ -33,7 +33,7 @@ class Collector:
             self.outcomes[task.name].package,
             status,
             message,
-            dict(values or {}),
+            {} if values is None else values,  # doit's own dict, as its database keeps it: not copied per task
         )
         self.outcomes[task.name] = event
         self.observer.on_task(event)

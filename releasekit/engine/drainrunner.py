@@ -111,7 +111,10 @@ class DrainRunner(MRunner):  # type: ignore[misc]
         self.gate.follow(self.control)
         if self.control.cancelled:
             return None  # the worker that asked exits; the ones running finish
+        processed = completed is not None and not self._stop_running  # doit hands it to its dispatcher
         job = super().get_next_job(completed)
+        if processed:
+            forget_finished(completed)  # the dispatcher has just released the tasks waiting for it
         if isinstance(job, JobTaskPickle) and self._ship_tasks:
             # Ship the whole (small) task with its job instead of the whole task table with
             # every worker: under spawn/forkserver doit pickles the table (~0.5 MB for 200
@@ -140,10 +143,61 @@ class DrainRunner(MRunner):  # type: ignore[misc]
             return NotStarted("not started: the run was draining")
         return super().execute_task(task)
 
+    def _process_result(self, node: Any, task: Task, result: dict[str, Any]) -> None:
+        # doit's own version keeps, for the rest of the run, the worker's whole copy of every
+        # finished task (each attribute unpickled afresh) and builds the task's action objects
+        # here only to hold its captured output: ~17 MB at 1000 packages (benchmarks/memory.py).
+        # Only what the stage changed (values, result) is taken, and output only when there is
+        # some (doit's reporters skip empty output), so what doit and its reporters read is the same.
+        task.update_from_pickle(changed_attributes(task, result["task"]))
+        if any(result["out"]) or any(result["err"]):
+            for action, out, err in zip(task.actions, result["out"], result["err"], strict=False):
+                action.out, action.err = out, err
+        self.process_task_result(node, result.get("failure"))
+
     def process_task_result(self, node: Any, base_fail: Any) -> None:
         if isinstance(base_fail, NotStarted):
             return  # nothing ran: nothing to record, and the run hands out no more jobs
         super().process_task_result(node, base_fail)
+
+
+_ABSENT = object()
+
+
+#: Stands in for the sets of a finished node: empty, shared, and loud if doit ever filled one again.
+_NOTHING: frozenset[Any] = frozenset()
+
+
+def forget_finished(node: Any) -> None:
+    """Drop what doit's dispatcher never reads again of a node whose result it has processed.
+
+    doit keeps every ExecNode to the end of the run (~1.2 KB each with four sets, 8 MB at 1000
+    packages). Once a node has its final status and the dispatcher has released the nodes that
+    waited for it, doit reads only its task and status (a dependent looks it up to learn whether
+    it failed); a node that has run is never a parent again, and no node waits for it any more.
+    """
+    if node.run_status not in ("successful", "failure") or node.task.setup_tasks:
+        return
+    node.waiting_me = node.wait_run = node.wait_run_calc = node.calc_dep = _NOTHING
+    node.ancestors = ()  # only a node still adding its dependencies is a parent
+    if node.generator is not None and node.generator.gi_frame is None:
+        node.generator = None  # exhausted: stepped once more right after its task was handed out
+
+
+def changed_attributes(task: Task, theirs: dict[str, Any]) -> dict[str, Any]:
+    """The attributes of a worker's copy of ``task`` that differ from the orchestrator's."""
+    mine = task.__dict__
+    return {key: value for key, value in theirs.items() if not _same(mine.get(key, _ABSENT), value)}
+
+
+def _same(mine: Any, theirs: Any) -> bool:
+    try:
+        if mine is theirs or bool(mine == theirs):
+            return True
+        # A plain object without an equality of its own (doit's IOConfig) is the same by its attributes.
+        return type(mine) is type(theirs) and hasattr(mine, "__dict__") and vars(mine) == vars(theirs)
+    except Exception:  # one that cannot be compared is taken as changed, as doit takes every one
+        return False
 
 
 def run_tasks(

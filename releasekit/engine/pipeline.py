@@ -24,6 +24,7 @@ from releasekit.engine import proving
 from releasekit.engine.builds import load_record
 from releasekit.engine.plan import PackagePlan, Plan
 from releasekit.engine.settings import PublishSettings
+from releasekit.engine.slimtask import slim
 from releasekit.engine.stages import GATE, GATE_HELP, STAGE_HELP, STAGES, TABLE
 from releasekit.engine.taskdata import PackageData, without_member_dirs
 from releasekit.model.package import normalize
@@ -143,7 +144,8 @@ def doit_tasks(
     if not plan.packages:  # every version already released: `doit publish` is a no-op, not an error
         stages = {stage: [] for stage in STAGES}
     for stage, subtasks in stages.items():
-        tasks.extend(generate_tasks(stage, (t for t in subtasks), f"{stage} every package: {STAGE_HELP[stage]}"))
+        generated = generate_tasks(stage, (t for t in subtasks), f"{stage} every package: {STAGE_HELP[stage]}")
+        tasks.extend(slim(t) for t in generated)
     gate = next((t for t in plan.tasks if t.name == GATE), None)
     if gate is not None:
         light = without_member_dirs(settings.as_dict())

@@ -22,7 +22,7 @@ from releasekit.engine import buildenv
 from releasekit.engine.doitdb import GuardedSqliteDB, check_database, doit_db_path
 from releasekit.engine.doitreporter import Collector, Reporter
 from releasekit.engine.drainrunner import run_tasks
-from releasekit.engine.events import EventTail, read_events
+from releasekit.engine.events import EventTail, iter_events
 from releasekit.engine.observer import NullObserver, PublishObserver, SchedulerState
 from releasekit.engine.pipeline import doit_tasks
 from releasekit.engine.prepared import Prepared
@@ -102,7 +102,7 @@ def execute(
     result = RunResult(
         run_id=settings.run_id,
         packages=released_rows(prepared.released)
-        + summarize(prepared.plan, collector.outcomes, control.cancelled, read_events(settings.events_path)),
+        + summarize(prepared.plan, collector.outcomes, control.cancelled, iter_events(settings.events_path)),
         cancelled=control.cancelled,
         seconds=time.monotonic() - started,
         runtime_errors=[*collector.runtime_errors, *faults, *([unrestored] if unrestored else [])],

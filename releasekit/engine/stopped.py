@@ -20,9 +20,10 @@ from releasekit.support.journal import Journal
 
 
 def finished_by_workers(events: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    """``STAGE:PACKAGE`` -> the worker's "done" event, for every stage a worker finished."""
+    """``STAGE:PACKAGE`` -> what `stop_label` reads of the worker's "done" event (the files it
+    uploaded), for every stage a worker finished; the rest of each event is not kept."""
     return {
-        f"{e['stage']}:{e['package']}": e
+        f"{e['stage']}:{e['package']}": {"uploaded": e["uploaded"]} if "uploaded" in e else {}
         for e in events
         if e.get("event") == "done" and e.get("stage") and e.get("package")
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,12 @@ from releasekit.support.render import table
 
 
 def summarize(
-    plan: Plan, outcomes: dict[str, TaskEvent], cancelled: bool, worker_events: Sequence[dict[str, Any]] = ()
+    plan: Plan, outcomes: dict[str, TaskEvent], cancelled: bool, worker_events: Iterable[Mapping[str, Any]] = ()
 ) -> list[PackageResult]:
     """Each package's result; ``worker_events`` (the run's events file) tells what workers
-    finished after a hard stop that the orchestrator never heard of."""
-    finished = finished_by_workers(worker_events)
+    finished after a hard stop that the orchestrator never heard of. Only a stopped run reads
+    them, once, so they may be a stream (``events.iter_events``)."""
+    finished = finished_by_workers(worker_events) if cancelled else {}
     results = []
     for pkg in plan.packages:
         stages = [s for s in STAGES if f"{s}:{pkg.name}" in outcomes]
