@@ -1,7 +1,7 @@
 """Scheduling benchmark: how close does dependency-triggered dispatch get to the best possible?
 
 A seeded 200-package random DAG becomes a real workspace, ``build_plan`` turns it into the
-product's Plan, and ``releasekit.engine.runner.execute`` runs it on doit's parallel runner (spawn,
+product's Plan, and ``releasekit.engine.runner.execute`` runs it on doit's parallel runner (the product's start method,
 ``-n 4`` and ``-n 8``) exactly as ``releasekit publish`` does, with one difference: the stage
 actions are the simulated ones of ``benchmarks._simbackend`` (they sleep for per-stage
 durations). The makespan (first action start to last action end, from the actions' own
@@ -35,6 +35,7 @@ from unittest import mock
 
 from benchmarks import _simbackend
 from benchmarks._workspace import write_workspace
+from releasekit.engine.workers import DEFAULT_START_METHOD, START_METHODS
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -442,7 +443,12 @@ class RealRun:
 
 
 def run_real(
-    setup: Setup, durations: Mapping[str, float], workers: int, *, start_method: str = "spawn", peak: bool = True
+    setup: Setup,
+    durations: Mapping[str, float],
+    workers: int,
+    *,
+    start_method: str = DEFAULT_START_METHOD,
+    peak: bool = True,
 ) -> RealRun:
     """One ``releasekit.engine.runner.execute`` of the plan with the simulated actions
     (``peak``: each records its worker's peak RSS, for the memory benchmark)."""
@@ -499,9 +505,9 @@ class Config:
     repeats: int = 3
     scale: float = 0.1
     profiles: tuple[str, ...] = ("local index", "index lag")
-    start_method: str = "spawn"  # the product's default
+    start_method: str = DEFAULT_START_METHOD  # the product's default
     #: Also run the first profile at the largest N under these start methods.
-    other_start_methods: tuple[str, ...] = ("forkserver", "fork")
+    other_start_methods: tuple[str, ...] = tuple(m for m in START_METHODS if m != DEFAULT_START_METHOD)
 
 
 QUICK = Config(
@@ -677,11 +683,12 @@ def render(data: Mapping[str, Any]) -> str:
             *(_row(row, cfg["scale"]) for row in entry["rows"]),
             "",
         ]
-        spawn = [r for row in entry["rows"] for r in row["real"] if row["start_method"] == "spawn"]
-        if spawn:
-            share = statistics.median(r["first_upload"] / r["makespan"] for r in spawn)
+        default = cfg["start_method"]
+        runs = [r for row in entry["rows"] for r in row["real"] if row["start_method"] == default]
+        if runs:
+            share = statistics.median(r["first_upload"] / r["makespan"] for r in runs)
             lines += [
-                f"The first upload starts at {share:.0%} of the makespan (median, spawn runs). "
+                f"The first upload starts at {share:.0%} of the makespan (median, {default} runs). "
                 "With doit's own first-in first-out queue it started at 67% (local index) and 31% "
                 "(index lag): every build found while exploring the graph was handed out before "
                 "any upload that became ready later.",

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from releasekit.engine.workers import DEFAULT_START_METHOD, START_METHODS
 from tests.harness.cli import index_flags, rk, start_rk
 from tests.harness.gitrepo import init_repo
 from tests.harness.index import LocalIndex
@@ -215,7 +216,7 @@ def test_dry_run_changes_nothing(example_ws: Path, local_index: LocalIndex, uv_e
     assert not local_index.requests_for("POST")
 
 
-@pytest.mark.parametrize("method", ["fork", "forkserver"])
+@pytest.mark.parametrize("method", [m for m in START_METHODS if m != DEFAULT_START_METHOD])
 def test_other_start_methods(method: str, example_ws: Path, local_index: LocalIndex,
                              uv_env: dict[str, str]) -> None:
     done = rk(example_ws, "publish", "-p", "acme-http", "--with-deps", "--start-method", method,

@@ -40,7 +40,7 @@ class PublishOptions:
     staged: bool | None = None  # None: the config's
     #: Run the whole pipeline against a throwaway pypiserver on 127.0.0.1, then tear it down.
     rehearse: bool = False
-    start_method: str = "spawn"
+    start_method: str | None = None  # None: forkserver on Linux, spawn elsewhere (engine.workers)
     gates: Gates = run_gates
     on_released: OnReleased = label_release_pr
 

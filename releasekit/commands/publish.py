@@ -95,8 +95,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--start-method",
         choices=("spawn", "forkserver", "fork"),
-        default="spawn",
-        help="multiprocessing start method for doit's workers (default: spawn)",
+        default=None,
+        help="multiprocessing start method for doit's workers (default: forkserver on Linux, spawn elsewhere)",
     )
     run.add_argument("--dry-run", action="store_true", help="print the plan and the settings; change nothing")
     run.add_argument(

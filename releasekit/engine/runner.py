@@ -31,7 +31,7 @@ from releasekit.engine.runcontrol import RunControl
 from releasekit.engine.runfile import record_start
 from releasekit.engine.stopped import repair_after_run
 from releasekit.engine.summary import summarize, write_summary
-from releasekit.engine.workers import set_start_method
+from releasekit.engine.workers import DEFAULT_START_METHOD, set_start_method
 from releasekit.errors import EnvironmentFault
 from releasekit.support import envfaults
 from releasekit.support.state import ensure_state_dir
@@ -61,12 +61,13 @@ def execute(
     prepared: Prepared,
     observer: PublishObserver | None = None,
     *,
-    start_method: str = "spawn",
+    start_method: str | None = None,
     selected: Sequence[str] = ("publish",),
     control: RunControl | None = None,
 ) -> RunResult:
     """Run ``selected`` doit tasks of the plan; always restores rewritten files before returning."""
     observer = observer or NullObserver()
+    start_method = start_method or DEFAULT_START_METHOD
     settings = prepared.settings
     ensure_state_dir(Path(settings.state_dir))
     with envfaults.named("creating the run's directory"):
