@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from releasekit.model import backendmeta
-from releasekit.model.backendmeta import BuiltMetadata, backend_metadata
+from releasekit.model.backendmeta import backend_metadata
+from releasekit.model.metaresult import BuiltMetadata
 from releasekit.model.pep517 import BuildEnv
 from releasekit.model.workspace import Package, Workspace, load_workspace
 

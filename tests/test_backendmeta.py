@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from releasekit.model import pep517
-from releasekit.model.backendmeta import BuiltMetadata, MetadataFailure, backend_metadata, metadata_error
+from releasekit.model.backendmeta import backend_metadata
+from releasekit.model.metaresult import BuiltMetadata, MetadataFailure, metadata_error
 from releasekit.model.workspace import Workspace, load_workspace
 from tests.harness.gitrepo import git
 from tests.harness.workspace import root_toml, write_tree

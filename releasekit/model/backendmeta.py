@@ -5,8 +5,8 @@ backend does (what uv itself asks). Answers are cached in ``<state>/metadata/<na
 by a fingerprint of the member's sources, its [build-system], the interpreter and, for
 versions git or code may derive, the repository's state: a warm run starts no hook
 process (one ``git describe`` when such a version is among the members, none otherwise).
-A member the backend cannot describe is a :class:`MetadataFailure` value: the caller
-decides whether that member matters (:func:`metadata_error` makes the error it raises).
+A member the backend cannot describe is a :class:`~releasekit.model.metaresult.MetadataFailure`
+value: the caller decides whether that member matters (``metadata_error`` makes the error it raises).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from pathlib import Path
 from releasekit.backends.git import git_backend
 from releasekit.backends.protocols import UvBackend
 from releasekit.backends.uv import uv_backend
-from releasekit.errors import CommandError, WorkspaceError
+from releasekit.errors import CommandError
+from releasekit.model.metaresult import BuiltMetadata, MetadataFailure, Outcome
 from releasekit.model.package import Package
 from releasekit.model.pep517 import (
     BuildEnv,
@@ -44,23 +45,6 @@ from releasekit.support.fsutil import atomic_write_json, fingerprint, read_json,
 #: Bumped when what is cached (or how it is computed) changes, so old entries are ignored.
 CACHE_FORMAT = 1
 DEFAULT_TIMEOUT = 300.0
-
-
-@dataclass(frozen=True)
-class BuiltMetadata:
-    name: str  # as the backend reports it
-    version: str
-    requires_dist: tuple[str, ...]  # raw Requires-Dist lines (markers kept, `extra == "x"` included)
-    provides_extra: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class MetadataFailure:
-    message: str  # one line: what went wrong, the backend's last meaningful error line first
-    log: Path | None  # the full output, in the state directory
-
-
-Outcome = BuiltMetadata | MetadataFailure
 
 
 def backend_metadata(
@@ -107,20 +91,6 @@ def backend_metadata(
                     atomic_write_json(meta_dir / f"{pkg.name}.json", {"key": key, **_to_json(outcome)})
             found[pkg.name] = outcome
     return {p.name: found[p.name] for p in packages}
-
-
-def metadata_error(pkg: Package, failure: MetadataFailure) -> WorkspaceError:
-    """The RK145 error for a member whose metadata the caller needs and the backend did not give."""
-    backend = pkg.build_backend or "setuptools (no [build-system])"
-    hint = f"run `uv build {pkg.relpath}` in the workspace root to see the backend's output"
-    if failure.log is not None:
-        hint += f"; releasekit's log of it: {failure.log}"
-    return WorkspaceError(
-        f"the build backend ({backend}) could not compute the metadata of {pkg.name}: {failure.message}",
-        path=pkg.manifest,
-        code="RK145",
-        hint=hint,
-    )
 
 
 def parse_metadata(text: str) -> BuiltMetadata:

@@ -17,8 +17,8 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement
 
 from releasekit.errors import WorkspaceError
-from releasekit.model.backendmeta import BuiltMetadata, MetadataFailure, backend_metadata, metadata_error
 from releasekit.model.manifest import link_internal, requirement
+from releasekit.model.metaresult import BuiltMetadata, MetadataFailure, metadata_error
 from releasekit.model.package import Dependency, Package, normalize
 from releasekit.model.versionsource import version_source
 from releasekit.model.workspace import Workspace
@@ -37,6 +37,9 @@ def resolve_dynamic(ws: Workspace) -> Workspace:
     members = computed_members(ws)
     if not members:
         return ws
+    # lazy: the hook machinery (git, uv, the PEP 517 runner) is 50 ms of imports a static workspace never needs
+    from releasekit.model.backendmeta import backend_metadata
+
     outcomes = backend_metadata(
         members, root=ws.root, state_dir=ensure_state_dir(ws.state_dir), member_dirs=[p.path for p in ws.packages]
     )
