@@ -31,10 +31,12 @@ def _status_kib(pid: int | str, field_name: str) -> int:
 
 
 def _children(pid: int) -> list[int]:
+    """Every process below ``pid``: under forkserver the workers are the fork server's children."""
     out: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*/children"):
         with contextlib.suppress(OSError):
-            out += [int(p) for p in task.read_text().split()]
+            for child in (int(p) for p in task.read_text().split()):
+                out += [child, *_children(child)]
     return out
 
 
