@@ -210,7 +210,7 @@ def test_render_reports_every_row(tiny: Setup) -> None:
         "real": [real, real],
     }
     data = {
-        "config": {"scale": 0.1, "repeats": 2},
+        "config": {"scale": 0.1, "repeats": 2, "start_method": "spawn"},
         "dag": scheduling.dag_stats(tiny.deps),
         "stage_tasks": 98,
         "python": "3.11",
