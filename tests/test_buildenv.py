@@ -55,6 +55,7 @@ def _data(root: Path, name: str) -> tuple[PackageData, SettingsData]:
     package: dict[str, Any] = {"name": name, "version": "0.1.0", "path": f"packages/{name}", "build_env": {},
                                "build_system": HATCHLING}
     settings: dict[str, Any] = {"root": str(root), "state_dir": str(root / ".releasekit"), "run_id": "r1",
+                                "run_dir": str(root / ".releasekit" / "runs" / "r1"),
                                 "events_path": str(root / ".releasekit" / "events.ndjson")}
     (root / ".releasekit").mkdir(exist_ok=True)
     return package, settings  # type: ignore[return-value]

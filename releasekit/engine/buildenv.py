@@ -112,7 +112,7 @@ def build_in_env(package: PackageData, settings: SettingsData, pkg_dir: Path, ou
     """In the run's proven shared build environment when there is one, else isolated (and maybe prove one)."""
     uv, root = uv_backend(env=package.get("build_env") or {}), Path(settings["root"])
     events, name = settings.get("events_path", ""), package["name"]
-    run_dir = os.path.join(settings["state_dir"], "runs", settings["run_id"])
+    run_dir = settings["run_dir"]
     python_for_build = _build_python(uv, pkg_dir, package.get("requires_python"), run_dir)
     shared = Shared(run_dir, package.get("build_system", {}), python_for_build)
     python = shared.proven_python()

@@ -64,6 +64,7 @@ class PublishSettings:
         data = dataclasses.asdict(self)
         data.pop("workers_why")
         data["member_dirs"] = list(self.member_dirs)
+        data["run_dir"] = self.run_dir
         data["events_path"] = self.events_path
         return cast(SettingsData, data)
 

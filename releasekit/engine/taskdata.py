@@ -51,6 +51,7 @@ class SettingsData(TypedDict):
     deep_import: bool
     stage_url: str
     stage_dir: str
+    run_dir: str  # <state>/runs/<run id>: the run's logs, events and shared build environments
     events_path: str
 
 
